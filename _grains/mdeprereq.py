@@ -1,0 +1,45 @@
+"""
+The ``mde`` grain: Defender for Endpoint facts for targeting, e.g.
+``salt -G 'mde:supported:True' mdeprereq.check``.
+
+Cheap by design (it runs at every minion start): files only, no network, no subprocess. The
+support verdict honours ``mdeprereq:support`` from the minion config (grains can't see pillar).
+"""
+
+import logging
+import sys
+
+try:
+    from mdeprereq_engine import grains as engine_grains
+    from mdeprereq_engine.settings import SettingsError, merge_support
+
+    ENGINE_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by __virtual__
+    ENGINE_IMPORT_ERROR = exc
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "mdeprereq"
+
+
+def __virtual__():
+    if ENGINE_IMPORT_ERROR is not None:
+        return False, f"mdeprereq: the check engine is not importable ({ENGINE_IMPORT_ERROR})"
+    if not sys.platform.startswith("linux"):
+        return False, "mdeprereq: Linux only"
+    return __virtualname__
+
+
+def mde():
+    """Return ``{"mde": {os, version, arch, supported, kernel, glibc, systemd, mdatp_version, ...}}``."""
+    configured = (__opts__.get("mdeprereq") or {}).get("support")
+    try:
+        support = merge_support(configured)
+    except SettingsError as exc:
+        log.error("mde grain: ignoring invalid setting, using Microsoft's list: %s", exc)
+        support = None
+    try:
+        return {"mde": engine_grains.collect(support=support)}
+    except Exception:  # noqa: BLE001 - a grain must never break the minion's start
+        log.exception("mde grain: could not collect facts")
+        return {}

@@ -1,0 +1,611 @@
+"""The prerequisite checks. Each takes a :class:`~.host.Host` and :class:`~.settings.Settings`
+and returns one verdict (see :mod:`.result`). :func:`run` runs any subset and never raises.
+"""
+
+import json
+import os
+import posixpath
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from . import data
+from . import fanotify as fanotify_scan
+from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
+from .versions import compare_evr, parse_mdatp_version, rpmvercmp, upstream_version
+
+GIB = 1024**3
+PAGE = "Microsoft's 'Prerequisites for Microsoft Defender for Endpoint on Linux' page"
+
+
+def _gib(value):
+    return f"{value / GIB:.1f} GiB"
+
+
+# -- distro --------------------------------------------------------------------------------
+def _matrix_key(os_release):
+    """The support-matrix key of an os-release: its ID, but CentOS Stream is not CentOS."""
+    os_id = os_release.get("ID", "").lower()
+    if os_id == "centos" and "stream" in os_release.get("NAME", "").lower():
+        return "centos-stream"
+    return os_id
+
+
+def _centos_full_version(host, version_id):
+    # CentOS 7's os-release says VERSION_ID="7"; "CentOS Linux release 7.9.2009 (Core)" has more
+    text = host.read_text("/etc/centos-release") or ""
+    for word in text.split():
+        if word[:1].isdigit() and word.split(".")[0] == version_id.split(".")[0]:
+            return ".".join(word.split(".")[:2])
+    return version_id
+
+
+def _desktop_reason(host, os_release, os_id):
+    variant = os_release.get("VARIANT_ID", "").lower()
+    if variant in data.DESKTOP_VARIANT_IDS:
+        return f"os-release VARIANT_ID={variant}"
+    if os_id in data.DESKTOP_OS_IDS:
+        return f"os-release ID={os_id}"
+    packages = data.DESKTOP_PACKAGES.get(os_id)
+    if packages:
+        installed = host.installed_packages or {}
+        for package in packages:
+            if package in installed:
+                return f"package {package} is installed"
+    return None
+
+
+def support_verdict(host, matrix):
+    """Whether this host's distribution, version and architecture are supported.
+
+    :returns: ``(supported, message, facts)``; shared by the ``distro`` check and the grain.
+    """
+    os_release = host.os_release
+    arch = host.arch
+    facts = {"arch": arch}
+    if not os_release:
+        return False, "no /etc/os-release or /usr/lib/os-release to identify the distribution", facts
+    os_id = _matrix_key(os_release)
+    name = os_release.get("NAME", os_id)
+    version_id = os_release.get("VERSION_ID", "")
+    if os_id == "centos" and version_id:
+        version_id = _centos_full_version(host, version_id)
+    pretty = f"{name} {version_id}".strip()
+    facts.update(
+        {
+            "id": os_id,
+            "name": name,
+            "version": version_id,
+            "pretty_name": os_release.get("PRETTY_NAME", pretty),
+            "id_like": os_release.get("ID_LIKE", ""),
+            "variant_id": os_release.get("VARIANT_ID", ""),
+        }
+    )
+    desktop = _desktop_reason(host, os_release, os_id)
+    if desktop:
+        facts["desktop"] = desktop
+        return False, f"{pretty} is a workstation/desktop edition ({desktop}); only server editions are supported", facts
+    if os_id not in matrix:
+        derived = f" (derived from {os_release['ID_LIKE']})" if os_release.get("ID_LIKE") else ""
+        return (
+            False,
+            f"{pretty}{derived} is not on Microsoft's list of supported distributions; "
+            "derived distributions are unsupported",
+            facts,
+        )
+    specifiers = matrix[os_id].get(arch) or []
+    if not specifiers:
+        arches = [a for a, specs in matrix[os_id].items() if specs]
+        return False, f"{pretty} is not supported on {arch} (supported on: {', '.join(arches) or 'none'})", facts
+    facts["supported_versions"] = specifiers
+    if not version_id:
+        return False, f"{name} has no VERSION_ID in os-release (a rolling or testing release?)", facts
+    try:
+        version = Version(version_id)
+    except InvalidVersion:
+        return False, f"{pretty}: version {version_id!r} can't be compared with the supported list", facts
+    for specifier in specifiers:
+        if version in SpecifierSet(specifier):
+            facts["matched"] = specifier
+            return True, f"{pretty} on {arch} is supported (matches {specifier})", facts
+    return (
+        False,
+        f"{pretty} on {arch} is not a supported version (supported: {', '.join(specifiers)})",
+        facts,
+    )
+
+
+def check_distro(host, settings):
+    supported, message, facts = support_verdict(host, settings.support)
+    if supported:
+        return verdict(PASS, message, facts=facts)
+    return verdict(
+        FAIL,
+        message,
+        remediation=(
+            f"Run mdatp on a server distribution and version listed on {PAGE}. If Microsoft "
+            "has since added this one, add it under the mdeprereq:support setting."
+        ),
+        facts=facts,
+    )
+
+
+# -- kernel, resources, system ---------------------------------------------------------------
+def check_kernel(host, settings):
+    release = host.kernel_release()
+    facts = {"release": release, "minimum": data.MIN_KERNEL}
+    if compare_evr(release, data.MIN_KERNEL) >= 0:
+        return verdict(PASS, f"kernel {release} is at least {data.MIN_KERNEL}", facts=facts)
+    return verdict(
+        FAIL,
+        f"kernel {release} is older than the minimum {data.MIN_KERNEL}",
+        remediation=f"Update the kernel to {data.MIN_KERNEL} or later and reboot.",
+        facts=facts,
+    )
+
+
+def check_cpu(host, settings):
+    cores = host.cpu_count()
+    facts = {"cores": cores, "minimum": data.MIN_CPU_CORES}
+    if cores is None:
+        return verdict(SKIP, "could not count CPU cores", facts=facts)
+    if cores >= data.MIN_CPU_CORES:
+        return verdict(PASS, f"{cores} CPU core(s), at least {data.MIN_CPU_CORES} needed", facts=facts)
+    return verdict(FAIL, f"{cores} CPU cores, {data.MIN_CPU_CORES} needed", remediation="Add a CPU core.", facts=facts)
+
+
+def _meminfo(host):
+    text = host.proc_text("meminfo")
+    if text is None:
+        return None
+    values = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[0].isdigit():
+            values[key] = int(parts[0]) * (1024 if parts[1:] == ["kB"] else 1)
+    return values
+
+
+def check_memory(host, settings):
+    meminfo = _meminfo(host)
+    if not meminfo or "MemTotal" not in meminfo:
+        return verdict(SKIP, f"could not read MemTotal from {host.proc_path('meminfo')}")
+    total = meminfo["MemTotal"]
+    available = meminfo.get("MemAvailable")
+    facts = {"total_bytes": total, "available_bytes": available, "minimum_bytes": data.MIN_MEMORY_BYTES}
+    seen = f"{_gib(total)} of memory" + (f" ({_gib(available)} available)" if available is not None else "")
+    if total >= data.MIN_MEMORY_BYTES:
+        return verdict(PASS, f"{seen}; 1 GiB needed", facts=facts)
+    remediation = "Give the server at least 1 GiB of memory."
+    if total >= data.MEMORY_WARN_FLOOR_BYTES:
+        return verdict(
+            WARN,
+            f"{seen}: just under 1 GiB, as a 1 GB machine reports after the kernel's reservation",
+            remediation=remediation,
+            facts=facts,
+        )
+    return verdict(FAIL, f"{seen}; 1 GiB needed", remediation=remediation, facts=facts)
+
+
+def _nearest_existing(host, path):
+    while not os.path.exists(host.path(path)) and path != "/":
+        path = posixpath.dirname(path)
+    return path
+
+
+def _free_bytes(host, path):
+    existing = _nearest_existing(host, path)
+    stat = host.statvfs(host.path(existing))
+    return existing, stat.f_bavail * stat.f_frsize
+
+
+def check_disk(host, settings):
+    install_path = settings.install_path
+    try:
+        measured, free = _free_bytes(host, install_path)
+    except OSError as exc:
+        return verdict(SKIP, f"could not measure free space for {install_path}: {exc}")
+    facts = {"install_path": install_path, "measured_path": measured, "free_bytes": free, "minimum_bytes": data.MIN_DISK_FREE_BYTES}
+    for label, path in (("var", "/var"), ("etc_opt", "/etc/opt")):
+        try:
+            other_measured, other_free = _free_bytes(host, path)
+            facts[label] = {"path": path, "measured_path": other_measured, "free_bytes": other_free}
+        except OSError as exc:
+            facts[label] = {"path": path, "error": str(exc)}
+    where = install_path if measured == install_path else f"{install_path} (measured at {measured})"
+    if free >= data.MIN_DISK_FREE_BYTES:
+        return verdict(PASS, f"{_gib(free)} free for {where}; 2 GiB needed", facts=facts)
+    return verdict(
+        FAIL,
+        f"only {_gib(free)} free for {where}; 2 GiB needed",
+        remediation=f"Free or add space on the filesystem holding {measured}.",
+        facts=facts,
+    )
+
+
+SYSTEMD_BINARIES = ("/usr/lib/systemd/systemd", "/lib/systemd/systemd")
+
+
+def check_systemd(host, settings):
+    binary = next((path for path in SYSTEMD_BINARIES if host.exists(path)), None)
+    pid1 = (host.proc_text("1", "comm") or "").strip() or None
+    booted = host.exists("/run/systemd/system")
+    facts = {"installed": binary is not None, "binary": binary, "pid1": pid1, "running": pid1 == "systemd" and booted}
+    remediation = (
+        "mdatp runs as a systemd service: install systemd and boot with it as the init system "
+        "(a container or chroot without systemd can't run mdatp)."
+    )
+    if binary is None:
+        return verdict(FAIL, f"systemd is not installed (PID 1 is {pid1 or 'unknown'})", remediation=remediation, facts=facts)
+    if not facts["running"]:
+        return verdict(
+            FAIL,
+            f"systemd is installed but not running as PID 1 (PID 1 is {pid1 or 'unknown'})",
+            remediation=remediation,
+            facts=facts,
+        )
+    return verdict(PASS, "systemd is installed and running as PID 1", facts=facts)
+
+
+def check_privileges(host, settings):
+    euid = host.euid()
+    facts = {"euid": euid}
+    if euid == 0:
+        return verdict(PASS, "running as root", facts=facts)
+    return verdict(
+        FAIL,
+        f"running as uid {euid}; installing mdatp needs root",
+        remediation="Run the salt-minion as root (its default), or salt-call with sudo.",
+        facts=facts,
+    )
+
+
+def check_glibc(host, settings):
+    family = host.family
+    if family not in data.GLIBC_FLOOR:
+        return verdict(SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}; no glibc floor applies")
+    package, floor = data.GLIBC_FLOOR[family]
+    installed = host.installed_packages or {}
+    source = f"package {package}"
+    version = upstream_version(installed[package]) if package in installed else None
+    if version is None and host.root in ("/", ""):
+        version = host.libc_version()
+        source = "the running C library"
+    facts = {"package": package, "version": version, "minimum": floor, "source": source}
+    if version is None:
+        return verdict(SKIP, f"could not read the version of {package}", facts=facts)
+    if rpmvercmp(version, floor) >= 0:
+        return verdict(PASS, f"{package} {version} is at least {floor}", facts=facts)
+    return verdict(
+        FAIL,
+        f"{package} {version} ({source}) is older than {floor}, which mdatp needs",
+        remediation=f"Update {package} to {floor} or later (or move to a supported distribution version).",
+        facts=facts,
+    )
+
+
+# -- fanotify --------------------------------------------------------------------------------
+def _managed_enforcement_level(host):
+    text = host.read_text(data.MANAGED_JSON)
+    if not text:
+        return None
+    try:
+        managed = json.loads(text)
+        return managed.get("antivirusEngine", {}).get("enforcementLevel")
+    except (ValueError, AttributeError):
+        return None
+
+
+def check_fanotify(host, settings):
+    daemon = posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
+    holders, scanned, unreadable, names = fanotify_scan.scan(host.proc, with_names=True)
+    others = [holder for holder in holders if holder.exe != daemon]
+    blocking = [holder for holder in others if holder.blocking]
+    notifying = [holder for holder in others if not holder.blocking]
+    agents = sorted(
+        {f"{data.KNOWN_AGENTS[name]}: {name} (pid {pid})" for pid, name in names.items() if name in data.KNOWN_AGENTS}
+    )
+    facts = {
+        "processes_scanned": scanned,
+        "unreadable": unreadable,
+        "holders": [holder.as_dict() for holder in others],
+        "conflicting_applications": [holder.describe() for holder in blocking],
+        "known_agents": agents,
+        "ignored": [holder.describe() for holder in holders if holder.exe == daemon],
+    }
+    if blocking:
+        listed = "; ".join(holder.describe() for holder in blocking)
+        fixable = all(holder.name in data.PASSIVE_MODE_FIXES for holder in blocking)
+        message = f"blocking-mode fanotify held by: {listed}. Running mdatp beside another blocking fanotify product is unsupported and can hang the OS"
+        if fixable:
+            level = _managed_enforcement_level(host)
+            facts["enforcement_level"] = level
+            if level == "passive":
+                return verdict(
+                    WARN,
+                    f"blocking-mode fanotify held by: {listed}; mdatp is set to passive mode, which is supported beside it",
+                    facts=facts,
+                )
+            return verdict(
+                FAIL,
+                message,
+                remediation=(
+                    "Run Defender's antivirus in passive mode beside fapolicyd "
+                    "(antivirusEngine.enforcementLevel: passive): apply state "
+                    "mdeprereq.passive_if_conflicting."
+                ),
+                fixable=True,
+                facts=facts,
+            )
+        return verdict(
+            FAIL,
+            message,
+            remediation="Remove or disable the other fanotify-based security product before installing mdatp.",
+            facts=facts,
+        )
+    incomplete = f"; {unreadable} process(es) could not be read" if unreadable else ""
+    if notifying or agents:
+        seen = [f"notification-only fanotify held by: {'; '.join(h.describe() for h in notifying)}"] if notifying else []
+        if agents:
+            seen.append(f"other security agents running: {', '.join(agents)}")
+        return verdict(
+            WARN,
+            ". ".join(seen) + incomplete,
+            remediation="Check that these products are not set to block file access alongside mdatp.",
+            facts=facts,
+        )
+    if unreadable:
+        return verdict(
+            WARN,
+            f"no fanotify holder among {scanned} processes, but {unreadable} could not be read",
+            remediation="Run the check as root to see every process.",
+            facts=facts,
+        )
+    return verdict(PASS, f"no other process holds a fanotify fd ({scanned} processes scanned)", facts=facts)
+
+
+# -- filesystems -----------------------------------------------------------------------------
+def classify_filesystem(fstype):
+    """``(class, virtual)`` of a mount type: class is ``realtime``, ``custom_scan`` or ``unknown``."""
+    base, _, subtype = fstype.partition(".")
+    virtual = fstype in data.VIRTUAL_FILESYSTEMS
+    if subtype and base in ("fuse", "fuseblk"):
+        if subtype in data.CUSTOM_SCAN_FILESYSTEMS:
+            return "custom_scan", virtual
+        return "realtime", virtual
+    if fstype in data.CUSTOM_SCAN_FILESYSTEMS:
+        return "custom_scan", virtual
+    if fstype in data.REALTIME_FILESYSTEMS:
+        return "realtime", virtual
+    return "unknown", virtual
+
+
+def check_filesystems(host, settings):
+    mounts = host.mounts
+    if not mounts:
+        return verdict(SKIP, f"could not read the mount table from {host.proc_path('self', 'mountinfo')}")
+    entries = []
+    concerns = []
+    nfs_seen = False
+    for mount in mounts:
+        fs_class, virtual = classify_filesystem(mount.fstype)
+        entry = {"mount_point": mount.mount_point, "fstype": mount.fstype, "class": fs_class, "virtual": virtual}
+        if mount.fstype in ("nfs", "nfs4"):
+            nfs_seen = True
+            version = mount.option_value("vers") or mount.option_value("nfsvers") or ("4" if mount.fstype == "nfs4" else None)
+            entry["nfs_version"] = version
+            entry["note"] = data.NFS_NOTE
+            if version and not version.startswith("3"):
+                entry["class"] = fs_class = "custom_scan"
+            concerns.append(f"{mount.mount_point} (NFS v{version or '?'})")
+        elif not virtual and fs_class != "realtime":
+            concerns.append(f"{mount.mount_point} ({mount.fstype}: {fs_class.replace('_', '-')})")
+        entries.append(entry)
+    counts = {}
+    for entry in entries:
+        counts[entry["class"]] = counts.get(entry["class"], 0) + 1
+    facts = {"mounts": entries, "counts": counts}
+    if concerns:
+        message = "not every mount gets real-time protection: " + ", ".join(concerns)
+        if nfs_seen:
+            message += ". " + data.NFS_NOTE
+        return verdict(
+            WARN,
+            message,
+            remediation="Cover these mounts with custom scans, or exclude them knowingly.",
+            facts=facts,
+        )
+    return verdict(PASS, f"all {len(entries)} mounts are supported for real-time protection or virtual", facts=facts)
+
+
+# -- packages and accounts -------------------------------------------------------------------
+def required_packages(family, target_version):
+    """``(distro packages, microsoft packages, reasons)`` mdatp ``target_version`` needs on ``family``.
+
+    ``target_version`` None means the newest version.
+    """
+    target = parse_mdatp_version(target_version) if target_version else None
+    distro_packages, microsoft_packages, reasons = [], [], []
+    for rule in data.DEPENDENCY_RULES:
+        if rule["below"] is not None and (target is None or target >= parse_mdatp_version(rule["below"])):
+            continue
+        packages = rule["packages"].get(family, [])
+        if packages or rule.get("microsoft_packages"):
+            reasons.append(rule["reason"])
+        distro_packages.extend(package for package in packages if package not in distro_packages)
+        microsoft_packages.extend(rule.get("microsoft_packages", []))
+    return distro_packages, microsoft_packages, reasons
+
+
+def check_dependencies(host, settings):
+    family = host.family
+    target = settings.mdatp_version or "newest"
+    if family is None:
+        return verdict(SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}")
+    needed, from_microsoft, reasons = required_packages(family, settings.mdatp_version)
+    installed = host.installed_packages
+    facts = {"family": family, "mdatp_version": target, "required": needed, "from_microsoft_repository": from_microsoft, "reasons": reasons}
+    if installed is None:
+        return verdict(SKIP, "could not read the package database", facts=facts)
+    missing = [package for package in needed if package not in installed]
+    facts["missing"] = missing
+    if missing:
+        return verdict(
+            FAIL,
+            f"mdatp {target} on the {family} family needs {', '.join(needed)}; missing: {', '.join(missing)}",
+            remediation=f"Apply state mdeprereq.dependencies_installed, or install {' '.join(missing)} with the package manager.",
+            fixable=True,
+            facts=facts,
+        )
+    return verdict(PASS, f"every package mdatp {target} needs on the {family} family is installed ({', '.join(needed) or 'none'})", facts=facts)
+
+
+def _parse_colon_file(text):
+    return [line.split(":") for line in (text or "").splitlines() if line and not line.startswith("#")]
+
+
+def mdatp_installed(host, settings):
+    installed = host.installed_packages or {}
+    return data.MDATP_PACKAGE in installed or host.exists(posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH))
+
+
+def check_mdatp_user(host, settings):
+    uid, gid = settings.uid, settings.gid
+    if uid is None and gid is None:
+        return verdict(SKIP, "no UID/GID set under mdeprereq:user; mdatp will create its user with random ids")
+    users = _parse_colon_file(host.read_text("/etc/passwd"))
+    groups = _parse_colon_file(host.read_text("/etc/group"))
+    user = next((entry for entry in users if entry[0] == data.MDATP_USER and len(entry) >= 7), None)
+    group = next((entry for entry in groups if entry[0] == data.MDATP_GROUP and len(entry) >= 3), None)
+    wanted_gid = gid if gid is not None else (int(group[2]) if group else None)
+    facts = {
+        "wanted": {"uid": uid, "gid": gid, "shell": data.MDATP_SHELL},
+        "user": {"uid": int(user[2]), "gid": int(user[3]), "home": user[5], "shell": user[6]} if user else None,
+        "group": {"gid": int(group[2])} if group else None,
+    }
+    taken = []
+    if uid is not None:
+        owner = next((entry[0] for entry in users if len(entry) > 2 and entry[2] == str(uid) and entry[0] != data.MDATP_USER), None)
+        if owner:
+            taken.append(f"uid {uid} belongs to user {owner}")
+    if gid is not None:
+        owner = next((entry[0] for entry in groups if len(entry) > 2 and entry[2] == str(gid) and entry[0] != data.MDATP_GROUP), None)
+        if owner:
+            taken.append(f"gid {gid} belongs to group {owner}")
+    problems = []
+    if user is None:
+        problems.append("user mdatp does not exist")
+    else:
+        if uid is not None and user[2] != str(uid):
+            problems.append(f"user mdatp has uid {user[2]}, not {uid}")
+        if wanted_gid is not None and user[3] != str(wanted_gid):
+            problems.append(f"user mdatp has primary gid {user[3]}, not {wanted_gid}")
+        if user[6] != data.MDATP_SHELL:
+            problems.append(f"user mdatp has shell {user[6]}, not {data.MDATP_SHELL}")
+    if group is None:
+        problems.append("group mdatp does not exist")
+    elif gid is not None and group[2] != str(gid):
+        problems.append(f"group mdatp has gid {group[2]}, not {gid}")
+    if not problems and not taken:
+        return verdict(PASS, f"user and group mdatp exist with uid {uid}, gid {wanted_gid} and shell {data.MDATP_SHELL}", facts=facts)
+    if taken:
+        return verdict(
+            FAIL,
+            "; ".join(taken + problems),
+            remediation="Choose ids no other account uses and set them under mdeprereq:user.",
+            facts=facts,
+        )
+    installed = mdatp_installed(host, settings)
+    facts["mdatp_installed"] = installed
+    ids_differ = user is not None and any("has uid" in p or "gid" in p for p in problems)
+    if installed and ids_differ:
+        return verdict(
+            FAIL,
+            "; ".join(problems) + "; mdatp is installed, so its user's ids can't be changed in place",
+            remediation="Keep the current ids (update mdeprereq:user), or offboard and remove mdatp, then create the user before reinstalling.",
+            facts=facts,
+        )
+    return verdict(
+        FAIL,
+        "; ".join(problems),
+        remediation="Apply state mdeprereq.user_present (creates mdatp:x:UID:GID::/home/mdatp:/usr/sbin/nologin before mdatp is installed).",
+        fixable=True,
+        facts=facts,
+    )
+
+
+def check_install_path(host, settings):
+    install_path = settings.install_path
+    facts = {"install_path": install_path}
+    symlinks = []
+    current = "/"
+    for part in install_path.strip("/").split("/"):
+        current = posixpath.join(current, part)
+        if os.path.islink(host.path(current)):
+            symlinks.append(f"{current} -> {os.readlink(host.path(current))}")
+    existing = _nearest_existing(host, install_path)
+    mount = host.mount_of(host.path(existing))
+    facts.update({"symlinks": symlinks, "measured_path": existing})
+    if mount is not None:
+        facts["mount"] = {"mount_point": mount.mount_point, "fstype": mount.fstype, "noexec": "noexec" in mount.options}
+    problems, remedies = [], []
+    if symlinks:
+        problems.append(f"{', '.join(symlinks)} is a symlink")
+        remedies.append("replace the symlink with a real directory (bind-mount /opt/microsoft elsewhere if space is the reason)")
+    if mount is not None and "noexec" in mount.options:
+        problems.append(f"{existing} is on {mount.mount_point}, mounted noexec, so wdavdaemon could not run")
+        remedies.append(f"remount {mount.mount_point} without noexec")
+    if problems:
+        return verdict(FAIL, "; ".join(problems), remediation="; ".join(remedies).capitalize() + ".", facts=facts)
+    if mount is None:
+        return verdict(WARN, f"no symlink on the way to {install_path}; could not find its mount to check noexec", facts=facts)
+    return verdict(PASS, f"{install_path}: no symlink on the way, {mount.mount_point} is not mounted noexec", facts=facts)
+
+
+# -- running them ----------------------------------------------------------------------------
+CHECKS = {
+    "distro": check_distro,
+    "kernel": check_kernel,
+    "cpu": check_cpu,
+    "memory": check_memory,
+    "disk": check_disk,
+    "systemd": check_systemd,
+    "privileges": check_privileges,
+    "glibc": check_glibc,
+    "fanotify": check_fanotify,
+    "filesystems": check_filesystems,
+    "dependencies": check_dependencies,
+    "mdatp_user": check_mdatp_user,
+    "install_path": check_install_path,
+}
+
+
+class UnknownCheckError(ValueError):
+    """A check ID that does not exist was asked for."""
+
+
+def select(only=None):
+    """The check IDs to run: all, or ``only`` (a list, or a comma-separated string) in order."""
+    if only is None or only == "" or only == []:
+        return list(CHECKS)
+    if isinstance(only, str):
+        only = only.split(",")
+    wanted = [str(check_id).strip() for check_id in only if str(check_id).strip()]
+    unknown = [check_id for check_id in wanted if check_id not in CHECKS]
+    if unknown:
+        raise UnknownCheckError(f"unknown check(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}")
+    return list(dict.fromkeys(wanted))
+
+
+def run_one(check_id, host, settings):
+    """Run one check; an unexpected error becomes a ``skip`` saying what went wrong."""
+    try:
+        return CHECKS[check_id](host, settings)
+    except Exception as exc:  # noqa: BLE001 - a check never raises; the reason is reported
+        return verdict(SKIP, f"the {check_id} check could not run: {type(exc).__name__}: {exc}")
+
+
+def run(host, settings, only=None):
+    """Run the selected checks and return ``{"ready", "summary", "checks"}``."""
+    return summarize({check_id: run_one(check_id, host, settings) for check_id in select(only)})

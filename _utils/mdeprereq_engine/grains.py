@@ -1,0 +1,41 @@
+"""The ``mde`` grain: cheap facts for targeting. No network and no subprocess: it runs at every
+minion start, so it reads files only (os-release, /proc, the package database files)."""
+
+from . import data
+from .checks import support_verdict
+from .host import Host
+
+
+def _account_ids(host):
+    for line in (host.read_text("/etc/passwd") or "").splitlines():
+        fields = line.split(":")
+        if fields[0] == data.MDATP_USER and len(fields) >= 4:
+            return int(fields[2]), int(fields[3])
+    return None, None
+
+
+def collect(host=None, support=None):
+    """The ``mde`` grain's value.
+
+    :param host: the machine (default: this one, with subprocesses forbidden)
+    :param support: the support matrix (default: Microsoft's list)
+    """
+    host = host or Host(allow_subprocess=False)
+    supported, reason, facts = support_verdict(host, support or data.SUPPORT_MATRIX)
+    installed = host.installed_packages or {}
+    uid, gid = _account_ids(host)
+    pid1 = (host.proc_text("1", "comm") or "").strip()
+    return {
+        "os": facts.get("id"),
+        "version": facts.get("version"),
+        "arch": facts.get("arch"),
+        "supported": supported,
+        "support_reason": reason,
+        "kernel": host.kernel_release(),
+        "glibc": host.libc_version(),
+        "systemd": pid1 == "systemd" and host.exists("/run/systemd/system"),
+        "mdatp_version": installed.get(data.MDATP_PACKAGE),
+        "onboarded": host.exists(data.ONBOARD_JSON),
+        "mdatp_uid": uid,
+        "mdatp_gid": gid,
+    }

@@ -1,0 +1,306 @@
+"""A read-only view of the machine the checks look at.
+
+Everything a check reads goes through :class:`Host`, so that unit tests can point it at a fixture
+tree (``root`` for files such as os-release, ``proc`` for a fake /proc) and so that each fact is
+read once per run however many checks use it.
+"""
+
+import functools
+import os
+import platform
+import shlex
+import sqlite3
+import struct
+import subprocess
+
+from . import data
+
+RPMDB_SQLITE_PATHS = ("/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite")
+DPKG_STATUS = "/var/lib/dpkg/status"
+
+
+class Mount:
+    """One line of /proc/<pid>/mountinfo."""
+
+    __slots__ = ("mount_point", "fstype", "source", "options", "super_options")
+
+    def __init__(self, mount_point, fstype, source, options, super_options):
+        self.mount_point = mount_point
+        self.fstype = fstype
+        self.source = source
+        self.options = options
+        self.super_options = super_options
+
+    @property
+    def all_options(self):
+        return self.options | self.super_options
+
+    def option_value(self, name):
+        """The value of ``name=value`` among the options, or None."""
+        prefix = name + "="
+        for option in self.all_options:
+            if option.startswith(prefix):
+                return option[len(prefix) :]
+        return None
+
+
+def _unescape_mount_field(text):
+    # mountinfo escapes space, tab, newline and backslash as \ooo
+    if "\\" not in text:
+        return text
+    return text.encode().decode("unicode_escape")
+
+
+def parse_mountinfo(text):
+    """Parse mountinfo text into a list of :class:`Mount`; malformed lines are skipped."""
+    mounts = []
+    for line in text.splitlines():
+        fields = line.split()
+        try:
+            separator = fields.index("-", 6)
+            mount_point = _unescape_mount_field(fields[4])
+            options = set(fields[5].split(","))
+            fstype = fields[separator + 1]
+            source = _unescape_mount_field(fields[separator + 2])
+            super_options = set(fields[separator + 3].split(",")) if len(fields) > separator + 3 else set()
+        except (ValueError, IndexError):
+            continue
+        mounts.append(Mount(mount_point, fstype, source, options, super_options))
+    return mounts
+
+
+def parse_os_release(text):
+    """Parse os-release ``KEY=value`` lines (shell quoting) into a dict."""
+    values = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, raw = line.partition("=")
+        try:
+            parts = shlex.split(raw)
+        except ValueError:
+            parts = [raw.strip("\"'")]
+        values[key.strip()] = " ".join(parts)
+    return values
+
+
+def parse_dpkg_status(text):
+    """Installed packages in a dpkg status file: ``{name: version}``."""
+    installed = {}
+    for paragraph in text.split("\n\n"):
+        fields = {}
+        for line in paragraph.splitlines():
+            if line[:1] in (" ", "\t") or ":" not in line:
+                continue
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+        name = fields.get("Package")
+        if name and fields.get("Status", "").endswith(" installed") and "Version" in fields:
+            installed.setdefault(name, fields["Version"])
+    return installed
+
+
+# RPM header tags and types used by parse_rpm_header
+_RPMTAG_NAME, _RPMTAG_VERSION, _RPMTAG_RELEASE, _RPMTAG_EPOCH = 1000, 1001, 1002, 1003
+_RPM_INT32, _RPM_STRING = 4, 6
+
+
+def parse_rpm_header(blob):
+    """Name and ``[epoch:]version-release`` from an RPM header blob (as rpmdb.sqlite stores it)."""
+    index_count, data_length = struct.unpack_from(">II", blob, 0)
+    store_offset = 8 + 16 * index_count
+    store = blob[store_offset : store_offset + data_length]
+    values = {}
+    for position in range(index_count):
+        tag, kind, offset, _count = struct.unpack_from(">IIII", blob, 8 + 16 * position)
+        if tag not in (_RPMTAG_NAME, _RPMTAG_VERSION, _RPMTAG_RELEASE, _RPMTAG_EPOCH):
+            continue
+        if kind == _RPM_STRING:
+            end = store.index(b"\0", offset)
+            values[tag] = store[offset:end].decode("utf-8", "replace")
+        elif kind == _RPM_INT32:
+            values[tag] = struct.unpack_from(">I", store, offset)[0]
+    name = values.get(_RPMTAG_NAME)
+    if name is None or _RPMTAG_VERSION not in values:
+        return None, None
+    evr = f"{values[_RPMTAG_VERSION]}-{values.get(_RPMTAG_RELEASE, '')}".rstrip("-")
+    if values.get(_RPMTAG_EPOCH):
+        evr = f"{values[_RPMTAG_EPOCH]}:{evr}"
+    return name, evr
+
+
+class Host:
+    """The machine under test, or a fixture tree that stands for it.
+
+    :param root: where ``/etc``, ``/var/lib/dpkg`` and the other files are read from
+    :param proc: the proc filesystem to scan
+    :param arch: CPU architecture to use instead of the machine's
+    :param allow_subprocess: whether a package query may run ``rpm`` when no database file can be
+        read directly (grains never allow it)
+    """
+
+    def __init__(self, root="/", proc="/proc", arch=None, allow_subprocess=True):
+        self.root = root
+        self.proc = proc
+        self._arch = arch
+        self.allow_subprocess = allow_subprocess
+
+    # -- files under root ------------------------------------------------------------------
+    def path(self, path):
+        """``path`` (absolute, as on the machine) under this host's root."""
+        if self.root in ("/", ""):
+            return path
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def read_text(self, path):
+        """The text of ``path`` under root, or None when it does not exist."""
+        try:
+            with open(self.path(path), encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def exists(self, path):
+        return os.path.lexists(self.path(path))
+
+    @functools.cached_property
+    def os_release(self):
+        """os-release as a dict (empty when neither /etc/os-release nor /usr/lib/os-release exist)."""
+        for candidate in ("/etc/os-release", "/usr/lib/os-release"):
+            text = self.read_text(candidate)
+            if text is not None:
+                return parse_os_release(text)
+        return {}
+
+    @functools.cached_property
+    def family(self):
+        """Package family of this distribution: ``debian``, ``rpm``, ``mariner`` or None."""
+        os_id = self.os_release.get("ID", "")
+        if os_id in data.FAMILY_BY_OS_ID:
+            return data.FAMILY_BY_OS_ID[os_id]
+        for like in self.os_release.get("ID_LIKE", "").split():
+            if like in data.FAMILY_BY_ID_LIKE:
+                return data.FAMILY_BY_ID_LIKE[like]
+        if self.exists(DPKG_STATUS):
+            return "debian"
+        return None
+
+    # -- the running machine ---------------------------------------------------------------
+    @property
+    def arch(self):
+        machine = self._arch or platform.machine()
+        return data.ARCH_ALIASES.get(machine, machine)
+
+    def euid(self):
+        return os.geteuid()
+
+    def kernel_release(self):
+        text = self.proc_text("sys/kernel/osrelease")
+        return text.strip() if text else platform.release()
+
+    def libc_version(self):
+        """The running C library's glibc version, or None (musl, or not readable)."""
+        try:
+            value = os.confstr("CS_GNU_LIBC_VERSION")
+        except (ValueError, OSError):
+            return None
+        if value and value.startswith("glibc "):
+            return value.split()[1]
+        return None
+
+    def cpu_count(self):
+        text = self.proc_text("cpuinfo")
+        if text:
+            count = sum(1 for line in text.splitlines() if line.startswith("processor"))
+            if count:
+                return count
+        return os.cpu_count()
+
+    def statvfs(self, path):
+        return os.statvfs(path)
+
+    # -- /proc -----------------------------------------------------------------------------
+    def proc_path(self, *parts):
+        return os.path.join(self.proc, *parts)
+
+    def proc_text(self, *parts):
+        try:
+            with open(self.proc_path(*parts), encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except (FileNotFoundError, ProcessLookupError, NotADirectoryError, PermissionError):
+            return None
+
+    @functools.cached_property
+    def mounts(self):
+        """Mounts of this host (from ``<proc>/self/mountinfo``, else ``<proc>/1/mountinfo``)."""
+        text = self.proc_text("self", "mountinfo") or self.proc_text("1", "mountinfo")
+        return parse_mountinfo(text) if text else []
+
+    def mount_of(self, path):
+        """The mount holding ``path`` (the longest mount point that is a prefix), or None."""
+        if self.root in ("/", ""):
+            path = os.path.realpath(path)
+        best = None
+        for mount in self.mounts:
+            point = mount.mount_point
+            if point == "/" or path == point or path.startswith(point + "/"):
+                # ">=": a later mount on the same point hides the earlier one
+                if best is None or len(point) >= len(best.mount_point):
+                    best = mount
+        return best
+
+    # -- package database ------------------------------------------------------------------
+    @functools.cached_property
+    def installed_packages(self):
+        """``{name: version}`` of installed packages, or None when the database can't be read.
+
+        dpkg's status file and rpmdb.sqlite are read directly; an older RPM database (Berkeley DB
+        or ndb) is queried with ``rpm -qa`` only when ``allow_subprocess`` is set.
+        """
+        text = self.read_text(DPKG_STATUS)
+        if text is not None and self.family in ("debian", None):
+            return parse_dpkg_status(text)
+        for candidate in RPMDB_SQLITE_PATHS:
+            path = self.path(candidate)
+            if os.path.exists(path):
+                try:
+                    return _read_rpmdb_sqlite(path)
+                except (sqlite3.Error, struct.error, ValueError):
+                    break
+        if self.allow_subprocess and self.root in ("/", "") and self.family in ("rpm", "mariner"):
+            return _rpm_query_all()
+        return None
+
+
+def _read_rpmdb_sqlite(path):
+    installed = {}
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for (blob,) in connection.execute("SELECT blob FROM Packages"):
+            name, evr = parse_rpm_header(bytes(blob))
+            if name:
+                installed.setdefault(name, evr)
+    finally:
+        connection.close()
+    return installed
+
+
+def _rpm_query_all():
+    try:
+        completed = subprocess.run(
+            ["rpm", "-qa", "--queryformat", "%{NAME} %{EPOCH}:%{VERSION}-%{RELEASE}\\n"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    installed = {}
+    for line in completed.stdout.splitlines():
+        name, _, evr = line.partition(" ")
+        installed.setdefault(name, evr.replace("(none):", ""))
+    return installed

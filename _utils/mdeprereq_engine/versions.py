@@ -1,0 +1,94 @@
+"""Version comparison: RPM-style for kernels and packages, numeric for mdatp versions."""
+
+import re
+
+_SEGMENT = re.compile(r"(\d+|[a-zA-Z]+|~|\^)")
+
+
+def rpmvercmp(left, right):
+    """Compare two version strings the way ``rpmvercmp`` does; return -1, 0 or 1.
+
+    Segments of digits compare numerically, segments of letters lexically, a digit segment is
+    newer than a letter segment, ``~`` sorts before anything (pre-releases) and a string with
+    more segments is newer.
+    """
+    if left == right:
+        return 0
+    left_parts = _SEGMENT.findall(left)
+    right_parts = _SEGMENT.findall(right)
+    while left_parts or right_parts:
+        a = left_parts.pop(0) if left_parts else None
+        b = right_parts.pop(0) if right_parts else None
+        if a == "~" or b == "~":
+            if a != b:
+                return -1 if a == "~" else 1
+            continue
+        if a == "^" or b == "^":
+            if a is None:
+                return -1
+            if b is None:
+                return 1
+            if a != b:
+                return 1 if a == "^" else -1
+            continue
+        if a is None:
+            return -1
+        if b is None:
+            return 1
+        if a.isdigit() and b.isdigit():
+            a_num, b_num = int(a), int(b)
+            if a_num != b_num:
+                return -1 if a_num < b_num else 1
+        elif a.isdigit():
+            return 1
+        elif b.isdigit():
+            return -1
+        elif a != b:
+            return -1 if a < b else 1
+    return 0
+
+
+def compare_evr(left, right):
+    """Compare ``[epoch:]version[-release]`` strings (RPM and kernel releases).
+
+    The release is split at the first ``-``, so ``3.10.0-1160.el7`` has version ``3.10.0`` and
+    release ``1160.el7``; ``6.1.0-26-amd64`` has release ``26-amd64``.
+    """
+    left_epoch, left_version, left_release = _split_evr(left)
+    right_epoch, right_version, right_release = _split_evr(right)
+    if left_epoch != right_epoch:
+        return -1 if left_epoch < right_epoch else 1
+    result = rpmvercmp(left_version, right_version)
+    if result:
+        return result
+    return rpmvercmp(left_release, right_release)
+
+
+def _split_evr(text):
+    epoch = 0
+    if ":" in text:
+        head, _, text = text.partition(":")
+        epoch = int(head) if head.isdigit() else 0
+    version, _, release = text.partition("-")
+    return epoch, version, release
+
+
+def upstream_version(package_version):
+    """The upstream part of a Debian or RPM package version: ``2.36-9+deb12u7`` -> ``2.36``."""
+    text = package_version.partition(":")[2] if ":" in package_version else package_version
+    return text.partition("-")[0]
+
+
+_MDATP_VERSION = re.compile(r"^\d+(\.\d+){1,3}$")
+
+
+def parse_mdatp_version(text):
+    """``101.25042.0003`` -> ``(101, 25042, 3)``; raise ValueError for anything else.
+
+    Package strings with a channel suffix (``101.25042.0003-insiderfast``) are accepted; the
+    suffix does not take part in the comparison.
+    """
+    core = re.split(r"[-_]", str(text).strip(), maxsplit=1)[0]
+    if not _MDATP_VERSION.match(core):
+        raise ValueError(f"{text!r} is not an mdatp version like 101.25042.0003")
+    return tuple(int(part) for part in core.split("."))
