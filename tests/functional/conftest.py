@@ -1,0 +1,50 @@
+"""Functional tests: the Salt adapters loaded by Salt's own loader, straight from this checkout
+(``module_dirs``), the way ``salt-call --module-dirs`` and a synced minion load them."""
+
+import pytest
+from saltfactories.utils import random_string
+from saltfactories.utils.functional import Loaders
+
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture(scope="package")
+def minion_opts(salt_factories):
+    factory = salt_factories.salt_minion_daemon(
+        random_string("functional-"),
+        overrides={
+            "file_client": "local",
+            "module_dirs": [str(REPO_ROOT)],
+            # the fqdn grains do reverse DNS lookups: seconds per loader on a closed network
+            "enable_fqdns_grains": False,
+        },
+    )
+    return factory.config.copy()
+
+
+@pytest.fixture(scope="package")
+def loaders(minion_opts):
+    # Building Loaders runs saltutil.sync_all (seconds): one set for the whole package
+    loaders = Loaders(minion_opts, loaded_base_name=random_string("functional.", uppercase=False))
+    try:
+        yield loaders
+    finally:
+        loaders.reset_state()
+
+
+@pytest.fixture
+def modules(loaders):
+    return loaders.modules
+
+
+@pytest.fixture
+def configure(loaders):
+    """``configure(**settings)`` sets ``mdeprereq:`` in the minion config the modules see."""
+
+    def apply(**settings):
+        loaders.opts["mdeprereq"] = settings
+
+    try:
+        yield apply
+    finally:
+        loaders.opts.pop("mdeprereq", None)

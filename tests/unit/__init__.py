@@ -1,0 +1,1 @@
+"""Unit tests of mdeprereq_engine: plain pytest, no Salt."""
