@@ -31,7 +31,7 @@ def __virtual__():
 
 
 def mde():
-    """Return ``{"mde": {os, version, arch, supported, kernel, glibc, systemd, mdatp_version, ...}}``."""
+    """Return ``{"mde": {...}}``: os, version, arch, supported, kernel, glibc, systemd, ...."""
     configured = (__opts__.get("mdeprereq") or {}).get("support")
     try:
         support = merge_support(configured)
@@ -40,6 +40,6 @@ def mde():
         support = None
     try:
         return {"mde": engine_grains.collect(support=support)}
-    except Exception:  # noqa: BLE001 - a grain must never break the minion's start
+    except Exception:
         log.exception("mde grain: could not collect facts")
         return {}

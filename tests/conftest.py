@@ -51,3 +51,13 @@ def is_root():
 @pytest.fixture(scope="session")
 def repo_root():
     return REPO_ROOT
+
+
+def pytest_unconfigure(config):
+    # Salt buffers early log records in a handler bound to the sys.stderr of the moment (pytest's
+    # capture) and flushes it at exit, when that stream is closed: drop it while it still works.
+    try:
+        import salt._logging.impl as salt_logging
+    except ImportError:
+        return
+    salt_logging.shutdown_temp_handler()

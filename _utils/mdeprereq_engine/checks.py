@@ -64,7 +64,11 @@ def support_verdict(host, matrix):
     arch = host.arch
     facts = {"arch": arch}
     if not os_release:
-        return False, "no /etc/os-release or /usr/lib/os-release to identify the distribution", facts
+        return (
+            False,
+            "no /etc/os-release or /usr/lib/os-release to identify the distribution",
+            facts,
+        )
     os_id = _matrix_key(os_release)
     name = os_release.get("NAME", os_id)
     version_id = os_release.get("VERSION_ID", "")
@@ -84,7 +88,12 @@ def support_verdict(host, matrix):
     desktop = _desktop_reason(host, os_release, os_id)
     if desktop:
         facts["desktop"] = desktop
-        return False, f"{pretty} is a workstation/desktop edition ({desktop}); only server editions are supported", facts
+        return (
+            False,
+            f"{pretty} is a workstation/desktop edition ({desktop}); only server editions are "
+            "supported",
+            facts,
+        )
     if os_id not in matrix:
         derived = f" (derived from {os_release['ID_LIKE']})" if os_release.get("ID_LIKE") else ""
         return (
@@ -96,14 +105,26 @@ def support_verdict(host, matrix):
     specifiers = matrix[os_id].get(arch) or []
     if not specifiers:
         arches = [a for a, specs in matrix[os_id].items() if specs]
-        return False, f"{pretty} is not supported on {arch} (supported on: {', '.join(arches) or 'none'})", facts
+        return (
+            False,
+            f"{pretty} is not supported on {arch} (supported on: {', '.join(arches) or 'none'})",
+            facts,
+        )
     facts["supported_versions"] = specifiers
     if not version_id:
-        return False, f"{name} has no VERSION_ID in os-release (a rolling or testing release?)", facts
+        return (
+            False,
+            f"{name} has no VERSION_ID in os-release (a rolling or testing release?)",
+            facts,
+        )
     try:
         version = Version(version_id)
     except InvalidVersion:
-        return False, f"{pretty}: version {version_id!r} can't be compared with the supported list", facts
+        return (
+            False,
+            f"{pretty}: version {version_id!r} can't be compared with the supported list",
+            facts,
+        )
     for specifier in specifiers:
         if version in SpecifierSet(specifier):
             facts["matched"] = specifier
@@ -150,8 +171,15 @@ def check_cpu(host, settings):
     if cores is None:
         return verdict(SKIP, "could not count CPU cores", facts=facts)
     if cores >= data.MIN_CPU_CORES:
-        return verdict(PASS, f"{cores} CPU core(s), at least {data.MIN_CPU_CORES} needed", facts=facts)
-    return verdict(FAIL, f"{cores} CPU cores, {data.MIN_CPU_CORES} needed", remediation="Add a CPU core.", facts=facts)
+        return verdict(
+            PASS, f"{cores} CPU core(s), at least {data.MIN_CPU_CORES} needed", facts=facts
+        )
+    return verdict(
+        FAIL,
+        f"{cores} CPU cores, {data.MIN_CPU_CORES} needed",
+        remediation="Add a CPU core.",
+        facts=facts,
+    )
 
 
 def _meminfo(host):
@@ -173,8 +201,14 @@ def check_memory(host, settings):
         return verdict(SKIP, f"could not read MemTotal from {host.proc_path('meminfo')}")
     total = meminfo["MemTotal"]
     available = meminfo.get("MemAvailable")
-    facts = {"total_bytes": total, "available_bytes": available, "minimum_bytes": data.MIN_MEMORY_BYTES}
-    seen = f"{_gib(total)} of memory" + (f" ({_gib(available)} available)" if available is not None else "")
+    facts = {
+        "total_bytes": total,
+        "available_bytes": available,
+        "minimum_bytes": data.MIN_MEMORY_BYTES,
+    }
+    seen = f"{_gib(total)} of memory" + (
+        f" ({_gib(available)} available)" if available is not None else ""
+    )
     if total >= data.MIN_MEMORY_BYTES:
         return verdict(PASS, f"{seen}; 1 GiB needed", facts=facts)
     remediation = "Give the server at least 1 GiB of memory."
@@ -206,7 +240,12 @@ def check_disk(host, settings):
         measured, free = _free_bytes(host, install_path)
     except OSError as exc:
         return verdict(SKIP, f"could not measure free space for {install_path}: {exc}")
-    facts = {"install_path": install_path, "measured_path": measured, "free_bytes": free, "minimum_bytes": data.MIN_DISK_FREE_BYTES}
+    facts = {
+        "install_path": install_path,
+        "measured_path": measured,
+        "free_bytes": free,
+        "minimum_bytes": data.MIN_DISK_FREE_BYTES,
+    }
     for label, path in (("var", "/var"), ("etc_opt", "/etc/opt")):
         try:
             other_measured, other_free = _free_bytes(host, path)
@@ -231,13 +270,31 @@ def check_systemd(host, settings):
     binary = next((path for path in SYSTEMD_BINARIES if host.exists(path)), None)
     pid1 = (host.proc_text("1", "comm") or "").strip() or None
     booted = host.exists("/run/systemd/system")
-    facts = {"installed": binary is not None, "binary": binary, "pid1": pid1, "running": pid1 == "systemd" and booted}
+    facts = {
+        "installed": binary is not None,
+        "binary": binary,
+        "pid1": pid1,
+        "running": pid1 == "systemd" and booted,
+    }
     remediation = (
         "mdatp runs as a systemd service: install systemd and boot with it as the init system "
         "(a container or chroot without systemd can't run mdatp)."
     )
     if binary is None:
-        return verdict(FAIL, f"systemd is not installed (PID 1 is {pid1 or 'unknown'})", remediation=remediation, facts=facts)
+        return verdict(
+            FAIL,
+            f"systemd is not installed (PID 1 is {pid1 or 'unknown'})",
+            remediation=remediation,
+            facts=facts,
+        )
+    if pid1 == "systemd" and not booted:
+        return verdict(
+            FAIL,
+            "PID 1 is systemd, but /run/systemd/system is missing: the system was not booted "
+            "with systemd",
+            remediation=remediation,
+            facts=facts,
+        )
     if not facts["running"]:
         return verdict(
             FAIL,
@@ -264,7 +321,11 @@ def check_privileges(host, settings):
 def check_glibc(host, settings):
     family = host.family
     if family not in data.GLIBC_FLOOR:
-        return verdict(SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}; no glibc floor applies")
+        return verdict(
+            SKIP,
+            f"unknown package family for {host.os_release.get('ID', 'this system')}; no glibc "
+            "floor applies",
+        )
     package, floor = data.GLIBC_FLOOR[family]
     installed = host.installed_packages or {}
     source = f"package {package}"
@@ -280,7 +341,9 @@ def check_glibc(host, settings):
     return verdict(
         FAIL,
         f"{package} {version} ({source}) is older than {floor}, which mdatp needs",
-        remediation=f"Update {package} to {floor} or later (or move to a supported distribution version).",
+        remediation=(
+            f"Update {package} to {floor} or later (or move to a supported distribution version)."
+        ),
         facts=facts,
     )
 
@@ -299,12 +362,19 @@ def _managed_enforcement_level(host):
 
 def check_fanotify(host, settings):
     daemon = posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
-    holders, scanned, unreadable, names = fanotify_scan.scan(host.proc, with_names=True)
+    try:
+        holders, scanned, unreadable, names = fanotify_scan.scan(host.proc, with_names=True)
+    except OSError as exc:
+        return verdict(SKIP, f"could not list the processes in {host.proc}: {exc}")
     others = [holder for holder in holders if holder.exe != daemon]
     blocking = [holder for holder in others if holder.blocking]
     notifying = [holder for holder in others if not holder.blocking]
     agents = sorted(
-        {f"{data.KNOWN_AGENTS[name]}: {name} (pid {pid})" for pid, name in names.items() if name in data.KNOWN_AGENTS}
+        {
+            f"{data.KNOWN_AGENTS[name]}: {name} (pid {pid})"
+            for pid, name in names.items()
+            if name in data.KNOWN_AGENTS
+        }
     )
     facts = {
         "processes_scanned": scanned,
@@ -317,14 +387,18 @@ def check_fanotify(host, settings):
     if blocking:
         listed = "; ".join(holder.describe() for holder in blocking)
         fixable = all(holder.name in data.PASSIVE_MODE_FIXES for holder in blocking)
-        message = f"blocking-mode fanotify held by: {listed}. Running mdatp beside another blocking fanotify product is unsupported and can hang the OS"
+        message = (
+            f"blocking-mode fanotify held by: {listed}. Running mdatp beside another blocking "
+            "fanotify product is unsupported and can hang the OS"
+        )
         if fixable:
             level = _managed_enforcement_level(host)
             facts["enforcement_level"] = level
             if level == "passive":
                 return verdict(
                     WARN,
-                    f"blocking-mode fanotify held by: {listed}; mdatp is set to passive mode, which is supported beside it",
+                    f"blocking-mode fanotify held by: {listed}; mdatp is set to passive mode, "
+                    "which is supported beside it",
                     facts=facts,
                 )
             return verdict(
@@ -341,18 +415,27 @@ def check_fanotify(host, settings):
         return verdict(
             FAIL,
             message,
-            remediation="Remove or disable the other fanotify-based security product before installing mdatp.",
+            remediation=(
+                "Remove or disable the other fanotify-based security product before installing "
+                "mdatp."
+            ),
             facts=facts,
         )
     incomplete = f"; {unreadable} process(es) could not be read" if unreadable else ""
     if notifying or agents:
-        seen = [f"notification-only fanotify held by: {'; '.join(h.describe() for h in notifying)}"] if notifying else []
+        seen = (
+            [f"notification-only fanotify held by: {'; '.join(h.describe() for h in notifying)}"]
+            if notifying
+            else []
+        )
         if agents:
             seen.append(f"other security agents running: {', '.join(agents)}")
         return verdict(
             WARN,
             ". ".join(seen) + incomplete,
-            remediation="Check that these products are not set to block file access alongside mdatp.",
+            remediation=(
+                "Check that these products are not set to block file access alongside mdatp."
+            ),
             facts=facts,
         )
     if unreadable:
@@ -362,12 +445,17 @@ def check_fanotify(host, settings):
             remediation="Run the check as root to see every process.",
             facts=facts,
         )
-    return verdict(PASS, f"no other process holds a fanotify fd ({scanned} processes scanned)", facts=facts)
+    return verdict(
+        PASS, f"no other process holds a fanotify fd ({scanned} processes scanned)", facts=facts
+    )
 
 
 # -- filesystems -----------------------------------------------------------------------------
 def classify_filesystem(fstype):
-    """``(class, virtual)`` of a mount type: class is ``realtime``, ``custom_scan`` or ``unknown``."""
+    """``(class, virtual)`` of a mount type.
+
+    The class is ``realtime``, ``custom_scan`` or ``unknown``.
+    """
     base, _, subtype = fstype.partition(".")
     virtual = fstype in data.VIRTUAL_FILESYSTEMS
     if subtype and base in ("fuse", "fuseblk"):
@@ -384,21 +472,34 @@ def classify_filesystem(fstype):
 def check_filesystems(host, settings):
     mounts = host.mounts
     if not mounts:
-        return verdict(SKIP, f"could not read the mount table from {host.proc_path('self', 'mountinfo')}")
+        return verdict(
+            SKIP, f"could not read the mount table from {host.proc_path('self', 'mountinfo')}"
+        )
     entries = []
     concerns = []
     nfs_seen = False
     for mount in mounts:
         fs_class, virtual = classify_filesystem(mount.fstype)
-        entry = {"mount_point": mount.mount_point, "fstype": mount.fstype, "class": fs_class, "virtual": virtual}
+        entry = {
+            "mount_point": mount.mount_point,
+            "fstype": mount.fstype,
+            "class": fs_class,
+            "virtual": virtual,
+        }
         if mount.fstype in ("nfs", "nfs4"):
             nfs_seen = True
-            version = mount.option_value("vers") or mount.option_value("nfsvers") or ("4" if mount.fstype == "nfs4" else None)
+            version = (
+                mount.option_value("vers")
+                or mount.option_value("nfsvers")
+                or ("4" if mount.fstype == "nfs4" else None)
+            )
             entry["nfs_version"] = version
             entry["note"] = data.NFS_NOTE
             if version and not version.startswith("3"):
                 entry["class"] = fs_class = "custom_scan"
             concerns.append(f"{mount.mount_point} (NFS v{version or '?'})")
+        elif mount.fstype in data.READ_ONLY_IMAGE_FILESYSTEMS:
+            entry["read_only_image"] = True
         elif not virtual and fs_class != "realtime":
             concerns.append(f"{mount.mount_point} ({mount.fstype}: {fs_class.replace('_', '-')})")
         entries.append(entry)
@@ -416,19 +517,27 @@ def check_filesystems(host, settings):
             remediation="Cover these mounts with custom scans, or exclude them knowingly.",
             facts=facts,
         )
-    return verdict(PASS, f"all {len(entries)} mounts are supported for real-time protection or virtual", facts=facts)
+    return verdict(
+        PASS,
+        f"all {len(entries)} mounts are supported for real-time protection or virtual",
+        facts=facts,
+    )
 
 
 # -- packages and accounts -------------------------------------------------------------------
 def required_packages(family, target_version):
-    """``(distro packages, microsoft packages, reasons)`` mdatp ``target_version`` needs on ``family``.
+    """What mdatp ``target_version`` needs on ``family``.
+
+    :returns: ``(distro packages, microsoft packages, reasons)``
 
     ``target_version`` None means the newest version.
     """
     target = parse_mdatp_version(target_version) if target_version else None
     distro_packages, microsoft_packages, reasons = [], [], []
     for rule in data.DEPENDENCY_RULES:
-        if rule["below"] is not None and (target is None or target >= parse_mdatp_version(rule["below"])):
+        if rule["below"] is not None and (
+            target is None or target >= parse_mdatp_version(rule["below"])
+        ):
             continue
         packages = rule["packages"].get(family, [])
         if packages or rule.get("microsoft_packages"):
@@ -442,10 +551,18 @@ def check_dependencies(host, settings):
     family = host.family
     target = settings.mdatp_version or "newest"
     if family is None:
-        return verdict(SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}")
+        return verdict(
+            SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}"
+        )
     needed, from_microsoft, reasons = required_packages(family, settings.mdatp_version)
     installed = host.installed_packages
-    facts = {"family": family, "mdatp_version": target, "required": needed, "from_microsoft_repository": from_microsoft, "reasons": reasons}
+    facts = {
+        "family": family,
+        "mdatp_version": target,
+        "required": needed,
+        "from_microsoft_repository": from_microsoft,
+        "reasons": reasons,
+    }
     if installed is None:
         return verdict(SKIP, "could not read the package database", facts=facts)
     missing = [package for package in needed if package not in installed]
@@ -453,44 +570,77 @@ def check_dependencies(host, settings):
     if missing:
         return verdict(
             FAIL,
-            f"mdatp {target} on the {family} family needs {', '.join(needed)}; missing: {', '.join(missing)}",
-            remediation=f"Apply state mdeprereq.dependencies_installed, or install {' '.join(missing)} with the package manager.",
+            f"mdatp {target} on the {family} family needs {', '.join(needed)}; "
+            f"missing: {', '.join(missing)}",
+            remediation=(
+                f"Apply state mdeprereq.dependencies_installed, or install {' '.join(missing)} "
+                "with the package manager."
+            ),
             fixable=True,
             facts=facts,
         )
-    return verdict(PASS, f"every package mdatp {target} needs on the {family} family is installed ({', '.join(needed) or 'none'})", facts=facts)
+    return verdict(
+        PASS,
+        f"every package mdatp {target} needs on the {family} family is installed "
+        f"({', '.join(needed) or 'none'})",
+        facts=facts,
+    )
 
 
 def _parse_colon_file(text):
-    return [line.split(":") for line in (text or "").splitlines() if line and not line.startswith("#")]
+    return [
+        line.split(":") for line in (text or "").splitlines() if line and not line.startswith("#")
+    ]
 
 
 def mdatp_installed(host, settings):
     installed = host.installed_packages or {}
-    return data.MDATP_PACKAGE in installed or host.exists(posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH))
+    return data.MDATP_PACKAGE in installed or host.exists(
+        posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
+    )
 
 
 def check_mdatp_user(host, settings):
     uid, gid = settings.uid, settings.gid
     if uid is None and gid is None:
-        return verdict(SKIP, "no UID/GID set under mdeprereq:user; mdatp will create its user with random ids")
+        return verdict(
+            SKIP, "no UID/GID set under mdeprereq:user; mdatp will create its user with random ids"
+        )
     users = _parse_colon_file(host.read_text("/etc/passwd"))
     groups = _parse_colon_file(host.read_text("/etc/group"))
     user = next((entry for entry in users if entry[0] == data.MDATP_USER and len(entry) >= 7), None)
-    group = next((entry for entry in groups if entry[0] == data.MDATP_GROUP and len(entry) >= 3), None)
+    group = next(
+        (entry for entry in groups if entry[0] == data.MDATP_GROUP and len(entry) >= 3), None
+    )
     wanted_gid = gid if gid is not None else (int(group[2]) if group else None)
     facts = {
         "wanted": {"uid": uid, "gid": gid, "shell": data.MDATP_SHELL},
-        "user": {"uid": int(user[2]), "gid": int(user[3]), "home": user[5], "shell": user[6]} if user else None,
+        "user": {"uid": int(user[2]), "gid": int(user[3]), "home": user[5], "shell": user[6]}
+        if user
+        else None,
         "group": {"gid": int(group[2])} if group else None,
     }
     taken = []
     if uid is not None:
-        owner = next((entry[0] for entry in users if len(entry) > 2 and entry[2] == str(uid) and entry[0] != data.MDATP_USER), None)
+        owner = next(
+            (
+                entry[0]
+                for entry in users
+                if len(entry) > 2 and entry[2] == str(uid) and entry[0] != data.MDATP_USER
+            ),
+            None,
+        )
         if owner:
             taken.append(f"uid {uid} belongs to user {owner}")
     if gid is not None:
-        owner = next((entry[0] for entry in groups if len(entry) > 2 and entry[2] == str(gid) and entry[0] != data.MDATP_GROUP), None)
+        owner = next(
+            (
+                entry[0]
+                for entry in groups
+                if len(entry) > 2 and entry[2] == str(gid) and entry[0] != data.MDATP_GROUP
+            ),
+            None,
+        )
         if owner:
             taken.append(f"gid {gid} belongs to group {owner}")
     problems = []
@@ -508,7 +658,12 @@ def check_mdatp_user(host, settings):
     elif gid is not None and group[2] != str(gid):
         problems.append(f"group mdatp has gid {group[2]}, not {gid}")
     if not problems and not taken:
-        return verdict(PASS, f"user and group mdatp exist with uid {uid}, gid {wanted_gid} and shell {data.MDATP_SHELL}", facts=facts)
+        return verdict(
+            PASS,
+            f"user and group mdatp exist with uid {uid}, gid {wanted_gid} and shell "
+            f"{data.MDATP_SHELL}",
+            facts=facts,
+        )
     if taken:
         return verdict(
             FAIL,
@@ -522,14 +677,21 @@ def check_mdatp_user(host, settings):
     if installed and ids_differ:
         return verdict(
             FAIL,
-            "; ".join(problems) + "; mdatp is installed, so its user's ids can't be changed in place",
-            remediation="Keep the current ids (update mdeprereq:user), or offboard and remove mdatp, then create the user before reinstalling.",
+            "; ".join(problems)
+            + "; mdatp is installed, so its user's ids can't be changed in place",
+            remediation=(
+                "Keep the current ids (update mdeprereq:user), or offboard and remove mdatp, "
+                "then create the user before reinstalling."
+            ),
             facts=facts,
         )
     return verdict(
         FAIL,
         "; ".join(problems),
-        remediation="Apply state mdeprereq.user_present (creates mdatp:x:UID:GID::/home/mdatp:/usr/sbin/nologin before mdatp is installed).",
+        remediation=(
+            "Apply state mdeprereq.user_present (creates "
+            "mdatp:x:UID:GID::/home/mdatp:/usr/sbin/nologin before mdatp is installed)."
+        ),
         fixable=True,
         facts=facts,
     )
@@ -548,19 +710,41 @@ def check_install_path(host, settings):
     mount = host.mount_of(host.path(existing))
     facts.update({"symlinks": symlinks, "measured_path": existing})
     if mount is not None:
-        facts["mount"] = {"mount_point": mount.mount_point, "fstype": mount.fstype, "noexec": "noexec" in mount.options}
+        facts["mount"] = {
+            "mount_point": mount.mount_point,
+            "fstype": mount.fstype,
+            "noexec": "noexec" in mount.options,
+        }
     problems, remedies = [], []
     if symlinks:
         problems.append(f"{', '.join(symlinks)} is a symlink")
-        remedies.append("replace the symlink with a real directory (bind-mount /opt/microsoft elsewhere if space is the reason)")
+        remedies.append(
+            "replace the symlink with a real directory (bind-mount /opt/microsoft elsewhere if "
+            "space is the reason)"
+        )
     if mount is not None and "noexec" in mount.options:
-        problems.append(f"{existing} is on {mount.mount_point}, mounted noexec, so wdavdaemon could not run")
+        problems.append(
+            f"{existing} is on {mount.mount_point}, mounted noexec, so wdavdaemon could not run"
+        )
         remedies.append(f"remount {mount.mount_point} without noexec")
     if problems:
-        return verdict(FAIL, "; ".join(problems), remediation="; ".join(remedies).capitalize() + ".", facts=facts)
+        return verdict(
+            FAIL,
+            "; ".join(problems),
+            remediation="; ".join(remedies).capitalize() + ".",
+            facts=facts,
+        )
     if mount is None:
-        return verdict(WARN, f"no symlink on the way to {install_path}; could not find its mount to check noexec", facts=facts)
-    return verdict(PASS, f"{install_path}: no symlink on the way, {mount.mount_point} is not mounted noexec", facts=facts)
+        return verdict(
+            WARN,
+            f"no symlink on the way to {install_path}; could not find its mount to check noexec",
+            facts=facts,
+        )
+    return verdict(
+        PASS,
+        f"{install_path}: no symlink on the way, {mount.mount_point} is not mounted noexec",
+        facts=facts,
+    )
 
 
 # -- running them ----------------------------------------------------------------------------
@@ -587,14 +771,16 @@ class UnknownCheckError(ValueError):
 
 def select(only=None):
     """The check IDs to run: all, or ``only`` (a list, or a comma-separated string) in order."""
-    if only is None or only == "" or only == []:
+    if only is None or only in ("", []):
         return list(CHECKS)
     if isinstance(only, str):
         only = only.split(",")
     wanted = [str(check_id).strip() for check_id in only if str(check_id).strip()]
     unknown = [check_id for check_id in wanted if check_id not in CHECKS]
     if unknown:
-        raise UnknownCheckError(f"unknown check(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}")
+        raise UnknownCheckError(
+            f"unknown check(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}"
+        )
     return list(dict.fromkeys(wanted))
 
 

@@ -30,14 +30,55 @@ SUPPORT_MATRIX = {
 
 ARCHITECTURES = ("x86_64", "aarch64")
 # uname -m and dpkg spellings -> the matrix's spelling
-ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64"}
+ARCH_ALIASES = {
+    "amd64": "x86_64",
+    "x64": "x86_64",
+    "x86_64": "x86_64",
+    "arm64": "aarch64",
+    "aarch64": "aarch64",
+}
 
 # os-release VARIANT_ID values of editions the page excludes ("workstation and desktop versions")
-DESKTOP_VARIANT_IDS = frozenset({"workstation", "desktop", "client"})
+# (Fedora's desktop spins and atomic desktops have a VARIANT_ID of their own.)
+DESKTOP_VARIANT_IDS = frozenset(
+    {
+        "workstation",
+        "desktop",
+        "client",
+        "kde",
+        "xfce",
+        "lxqt",
+        "lxde",
+        "cinnamon",
+        "mate",
+        "budgie",
+        "i3",
+        "sway",
+        "soas",
+        "silverblue",
+        "kinoite",
+        "sericea",
+        "onyx",
+    }
+)
 # os-release IDs that are desktop editions by themselves
 DESKTOP_OS_IDS = frozenset({"sled"})
 # A Debian-family machine with one of these packages installed is a desktop edition
-DESKTOP_PACKAGES = {"ubuntu": ("ubuntu-desktop", "ubuntu-desktop-minimal")}
+# (Ubuntu's flavours share its os-release; their desktop metapackages tell them apart.)
+DESKTOP_PACKAGES = {
+    "ubuntu": (
+        "ubuntu-desktop",
+        "ubuntu-desktop-minimal",
+        "kubuntu-desktop",
+        "xubuntu-desktop",
+        "lubuntu-desktop",
+        "ubuntu-mate-desktop",
+        "ubuntu-budgie-desktop",
+        "ubuntustudio-desktop",
+        "ubuntukylin-desktop",
+        "ubuntu-unity-desktop",
+    )
+}
 
 # Package families: which package database and which dependency column apply.
 FAMILY_BY_OS_ID = {
@@ -54,7 +95,13 @@ FAMILY_BY_OS_ID = {
     "mariner": "mariner",
 }
 # Fallback through os-release ID_LIKE for distributions not in the table above
-FAMILY_BY_ID_LIKE = {"debian": "debian", "ubuntu": "debian", "rhel": "rpm", "fedora": "rpm", "suse": "rpm"}
+FAMILY_BY_ID_LIKE = {
+    "debian": "debian",
+    "ubuntu": "debian",
+    "rhel": "rpm",
+    "fedora": "rpm",
+    "suse": "rpm",
+}
 
 MIN_KERNEL = "3.10.0-327"
 MIN_CPU_CORES = 1
@@ -203,6 +250,9 @@ VIRTUAL_FILESYSTEMS = frozenset(
         "sysfs",
     }
 )
+# Read-only images (snap packages, ISO media): listed as unknown, never a reason to warn, since
+# nothing is written there for real-time protection to catch
+READ_ONLY_IMAGE_FILESYSTEMS = frozenset({"squashfs", "iso9660"})
 NFS_NOTE = (
     "NFS v3 mounts need the no_root_squash export option on the server to be scanned thoroughly"
 )

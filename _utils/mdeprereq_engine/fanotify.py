@@ -93,6 +93,7 @@ def _process_identity(proc, pid):
 def scan(proc="/proc", with_names=False):
     """Scan ``proc`` for fanotify holders.
 
+    :raises OSError: when ``proc`` itself can't be listed
     :returns: ``(holders, scanned, unreadable, names)``: the :class:`Holder` list, how many
         processes were looked at, how many could not be read (permissions), and, when
         ``with_names`` is set, ``{pid: comm}`` of every process (to spot known agents).
@@ -101,11 +102,7 @@ def scan(proc="/proc", with_names=False):
     scanned = 0
     unreadable = 0
     names = {}
-    try:
-        entries = os.listdir(proc)
-    except OSError:
-        return holders, scanned, unreadable, names
-    for pid in entries:
+    for pid in os.listdir(proc):  # an unlistable /proc raises: nothing could be checked
         if not pid.isdigit():
             continue
         fd_dir = f"{proc}/{pid}/fd"

@@ -8,7 +8,7 @@ read once per run however many checks use it.
 import functools
 import os
 import platform
-import shlex
+import re
 import sqlite3
 import struct
 import subprocess
@@ -22,7 +22,7 @@ DPKG_STATUS = "/var/lib/dpkg/status"
 class Mount:
     """One line of /proc/<pid>/mountinfo."""
 
-    __slots__ = ("mount_point", "fstype", "source", "options", "super_options")
+    __slots__ = ("fstype", "mount_point", "options", "source", "super_options")
 
     def __init__(self, mount_point, fstype, source, options, super_options):
         self.mount_point = mount_point
@@ -44,11 +44,15 @@ class Mount:
         return None
 
 
+_OCTAL_ESCAPE = re.compile(rb"\\([0-7]{3})")
+
+
 def _unescape_mount_field(text):
-    # mountinfo escapes space, tab, newline and backslash as \ooo
+    # mountinfo escapes space, tab, newline and backslash as \ooo (bytes of a UTF-8 path)
     if "\\" not in text:
         return text
-    return text.encode().decode("unicode_escape")
+    raw = _OCTAL_ESCAPE.sub(lambda match: bytes([int(match.group(1), 8)]), text.encode())
+    return raw.decode("utf-8", "replace")
 
 
 def parse_mountinfo(text):
@@ -62,7 +66,9 @@ def parse_mountinfo(text):
             options = set(fields[5].split(","))
             fstype = fields[separator + 1]
             source = _unescape_mount_field(fields[separator + 2])
-            super_options = set(fields[separator + 3].split(",")) if len(fields) > separator + 3 else set()
+            super_options = (
+                set(fields[separator + 3].split(",")) if len(fields) > separator + 3 else set()
+            )
         except (ValueError, IndexError):
             continue
         mounts.append(Mount(mount_point, fstype, source, options, super_options))
@@ -72,17 +78,25 @@ def parse_mountinfo(text):
 def parse_os_release(text):
     """Parse os-release ``KEY=value`` lines (shell quoting) into a dict."""
     values = {}
-    for line in text.splitlines():
-        line = line.strip()
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, raw = line.partition("=")
-        try:
-            parts = shlex.split(raw)
-        except ValueError:
-            parts = [raw.strip("\"'")]
-        values[key.strip()] = " ".join(parts)
+        values[key.strip()] = _unquote_shell_value(raw.strip())
     return values
+
+
+def _unquote_shell_value(raw):
+    # os-release values follow shell quoting: '...' is literal; in "..." a backslash escapes
+    # one of \ " $ `; unquoted, a backslash escapes any character
+    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
+        return raw[1:-1]
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        return re.sub(r'\\([\\"$`])', r"\1", raw[1:-1])
+    if raw[:1] in ("'", '"'):
+        raw = raw[1:]  # an unbalanced opening quote: take the rest as it is
+    return re.sub(r"\\(.)", r"\1", raw)
 
 
 def parse_dpkg_status(text):
@@ -166,7 +180,7 @@ class Host:
 
     @functools.cached_property
     def os_release(self):
-        """os-release as a dict (empty when neither /etc/os-release nor /usr/lib/os-release exist)."""
+        """os-release as a dict (empty when neither /etc/os-release nor /usr/lib/os-release is)."""
         for candidate in ("/etc/os-release", "/usr/lib/os-release"):
             text = self.read_text(candidate)
             if text is not None:
@@ -244,7 +258,7 @@ class Host:
         best = None
         for mount in self.mounts:
             point = mount.mount_point
-            if point == "/" or path == point or path.startswith(point + "/"):
+            if point in ("/", path) or path.startswith(point + "/"):
                 # ">=": a later mount on the same point hides the earlier one
                 if best is None or len(point) >= len(best.mount_point):
                     best = mount

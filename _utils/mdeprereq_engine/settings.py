@@ -65,7 +65,9 @@ def merge_support(overrides):
     for os_id, arches in overrides.items():
         key = f"mdeprereq:support:{os_id}"
         if not isinstance(arches, dict):
-            raise SettingsError(f"{key} must map architecture -> list of specifiers, got {arches!r}")
+            raise SettingsError(
+                f"{key} must map architecture -> list of specifiers, got {arches!r}"
+            )
         for arch, specifiers in arches.items():
             arch_key = f"{key}:{arch}"
             if arch not in data.ARCHITECTURES:
@@ -74,7 +76,7 @@ def merge_support(overrides):
                     f"{', '.join(data.ARCHITECTURES)}"
                 )
             if specifiers is None:
-                specifiers = []
+                specifiers = []  # noqa: PLW2901 - YAML's "x86_64:" with nothing means none
             if isinstance(specifiers, str) or not isinstance(specifiers, list):
                 raise SettingsError(
                     f"{arch_key} must be a list of version specifiers like '>=7.2,<8', "

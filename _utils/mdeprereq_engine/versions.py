@@ -29,7 +29,8 @@ def rpmvercmp(left, right):
             if b is None:
                 return 1
             if a != b:
-                return 1 if a == "^" else -1
+                # "1.0^x" is newer than "1.0" but older than "1.0.1"
+                return -1 if a == "^" else 1
             continue
         if a is None:
             return -1
@@ -74,9 +75,12 @@ def _split_evr(text):
 
 
 def upstream_version(package_version):
-    """The upstream part of a Debian or RPM package version: ``2.36-9+deb12u7`` -> ``2.36``."""
+    """The upstream part of a Debian or RPM package version: ``2.36-9+deb12u7`` -> ``2.36``.
+
+    The revision (release) starts after the last ``-``; an epoch before ``:`` is dropped.
+    """
     text = package_version.partition(":")[2] if ":" in package_version else package_version
-    return text.partition("-")[0]
+    return text.rpartition("-")[0] if "-" in text else text
 
 
 _MDATP_VERSION = re.compile(r"^\d+(\.\d+){1,3}$")

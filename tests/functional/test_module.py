@@ -32,7 +32,7 @@ def test_check_runs_a_subset(modules):
 
 
 def test_unknown_check_is_a_clear_error(modules):
-    with pytest.raises(CommandExecutionError, match="unknown check.*nope"):
+    with pytest.raises(CommandExecutionError, match=r"unknown check.*nope"):
         modules.mdeprereq.check(checks="distro,nope")
 
 

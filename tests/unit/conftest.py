@@ -165,7 +165,10 @@ class FakeMachine:
         return self.write("/var/lib/dpkg/status", "\n".join(paragraphs))
 
     def passwd(self, *lines):
-        base = ["root:x:0:0:root:/root:/bin/bash", "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin"]
+        base = [
+            "root:x:0:0:root:/root:/bin/bash",
+            "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin",
+        ]
         return self.write("/etc/passwd", "\n".join([*base, *lines]) + "\n")
 
     def group(self, *lines):

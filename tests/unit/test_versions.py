@@ -112,13 +112,6 @@ def test_rpmvercmp(left, right, expected):
     assert rpmvercmp(left, right) == expected
 
 
-CARET_BUG = (
-    "rpmvercmp: a caret against a regular segment sorts the caret side newer; rpm sorts it older "
-    "(1.0^20160101 is a snapshot of 1.0, older than 1.0.1)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=CARET_BUG)
 @pytest.mark.parametrize(
     ("left", "right", "expected"),
     [
@@ -215,13 +208,6 @@ def test_upstream_version(package_version, expected):
     assert upstream_version(package_version) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "upstream_version splits at the first '-', but a Debian revision starts after the last "
-        "one (Debian policy 5.6.12): '1:2.0-beta-3' has upstream version '2.0-beta'"
-    ),
-)
 def test_upstream_version_with_hyphen_in_debian_upstream():
     assert upstream_version("1:2.0-beta-3") == "2.0-beta"
 
@@ -245,7 +231,8 @@ def test_parse_mdatp_version(text, expected):
 
 def test_mdatp_versions_compare_as_numbers_not_strings():
     assert parse_mdatp_version("101.9999.0000") < parse_mdatp_version("101.25042.0003")
-    assert "101.9999.0000" > "101.25042.0003"  # what a string comparison would get wrong
+    # what a string comparison would get wrong
+    assert sorted(["101.9999.0000", "101.25042.0003"]) == ["101.25042.0003", "101.9999.0000"]
 
 
 @pytest.mark.parametrize(
@@ -263,5 +250,5 @@ def test_mdatp_versions_compare_as_numbers_not_strings():
     ],
 )
 def test_parse_mdatp_version_rejects(text):
-    with pytest.raises(ValueError, match="is not an mdatp version like 101.25042.0003"):
+    with pytest.raises(ValueError, match=r"is not an mdatp version like 101\.25042\.0003"):
         parse_mdatp_version(text)

@@ -1,0 +1,65 @@
+"""A real salt-master and salt-minion (pytest-salt-factories), with this extension served the
+way an admin serves it: its ``_modules``, ``_grains``, ``_states`` and ``_utils`` in the master's
+file_roots, brought to the minion with ``saltutil.sync_all``. Settings come from pillar."""
+
+import shutil
+
+import pytest
+from saltfactories.utils import random_string
+
+from tests.conftest import REPO_ROOT
+
+EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
+PILLAR_UID = 1987
+
+
+@pytest.fixture(scope="package")
+def file_root(tmp_path_factory):
+    """The extension's files as an admin copies them under a file_roots directory."""
+    root = tmp_path_factory.mktemp("file-root")
+    for name in EXTENSION_DIRS:
+        shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.fixture(scope="package")
+def pillar_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pillar-root")
+    (root / "top.sls").write_text("base:\n  '*':\n    - mdeprereq\n")
+    (root / "mdeprereq.sls").write_text(
+        f"mdeprereq:\n  user:\n    uid: {PILLAR_UID}\n    gid: {PILLAR_UID}\n"
+    )
+    return root
+
+
+@pytest.fixture(scope="package")
+def master(salt_factories, file_root, pillar_root):
+    factory = salt_factories.salt_master_daemon(
+        random_string("master-"),
+        defaults={
+            "file_roots": {"base": [str(file_root)]},
+            "pillar_roots": {"base": [str(pillar_root)]},
+        },
+    )
+    with factory.started():
+        yield factory
+
+
+@pytest.fixture(scope="package")
+def minion(master):
+    factory = master.salt_minion_daemon(
+        random_string("minion-"),
+        # the fqdn grains do reverse DNS lookups: slow on a closed network
+        overrides={"enable_fqdns_grains": False},
+    )
+    with factory.started():
+        synced = factory.salt_call_cli().run("saltutil.sync_all")
+        assert synced.returncode == 0, synced
+        assert "modules.mdeprereq" in synced.data["modules"], synced.data
+        assert "grains.mdeprereq" in synced.data["grains"], synced.data
+        yield factory
+
+
+@pytest.fixture(scope="package")
+def salt_cli(master):
+    return master.salt_cli()

@@ -1,0 +1,102 @@
+"""salt-call --local, masterless: from a checkout (--module-dirs) and after ``pip install``
+(found through the salt.loader entry point, no sync)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT, assert_check_schema
+
+pytestmark = pytest.mark.integration
+
+SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
+
+
+def salt_call(config_dir, *args, env=None):
+    completed = subprocess.run(
+        [SALT_CALL, "--local", f"--config-dir={config_dir}", "--out=json", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    return completed
+
+
+@pytest.fixture
+def config_dir(tmp_path):
+    """A private masterless minion config: no /etc/salt needed."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "minion").write_text(
+        f"file_client: local\nroot_dir: {tmp_path / 'root'}\nenable_fqdns_grains: false\n"
+    )
+    return config
+
+
+def test_salt_call_local_from_the_checkout(config_dir):
+    completed = salt_call(config_dir, f"--module-dirs={REPO_ROOT}", "mdeprereq.check")
+    result = json.loads(completed.stdout)["local"]
+    assert_check_schema(result)
+    assert completed.returncode == (0 if result["ready"] else 1), completed.stderr
+
+
+@pytest.fixture(scope="module")
+def pip_target(tmp_path_factory):
+    """``pip install .`` of a copy of the checkout into a directory of its own."""
+    source = tmp_path_factory.mktemp("source")
+    for name in (
+        "_modules",
+        "_grains",
+        "_states",
+        "_utils",
+        "setup.cfg",
+        "pyproject.toml",
+        "README.md",
+    ):
+        path = REPO_ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(path, source / name)
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        check=True,
+        timeout=300,
+    )
+    return target
+
+
+def test_pip_installed_extension_loads_through_the_entry_point(config_dir, pip_target):
+    entry_points = next(pip_target.glob("mdeprereq-*.dist-info")) / "entry_points.txt"
+    assert "mdeprereq = mdeprereq_saltext" in entry_points.read_text()
+    env = {**os.environ, "PYTHONPATH": str(pip_target)}
+    completed = salt_call(config_dir, "mdeprereq.check", env=env)
+    result = json.loads(completed.stdout)["local"]
+    assert_check_schema(result)
+    grain = json.loads(salt_call(config_dir, "grains.get", "mde", env=env).stdout)["local"]
+    assert grain["kernel"] == os.uname().release
+
+
+def test_without_install_or_sync_the_module_is_absent(config_dir):
+    # the control for the test above: nothing else makes mdeprereq available
+    completed = salt_call(config_dir, "mdeprereq.check")
+    assert completed.returncode != 0
+    assert "'mdeprereq.check' is not available" in completed.stdout + completed.stderr

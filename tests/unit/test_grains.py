@@ -1,0 +1,93 @@
+"""The mde grain's value, collected from a fixture machine."""
+
+import json
+
+import pytest
+
+from mdeprereq_engine import grains
+from mdeprereq_engine.settings import merge_support
+
+ONBOARD = {"onboardingInfo": json.dumps({"orgId": "00000000-0000-0000-0000-000000000000"})}
+
+
+@pytest.fixture
+def onboarded_ubuntu(machine):
+    machine.os_release("ubuntu-22.04")
+    machine.dpkg({"libc6": "2.35-0ubuntu3.8", "mdatp": "101.25042.0003"})
+    machine.write("/etc/opt/microsoft/mdatp/mdatp_onboard.json", json.dumps(ONBOARD))
+    machine.passwd("mdatp:x:1500:1501::/home/mdatp:/usr/sbin/nologin")
+    machine.group("mdatp:x:1501:")
+    machine.mkdir("/run/systemd/system")
+    machine.proc_write("1/comm", "systemd\n")
+    machine.proc_write("sys/kernel/osrelease", "5.15.0-105-generic\n")
+    return machine
+
+
+def test_collect_onboarded_machine(onboarded_ubuntu):
+    host = onboarded_ubuntu.host()
+    value = grains.collect(host, merge_support(None))
+    assert value == {
+        "os": "ubuntu",
+        "version": "22.04",
+        "arch": "x86_64",
+        "supported": True,
+        "support_reason": "Ubuntu 22.04 on x86_64 is supported (matches ==22.04)",
+        "kernel": "5.15.0-105-generic",
+        "glibc": host.libc_version(),
+        "systemd": True,
+        "mdatp_version": "101.25042.0003",
+        "onboarded": True,
+        "mdatp_uid": 1500,
+        "mdatp_gid": 1501,
+    }
+
+
+def test_collect_default_support_matrix(onboarded_ubuntu):
+    value = grains.collect(onboarded_ubuntu.host(arch="arm64"))
+    assert value["arch"] == "aarch64"
+    assert value["supported"] is True
+
+
+def test_collect_with_narrowed_support(onboarded_ubuntu):
+    value = grains.collect(onboarded_ubuntu.host(), merge_support({"ubuntu": {"x86_64": []}}))
+    assert value["supported"] is False
+    assert "not supported on x86_64" in value["support_reason"]
+
+
+def test_collect_bare_machine(machine):
+    machine.os_release("debian-12")
+    value = grains.collect(machine.host())
+    assert value["os"] == "debian"
+    assert value["version"] == "12"
+    assert value["supported"] is True
+    assert value["systemd"] is False
+    assert value["mdatp_version"] is None
+    assert value["onboarded"] is False
+    assert value["mdatp_uid"] is None
+    assert value["mdatp_gid"] is None
+
+
+def test_collect_without_os_release(machine):
+    value = grains.collect(machine.host())
+    assert value["os"] is None
+    assert value["version"] is None
+    assert value["supported"] is False
+    assert "no /etc/os-release" in value["support_reason"]
+
+
+def test_collect_systemd_needs_both_pid1_and_run_dir(onboarded_ubuntu):
+    onboarded_ubuntu.proc_write("1/comm", "init\n")
+    assert grains.collect(onboarded_ubuntu.host())["systemd"] is False
+
+
+def test_collect_never_runs_rpm(machine, monkeypatch):
+    from mdeprereq_engine import host as host_module
+
+    def forbidden():
+        raise AssertionError("the grain must not run rpm")
+
+    monkeypatch.setattr(host_module, "_rpm_query_all", forbidden)
+    machine.os_release("rhel-9.4")
+    value = grains.collect(machine.host(allow_subprocess=False))
+    assert value["os"] == "rhel"
+    assert value["mdatp_version"] is None
