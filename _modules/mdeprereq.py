@@ -20,6 +20,7 @@ or in pillar:
           x86_64: ["==11.*", "==12.*", "==13.*"]
 """
 
+import dataclasses
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -27,6 +28,7 @@ from salt.exceptions import CommandExecutionError
 try:
     from mdeprereq_engine import checks as engine_checks
     from mdeprereq_engine.host import Host
+    from mdeprereq_engine.redact import mask_url
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError
 
     ENGINE_IMPORT_ERROR = None
@@ -60,7 +62,9 @@ def settings():
 
         salt '*' mdeprereq.settings
     """
-    return vars(_settings())
+    values = dataclasses.asdict(_settings())
+    values["proxy"] = mask_url(values["proxy"])  # never show proxy credentials
+    return values
 
 
 def _settings():

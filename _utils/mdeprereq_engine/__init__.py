@@ -4,6 +4,16 @@ No Salt here: ``_modules``, ``_states`` and ``_grains`` are thin adapters over t
 is tested with plain pytest. Import the submodules you need (``checks``, ``grains``, ``settings``).
 """
 
-from . import checks, data, fanotify, grains, host, result, settings, versions
+from . import checks, data, fanotify, grains, host, redact, result, settings, versions
 
-__all__ = ["checks", "data", "fanotify", "grains", "host", "result", "settings", "versions"]
+__all__ = [
+    "checks",
+    "data",
+    "fanotify",
+    "grains",
+    "host",
+    "redact",
+    "result",
+    "settings",
+    "versions",
+]

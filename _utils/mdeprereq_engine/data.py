@@ -256,3 +256,10 @@ READ_ONLY_IMAGE_FILESYSTEMS = frozenset({"squashfs", "iso9660"})
 NFS_NOTE = (
     "NFS v3 mounts need the no_root_squash export option on the server to be scanned thoroughly"
 )
+
+# Network (connectivity and proxy checks)
+GEOS = ("us", "eu", "uk", "au", "ch", "in")
+CONNECTIVITY_TIMEOUT = 10.0
+# Organizations (the issuing CA's O=) whose certificates Defender's endpoints present; any other
+# issuer on the way means a proxy is inspecting TLS
+EXPECTED_ISSUER_ORGANIZATIONS = ("Microsoft Corporation", "DigiCert Inc")

@@ -6,6 +6,7 @@ config, grains, pillar or master config) and hand the raw values here. Anything 
 """
 
 import copy
+import dataclasses
 import posixpath
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -14,7 +15,7 @@ from . import data
 from .versions import parse_mdatp_version
 
 # The keys the check engine reads (``mdeprereq:<key>``)
-KEYS = ("support", "mdatp_version", "user", "install_path")
+KEYS = ("support", "mdatp_version", "user", "install_path", "proxy", "geo", "connectivity")
 
 MAX_ID = 2**32 - 2  # (uid_t)-1 is reserved
 
@@ -23,15 +24,23 @@ class SettingsError(ValueError):
     """A setting under ``mdeprereq:`` is malformed; the message names the key."""
 
 
+@dataclasses.dataclass(kw_only=True)
 class Settings:
     """Validated settings with Microsoft's defaults filled in."""
 
-    def __init__(self, support, mdatp_version, uid, gid, install_path):
-        self.support = support
-        self.mdatp_version = mdatp_version
-        self.uid = uid
-        self.gid = gid
-        self.install_path = install_path
+    support: dict
+    mdatp_version: str | None = None  # None: the newest
+    uid: int | None = None
+    gid: int | None = None
+    install_path: str = data.DEFAULT_INSTALL_PATH
+    # The proxy URL exactly as configured: the proxy check judges it (PAC, credentials, ...)
+    proxy: str | None = None
+    geo: str | None = None
+    connectivity_urls: list | None = None  # None: the default set for the geo
+    connectivity_timeout: float = data.CONNECTIVITY_TIMEOUT
+    expected_issuers: list = dataclasses.field(
+        default_factory=lambda: list(data.EXPECTED_ISSUER_ORGANIZATIONS)
+    )
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -46,6 +55,9 @@ class Settings:
             uid=_account_id("mdeprereq:user:uid", user.get("uid")),
             gid=_account_id("mdeprereq:user:gid", user.get("gid")),
             install_path=_install_path(raw.get("install_path")),
+            proxy=_proxy(raw.get("proxy")),
+            geo=_geo(raw.get("geo")),
+            **_connectivity(raw.get("connectivity")),
         )
 
 
@@ -130,3 +142,75 @@ def _install_path(value):
     if ".." in text.split("/"):
         raise SettingsError(f"mdeprereq:install_path must not contain '..', got {value!r}")
     return posixpath.normpath(text)
+
+
+def _proxy(value):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(
+            f"mdeprereq:proxy must be a URL string like http://proxy:3128, got {value!r}"
+        )
+    return value
+
+
+def _geo(value):
+    if value is None:
+        return None
+    geo = str(value).strip().lower()
+    if geo not in data.GEOS:
+        raise SettingsError(f"mdeprereq:geo must be one of {', '.join(data.GEOS)}, got {value!r}")
+    return geo
+
+
+def _connectivity(value):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(
+            "mdeprereq:connectivity must be a mapping (urls, timeout, expected_issuers), "
+            f"got {value!r}"
+        )
+    result = {}
+    urls = value.get("urls")
+    if urls is not None:
+        if isinstance(urls, str) or not isinstance(urls, list) or not urls:
+            raise SettingsError(
+                f"mdeprereq:connectivity:urls must be a non-empty list of URLs, got {urls!r}"
+            )
+        for url in urls:
+            if (
+                not isinstance(url, str)
+                or not url.startswith("https://")
+                or any(c.isspace() for c in url)
+            ):
+                raise SettingsError(f"mdeprereq:connectivity:urls: {url!r} is not an https:// URL")
+        result["connectivity_urls"] = list(urls)
+    timeout = value.get("timeout")
+    if timeout is not None:
+        if isinstance(timeout, bool):
+            raise SettingsError(f"mdeprereq:connectivity:timeout must be seconds, got {timeout!r}")
+        try:
+            seconds = float(timeout)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(
+                f"mdeprereq:connectivity:timeout must be seconds, got {timeout!r}"
+            ) from exc
+        if not 0 < seconds <= 300:
+            raise SettingsError(
+                f"mdeprereq:connectivity:timeout must be between 0 and 300 seconds, got {timeout!r}"
+            )
+        result["connectivity_timeout"] = seconds
+    issuers = value.get("expected_issuers")
+    if issuers is not None:
+        if (
+            isinstance(issuers, str)
+            or not isinstance(issuers, list)
+            or not all(isinstance(i, str) for i in issuers)
+        ):
+            raise SettingsError(
+                "mdeprereq:connectivity:expected_issuers must be a list of organization names, "
+                f"got {issuers!r}"
+            )
+        result["expected_issuers"] = list(issuers)
+    return result

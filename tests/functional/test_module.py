@@ -153,3 +153,10 @@ def test_fanotify_notification_only_holder_warns(modules):
     assert mine and mine[0]["blocking"] is False
     if not entry["facts"]["conflicting_applications"]:
         assert entry["status"] == "warn", entry
+
+
+def test_settings_never_show_proxy_credentials(modules, configure):
+    configure(proxy="http://alice:s3cret@proxy.example:3128")
+    shown = modules.mdeprereq.settings()
+    assert shown["proxy"] == "http://***@proxy.example:3128"
+    assert "s3cret" not in repr(shown)
