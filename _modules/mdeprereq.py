@@ -27,9 +27,11 @@ from salt.exceptions import CommandExecutionError
 
 try:
     from mdeprereq_engine import checks as engine_checks
+    from mdeprereq_engine import managed
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_url
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError
+    from mdeprereq_engine.settings import waivers as parse_waivers
 
     ENGINE_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by __virtual__
@@ -67,8 +69,10 @@ def settings():
     return values
 
 
-def _settings():
+def _settings(**overrides):
+    """Settings from config.get, with ``overrides`` (raw, by key) laid over them."""
     raw = {key: __salt__["config.get"](f"mdeprereq:{key}", default=None) for key in KEYS}
+    raw.update({key: value for key, value in overrides.items() if value is not None})
     try:
         return Settings.from_raw(raw)
     except SettingsError as exc:
@@ -110,8 +114,8 @@ def check(checks=None):
     return _finish(result, not result["ready"])
 
 
-def _one(check_id, host=None):
-    entry = engine_checks.run_one(check_id, host or Host(), _settings())
+def _one(check_id, host=None, settings=None):
+    entry = engine_checks.run_one(check_id, host or Host(), settings or _settings())
     return _finish(entry, entry["status"] == "fail")
 
 
@@ -254,32 +258,44 @@ def filesystems():
     return _one("filesystems")
 
 
-def dependencies():
+def dependencies(version=None):
     """
-    Check the packages the target mdatp version (``mdeprereq:mdatp_version``, default newest)
-    needs on this OS family, and which are missing.
+    Check the packages the target mdatp version needs on this OS family, and which are missing
+    (``facts:missing``).
+
+    version
+        Target mdatp version, e.g. ``101.25042.0003``; default ``mdeprereq:mdatp_version``, else
+        the newest.
 
     CLI Example:
 
     .. code-block:: bash
 
         salt '*' mdeprereq.dependencies
+        salt '*' mdeprereq.dependencies version=101.24072.0001
     """
-    return _one("dependencies")
+    return _one("dependencies", settings=_settings(mdatp_version=version))
 
 
-def mdatp_user():
+def mdatp_user(uid=None, gid=None):
     """
-    When ``mdeprereq:user:uid``/``gid`` are set, check user and group ``mdatp`` have them and the
-    shell ``/usr/sbin/nologin``.
+    Check that user and group ``mdatp`` have the wanted ids and the shell ``/usr/sbin/nologin``.
+
+    uid, gid
+        The wanted ids; default ``mdeprereq:user:uid`` and ``mdeprereq:user:gid``. With neither
+        set the check is skipped (mdatp then creates its user with random ids).
 
     CLI Example:
 
     .. code-block:: bash
 
         salt '*' mdeprereq.mdatp_user
+        salt '*' mdeprereq.mdatp_user uid=1500 gid=1500
     """
-    return _one("mdatp_user")
+    configured = __salt__["config.get"]("mdeprereq:user", default=None)
+    user = dict(configured) if isinstance(configured, dict) else {}
+    user.update({key: value for key, value in (("uid", uid), ("gid", gid)) if value is not None})
+    return _one("mdatp_user", settings=_settings(user=user or configured))
 
 
 def install_path():
@@ -294,3 +310,66 @@ def install_path():
         salt '*' mdeprereq.install_path
     """
     return _one("install_path")
+
+
+def managed_settings():
+    """
+    Return mdatp's managed settings (``/etc/opt/microsoft/mdatp/managed/mdatp_managed.json``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.managed_settings
+    """
+    try:
+        return managed.load()
+    except managed.ManagedJsonError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+
+
+def set_managed(updates, test=False):
+    """
+    Set keys in mdatp's managed settings, leaving every other key as it is. The file is written
+    atomically (mode 0644, root) and the previous one kept as ``mdatp_managed.json.bak``; a file
+    that is not valid JSON is never overwritten.
+
+    updates
+        ``{"dotted.key": value}``, e.g. ``{"antivirusEngine.enforcementLevel": "passive"}``
+
+    test
+        Only say what would change.
+
+    Returns ``{key: {"old": ..., "new": ...}}`` for what changed (or would change).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.set_managed '{"antivirusEngine.enforcementLevel": "passive"}'
+    """
+    if not isinstance(updates, dict) or not all(isinstance(key, str) for key in updates):
+        raise CommandExecutionError(f"updates must map dotted keys to values, got {updates!r}")
+    try:
+        return managed.apply(updates, test=test)
+    except managed.ManagedJsonError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+    except OSError as exc:
+        raise CommandExecutionError(f"could not write {managed.data.MANAGED_JSON}: {exc}") from exc
+
+
+def waivers(ignore):
+    """
+    Normalize waived checks (a list of IDs, a comma-separated string, or a mapping ID -> reason)
+    to ``{ID: reason}``; unknown IDs are an error.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.waivers systemd,memory
+    """
+    try:
+        return parse_waivers(ignore, key="ignore")
+    except SettingsError as exc:
+        raise CommandExecutionError(str(exc)) from exc

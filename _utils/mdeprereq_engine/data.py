@@ -263,3 +263,28 @@ CONNECTIVITY_TIMEOUT = 10.0
 # Organizations (the issuing CA's O=) whose certificates Defender's endpoints present; any other
 # issuer on the way means a proxy is inspecting TLS
 EXPECTED_ISSUER_ORGANIZATIONS = ("Microsoft Corporation", "DigiCert Inc")
+
+# Package managers, for the install-time proxy and dependency installs. os-release ID -> manager;
+# the releases in YUM_RELEASES (by major version) still use yum.
+PACKAGE_MANAGER_BY_OS_ID = {
+    "debian": "apt",
+    "ubuntu": "apt",
+    "sles": "zypper",
+    "mariner": "tdnf",
+    "rhel": "dnf",
+    "centos": "dnf",
+    "ol": "dnf",
+    "fedora": "dnf",
+    "rocky": "dnf",
+    "almalinux": "dnf",
+    "amzn": "dnf",
+}
+YUM_RELEASES = {"rhel": "7", "centos": "7", "ol": "7", "amzn": "2"}
+# Where each package manager takes its proxy
+APT_PROXY_FILE = "/etc/apt/apt.conf.d/90mdeprereq-proxy"
+INI_PROXY_FILES = {
+    "dnf": "/etc/dnf/dnf.conf",
+    "yum": "/etc/yum.conf",
+    "tdnf": "/etc/tdnf/tdnf.conf",
+}
+ZYPPER_PROXY_FILE = "/etc/sysconfig/proxy"

@@ -15,7 +15,18 @@ from . import data
 from .versions import parse_mdatp_version
 
 # The keys the check engine reads (``mdeprereq:<key>``)
-KEYS = ("support", "mdatp_version", "user", "install_path", "proxy", "geo", "connectivity")
+KEYS = (
+    "support",
+    "mdatp_version",
+    "user",
+    "install_path",
+    "proxy",
+    "geo",
+    "connectivity",
+    "ignore",
+    "fanotify_conflict",
+)
+FANOTIFY_CONFLICT_POLICIES = ("passive", "fail")
 
 MAX_ID = 2**32 - 2  # (uid_t)-1 is reserved
 
@@ -41,6 +52,10 @@ class Settings:
     expected_issuers: list = dataclasses.field(
         default_factory=lambda: list(data.EXPECTED_ISSUER_ORGANIZATIONS)
     )
+    # Waived checks: {check ID: reason}
+    ignore: dict = dataclasses.field(default_factory=dict)
+    # What passive_if_conflicting does about a blocking fanotify holder: "passive" or "fail"
+    fanotify_conflict: str = "passive"
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -58,6 +73,8 @@ class Settings:
             proxy=_proxy(raw.get("proxy")),
             geo=_geo(raw.get("geo")),
             **_connectivity(raw.get("connectivity")),
+            ignore=waivers(raw.get("ignore")),
+            fanotify_conflict=_fanotify_conflict(raw.get("fanotify_conflict")),
         )
 
 
@@ -214,3 +231,39 @@ def _connectivity(value):
             )
         result["expected_issuers"] = list(issuers)
     return result
+
+
+WAIVED_WITHOUT_REASON = "waived by mdeprereq:ignore"
+
+
+def waivers(value, key="mdeprereq:ignore"):
+    """``{check ID: reason}`` from a list of IDs, a comma-separated string or a mapping."""
+    from .checks import CHECKS  # noqa: PLC0415 - checks does not import settings; avoid a cycle
+
+    if value is None or value in ("", []):
+        return {}
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        if not all(isinstance(item, str) for item in value):
+            raise SettingsError(f"{key} must list check IDs, got {value!r}")
+        value = dict.fromkeys(value, WAIVED_WITHOUT_REASON)
+    if not isinstance(value, dict):
+        raise SettingsError(f"{key} must be a list of check IDs or a mapping ID -> reason")
+    unknown = [check_id for check_id in value if check_id not in CHECKS]
+    if unknown:
+        raise SettingsError(
+            f"{key}: unknown check(s) {', '.join(map(str, unknown))}; known: {', '.join(CHECKS)}"
+        )
+    return {check_id: str(reason or WAIVED_WITHOUT_REASON) for check_id, reason in value.items()}
+
+
+def _fanotify_conflict(value):
+    if value is None:
+        return "passive"
+    if value not in FANOTIFY_CONFLICT_POLICIES:
+        raise SettingsError(
+            f"mdeprereq:fanotify_conflict must be one of {', '.join(FANOTIFY_CONFLICT_POLICIES)}, "
+            f"got {value!r}"
+        )
+    return value

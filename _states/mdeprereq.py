@@ -1,0 +1,313 @@
+"""
+Enforce the fixable prerequisites of Microsoft Defender for Endpoint on Linux, and refuse to go on
+when an unfixable one fails.
+
+The states decide nothing themselves: they ask the ``mdeprereq`` execution module (one source of
+truth for every table) and apply Salt's own states and modules for the change.
+
+.. code-block:: yaml
+
+    mde-prereqs-user-present:
+      mdeprereq.user_present:
+        - uid: 1500
+        - gid: 1500
+
+    mde-prereqs-dependencies-installed:
+      mdeprereq.dependencies_installed:
+        - name: mdatp-dependencies
+
+    mde-prereqs-passive-if-conflicting:
+      mdeprereq.passive_if_conflicting:
+        - name: fapolicyd
+
+    mde-prereqs-satisfied:
+      mdeprereq.satisfied:
+        - name: mdatp
+        - ignore:
+            systemd: image build in a chroot; the service starts on first boot
+        - require:
+          - mdeprereq: mde-prereqs-user-present
+          - mdeprereq: mde-prereqs-dependencies-installed
+"""
+
+import logging
+
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "mdeprereq"
+
+MDATP_USER = "mdatp"
+NOLOGIN = "/usr/sbin/nologin"
+MDATP_HOME = "/home/mdatp"
+PASSIVE = {"antivirusEngine.enforcementLevel": "passive"}
+
+
+def __virtual__():
+    if "mdeprereq.check" not in __salt__:
+        return False, "mdeprereq: the mdeprereq execution module is not available"
+    return __virtualname__
+
+
+def _ret(name):
+    return {"name": name, "result": True, "comment": "", "changes": {}}
+
+
+def _failed(ret, comment):
+    ret.update(result=False, comment=comment)
+    return ret
+
+
+def _call(function, *args, **kwargs):
+    """``__salt__[function]``; a CommandExecutionError becomes ``(None, its message)``."""
+    try:
+        return __salt__[function](*args, **kwargs), None
+    except CommandExecutionError as exc:
+        return None, str(exc)
+
+
+def dependencies_installed(name, version=None):
+    """
+    Install the packages the target mdatp version needs on this OS family (the ``dependencies``
+    check's ``missing`` list), through Salt's ``pkg.installed``.
+
+    name
+        An ID for the state; not a package name.
+    version
+        Target mdatp version; default ``mdeprereq:mdatp_version``, else the newest.
+    """
+    ret = _ret(name)
+    entry, error = _call("mdeprereq.dependencies", version=version)
+    if error:
+        return _failed(ret, error)
+    if entry["status"] == "pass":
+        ret["comment"] = f"Dependencies are already installed: {entry['message']}"
+        return ret
+    missing = entry["facts"].get("missing")
+    if not missing:
+        return _failed(ret, f"Could not tell which packages are missing: {entry['message']}")
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            comment=f"Would have installed {', '.join(missing)}",
+            changes={"installed": missing},
+        )
+        return ret
+    installed = __states__["pkg.installed"](name=name, pkgs=missing)
+    ret["changes"] = installed.get("changes", {})
+    after, error = _call("mdeprereq.dependencies", version=version)
+    if error or after["status"] != "pass":
+        return _failed(
+            ret,
+            f"Installing {', '.join(missing)} did not satisfy the dependencies: "
+            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
+        )
+    ret["comment"] = f"Installed {', '.join(missing)}"
+    return ret
+
+
+def _account_changes(facts, uid, gid):
+    """What user_present would change, from the mdatp_user check's facts."""
+    changes = {}
+    user, group = facts.get("user"), facts.get("group")
+    if group is None:
+        changes["group"] = {"old": None, "new": {"name": MDATP_USER, "gid": gid}}
+    elif gid is not None and group["gid"] != gid:
+        changes["group"] = {"old": {"gid": group["gid"]}, "new": {"gid": gid}}
+    wanted_gid = gid if gid is not None else (group or {}).get("gid")
+    if user is None:
+        new = {"name": MDATP_USER, "uid": uid, "gid": wanted_gid, "shell": NOLOGIN}
+        changes["user"] = {"old": None, "new": new}
+    else:
+        old, new = {}, {}
+        if uid is not None and user["uid"] != uid:
+            old["uid"], new["uid"] = user["uid"], uid
+        if wanted_gid is not None and user["gid"] != wanted_gid:
+            old["gid"], new["gid"] = user["gid"], wanted_gid
+        if user["shell"] != NOLOGIN:
+            old["shell"], new["shell"] = user["shell"], NOLOGIN
+        if new:
+            changes["user"] = {"old": old, "new": new}
+    return changes
+
+
+def _apply_account_changes(changes, uid, gid):
+    group_change = changes.get("group")
+    if group_change and group_change["old"] is None:
+        if not __salt__["group.add"](MDATP_USER, gid=gid, system=True):
+            raise CommandExecutionError(f"group.add {MDATP_USER} gid={gid} failed")
+    elif group_change:
+        __salt__["group.chgid"](MDATP_USER, gid)
+    user_change = changes.get("user")
+    if user_change and user_change["old"] is None:
+        created = __salt__["user.add"](
+            MDATP_USER,
+            uid=uid,
+            gid=user_change["new"]["gid"],
+            home=MDATP_HOME,
+            shell=NOLOGIN,
+            createhome=False,
+            system=True,
+            usergroup=False,
+        )
+        if not created:
+            raise CommandExecutionError(f"user.add {MDATP_USER} uid={uid} failed")
+    elif user_change:
+        new = user_change["new"]
+        if "uid" in new:
+            __salt__["user.chuid"](MDATP_USER, new["uid"])
+        if "gid" in new:
+            __salt__["user.chgid"](MDATP_USER, new["gid"])
+        if "shell" in new:
+            __salt__["user.chshell"](MDATP_USER, new["shell"])
+
+
+def user_present(name=MDATP_USER, uid=None, gid=None):
+    """
+    Create group and user ``mdatp`` with the chosen ids before mdatp is installed: a system
+    account, home ``/home/mdatp`` not created, shell ``/usr/sbin/nologin``
+    (``mdatp:x:UID:GID::/home/mdatp:/usr/sbin/nologin``, as Microsoft's page shows).
+
+    Refuses to change the ids of an existing mdatp user while mdatp is installed, and to take ids
+    that belong to another user or group.
+
+    name
+        Must be ``mdatp``: the product runs as that user.
+    uid, gid
+        The ids; default ``mdeprereq:user:uid`` and ``mdeprereq:user:gid``.
+    """
+    ret = _ret(name)
+    if name != MDATP_USER:
+        return _failed(ret, f"The user must be named {MDATP_USER} (mdatp runs as it), not {name}")
+    entry, error = _call("mdeprereq.mdatp_user", uid=uid, gid=gid)
+    if error:
+        return _failed(ret, error)
+    wanted = entry["facts"].get("wanted") or {}
+    uid, gid = wanted.get("uid"), wanted.get("gid")
+    if entry["status"] == "skip":
+        ret["comment"] = f"Nothing to manage: {entry['message']}"
+        return ret
+    if entry["status"] == "pass":
+        ret["comment"] = f"User mdatp is already as specified: {entry['message']}"
+        return ret
+    if not entry["fixable"]:
+        return _failed(
+            ret, f"Refusing to change user mdatp: {entry['message']}. {entry['remediation']}"
+        )
+    changes = _account_changes(entry["facts"], uid, gid)
+    if __opts__["test"]:
+        ret.update(result=None, changes=changes, comment=f"Would have fixed: {entry['message']}")
+        return ret
+    try:
+        _apply_account_changes(changes, uid, gid)
+    except CommandExecutionError as exc:
+        return _failed(ret, f"Could not fix user mdatp: {exc}")
+    after, error = _call("mdeprereq.mdatp_user", uid=uid, gid=gid)
+    ret["changes"] = changes
+    if error or after["status"] != "pass":
+        return _failed(ret, f"User mdatp is still not as specified: {error or after['message']}")
+    ret["comment"] = f"Fixed: {entry['message']}"
+    return ret
+
+
+def passive_if_conflicting(name):
+    """
+    Set Defender's antivirus to passive mode (``antivirusEngine.enforcementLevel: passive`` in
+    the managed settings) when the ``fanotify`` check finds a blocking-mode conflict that passive
+    mode makes supported, such as fapolicyd. Policy ``mdeprereq:fanotify_conflict``: ``passive``
+    (default) or ``fail``.
+
+    name
+        An ID for the state.
+    """
+    ret = _ret(name)
+    settings, error = _call("mdeprereq.settings")
+    if error:
+        return _failed(ret, error)
+    entry, error = _call("mdeprereq.fanotify")
+    if error:
+        return _failed(ret, error)
+    conflicts = entry["facts"].get("conflicting_applications") or []
+    if not conflicts:
+        ret["comment"] = f"No blocking-mode fanotify conflict: {entry['message']}"
+        return ret
+    listed = "; ".join(conflicts)
+    if settings["fanotify_conflict"] == "fail":
+        return _failed(
+            ret,
+            f"Blocking-mode fanotify conflict ({listed}) and mdeprereq:fanotify_conflict is fail",
+        )
+    if entry["status"] == "fail" and not entry["fixable"]:
+        return _failed(
+            ret,
+            f"Passive mode does not make this supported: {entry['message']}. "
+            f"{entry['remediation']}",
+        )
+    changes, error = _call("mdeprereq.set_managed", PASSIVE, test=__opts__["test"])
+    if error:
+        return _failed(ret, error)
+    if not changes:
+        ret["comment"] = f"Passive mode is already set beside {listed}"
+        return ret
+    ret["changes"] = changes
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would have set passive mode beside {listed}")
+    else:
+        ret["comment"] = f"Set passive mode beside {listed}"
+    return ret
+
+
+def satisfied(name, ignore=None):
+    """
+    Run every prerequisite check and fail, one line per failing check, when a prerequisite fails.
+    Everything that installs mdatp requires this state.
+
+    Under ``test=True`` a failing check that a state of this module fixes is reported as to be
+    fixed (those states run before this one), not as a failure.
+
+    name
+        An ID for the state.
+    ignore
+        Checks to waive: a list of IDs, or a mapping ID -> reason (shown in the comment).
+        Default ``mdeprereq:ignore``.
+    """
+    ret = _ret(name)
+    settings, error = _call("mdeprereq.settings")
+    if error:
+        return _failed(ret, error)
+    waived = settings["ignore"]
+    if ignore is not None:
+        waived, error = _call("mdeprereq.waivers", ignore)
+        if error:
+            return _failed(ret, error)
+    result, error = _call("mdeprereq.check")
+    __context__.pop("retcode", None)  # the check's exit code is not this state's
+    if error:
+        return _failed(ret, error)
+    lines, blocking, to_fix = [], [], []
+    for check_id, entry in result["checks"].items():
+        if entry["status"] != "fail":
+            continue
+        if check_id in waived:
+            lines.append(f"{check_id}: waived ({waived[check_id]}): {entry['message']}")
+            continue
+        line = f"{check_id}: {entry['message']}. Fix: {entry['remediation']}"
+        (to_fix if entry["fixable"] else blocking).append(line)
+    if __opts__["test"] and not blocking and to_fix:
+        ret.update(
+            result=None,
+            comment="\n".join(["Would be fixed by the fixing states:", *to_fix, *lines]),
+        )
+        return ret
+    if blocking or to_fix:
+        return _failed(ret, "\n".join(["Prerequisites not met:", *blocking, *to_fix, *lines]))
+    summary = result["summary"]
+    ret["comment"] = "\n".join(
+        [
+            f"Prerequisites met ({summary['pass']} pass, {summary['warn']} warn, "
+            f"{summary['skip']} skip)",
+            *lines,
+        ]
+    )
+    return ret

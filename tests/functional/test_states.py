@@ -1,0 +1,309 @@
+"""mdeprereq states through Salt's loader (``state.single``), on this machine.
+
+Tests that change the machine are marked destructive (CI runs them as root) and put back what
+they changed, whatever happens: the mdatp user and group, Debian packages, the managed settings.
+"""
+
+import json
+import pathlib
+import pwd
+import subprocess
+
+import pytest
+
+from tests.conftest import free_account_id
+
+pytestmark = pytest.mark.usefixtures("loaders")
+
+PASSWD = pathlib.Path("/etc/passwd")
+GROUP = pathlib.Path("/etc/group")
+
+
+def mdatp_exists():
+    try:
+        pwd.getpwnam("mdatp")
+    except KeyError:
+        return False
+    return True
+
+
+# -- satisfied -----------------------------------------------------------------------------
+def failing(modules, fixable):
+    checks = modules.mdeprereq.check()["checks"]
+    return {
+        check_id: entry
+        for check_id, entry in checks.items()
+        if entry["status"] == "fail" and entry["fixable"] is fixable
+    }
+
+
+def test_satisfied_fails_one_line_per_failing_check(loaders, modules):
+    unfixable = failing(modules, fixable=False)
+    if not unfixable:
+        pytest.skip("every unfixable prerequisite holds on this machine")
+    ret = loaders.states.mdeprereq.satisfied(name="mdatp")
+    assert ret.result is False
+    for check_id, entry in unfixable.items():
+        assert f"{check_id}: {entry['message']}" in ret.comment
+    assert ret.changes == {}
+
+
+def test_satisfied_with_waivers_passes_and_names_them(loaders, modules):
+    waived = {check_id: f"test waiver for {check_id}" for check_id in failing(modules, False)}
+    waived.update({check_id: "test waiver" for check_id in failing(modules, True)})
+    ret = loaders.states.mdeprereq.satisfied(name="mdatp", ignore=waived)
+    assert ret.result is True, ret.comment
+    for check_id, reason in waived.items():
+        assert f"{check_id}: waived ({reason})" in ret.comment
+    # the check's non-zero exit code does not leak into the state run
+    assert loaders.context.get("retcode", 0) == 0
+
+
+def test_satisfied_takes_waivers_from_settings(loaders, modules, configure):
+    waived = list(failing(modules, False)) + list(failing(modules, True))
+    configure(ignore=waived)
+    ret = loaders.states.mdeprereq.satisfied(name="mdatp")
+    assert ret.result is True, ret.comment
+    for check_id in waived:
+        assert f"{check_id}: waived (waived by mdeprereq:ignore)" in ret.comment
+
+
+def test_satisfied_under_test_counts_on_the_fixing_states(loaders, modules, configure):
+    # a free uid/gid for the mdatp user: the mdatp_user check fails, and it is fixable
+    ids = free_account_id()
+    if mdatp_exists():
+        pytest.skip("a user mdatp exists on this machine")
+    configure(user={"uid": ids, "gid": ids}, ignore=list(failing(modules, False)))
+    predicted = loaders.states.mdeprereq.satisfied(name="mdatp", test=True)
+    assert predicted.result is None, predicted.comment
+    assert "mdatp_user: user mdatp does not exist" in predicted.comment
+    real = loaders.states.mdeprereq.satisfied(name="mdatp")
+    assert real.result is False
+    assert "mdeprereq.user_present" in real.comment
+
+
+def test_satisfied_refuses_an_unknown_waiver(loaders):
+    ret = loaders.states.mdeprereq.satisfied(name="mdatp", ignore=["systemd", "sytemd"])
+    assert ret.result is False
+    assert "unknown check(s) sytemd" in ret.comment
+
+
+# -- user_present --------------------------------------------------------------------------
+def test_user_present_under_test_predicts_and_changes_nothing(loaders):
+    if mdatp_exists():
+        pytest.skip("a user mdatp exists on this machine")
+    ids = free_account_id()
+    before = PASSWD.read_bytes(), GROUP.read_bytes()
+    ret = loaders.states.mdeprereq.user_present(name="mdatp", uid=ids, gid=ids, test=True)
+    assert ret.result is None
+    assert ret.comment.startswith("Would have fixed")
+    assert ret.changes == {
+        "group": {"old": None, "new": {"name": "mdatp", "gid": ids}},
+        "user": {
+            "old": None,
+            "new": {"name": "mdatp", "uid": ids, "gid": ids, "shell": "/usr/sbin/nologin"},
+        },
+    }
+    assert (PASSWD.read_bytes(), GROUP.read_bytes()) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        pytest.param(
+            {"uid": 1, "gid": "auto"}, "mdeprereq:user:gid must be a whole number", id="gid-text"
+        ),
+        pytest.param(
+            {"uid": "abc", "gid": 47001}, "mdeprereq:user:uid must be a whole number", id="uid-text"
+        ),
+        pytest.param({"uid": -5, "gid": 47001}, "must be between 1 and", id="uid-negative"),
+        pytest.param({"uid": 1, "gid": None}, "uid 1 belongs to user daemon", id="uid-taken"),
+        pytest.param({"uid": None, "gid": 1}, "gid 1 belongs to group daemon", id="gid-taken"),
+    ],
+)
+def test_user_present_bad_input_is_refused_and_changes_nothing(loaders, kwargs, says):
+    if mdatp_exists():
+        pytest.skip("a user mdatp exists on this machine")
+    before = PASSWD.read_bytes(), GROUP.read_bytes()
+    ret = loaders.states.mdeprereq.user_present(name="mdatp", **kwargs)
+    assert ret.result is False
+    assert says in ret.comment
+    assert ret.changes == {}
+    assert (PASSWD.read_bytes(), GROUP.read_bytes()) == before
+
+
+def test_user_present_must_be_named_mdatp(loaders):
+    ret = loaders.states.mdeprereq.user_present(name="defender", uid=47000, gid=47000)
+    assert ret.result is False
+    assert "must be named mdatp" in ret.comment
+
+
+@pytest.fixture
+def mdatp_account_removed():
+    """Deletes the mdatp user and group the test creates, whatever happens."""
+    if mdatp_exists():
+        pytest.skip("a user mdatp exists on this machine already")
+    try:
+        yield
+    finally:
+        subprocess.run(["userdel", "mdatp"], capture_output=True, check=False)
+        subprocess.run(["groupdel", "mdatp"], capture_output=True, check=False)
+
+
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_user_present_creates_the_page_recipe_with_real_useradd(loaders, mdatp_account_removed):
+    ids = free_account_id()
+    ret = loaders.states.mdeprereq.user_present(name="mdatp", uid=ids, gid=ids)
+    assert ret.result is True, ret.comment
+    assert set(ret.changes) == {"user", "group"}
+    lines = [line for line in PASSWD.read_text().splitlines() if line.startswith("mdatp:")]
+    assert lines == [f"mdatp:x:{ids}:{ids}::/home/mdatp:/usr/sbin/nologin"]
+    assert f"mdatp:x:{ids}:" in GROUP.read_text()
+    assert not pathlib.Path("/home/mdatp").exists()
+    again = loaders.states.mdeprereq.user_present(name="mdatp", uid=ids, gid=ids)
+    assert again.result is True and again.changes == {}
+    assert "already as specified" in again.comment
+
+    # someone gives it a login shell: predicted under test, then put back
+    subprocess.run(["usermod", "--shell", "/bin/bash", "mdatp"], check=True)
+    predicted = loaders.states.mdeprereq.user_present(name="mdatp", uid=ids, gid=ids, test=True)
+    assert predicted.result is None
+    assert predicted.changes == {
+        "user": {"old": {"shell": "/bin/bash"}, "new": {"shell": "/usr/sbin/nologin"}}
+    }
+    fixed = loaders.states.mdeprereq.user_present(name="mdatp", uid=ids, gid=ids)
+    assert fixed.result is True and fixed.changes == predicted.changes
+    assert pwd.getpwnam("mdatp").pw_shell == "/usr/sbin/nologin"
+
+
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_user_present_takes_ids_from_settings(loaders, configure, mdatp_account_removed):
+    ids = free_account_id()
+    configure(user={"uid": ids, "gid": ids})
+    ret = loaders.states.mdeprereq.user_present(name="mdatp")
+    assert ret.result is True, ret.comment
+    assert pwd.getpwnam("mdatp").pw_uid == ids
+
+
+# -- dependencies_installed ----------------------------------------------------------------
+# mdatp older than 101.25032.0000 needs mde-netfilter's libraries and uuid-runtime on Debian
+OLD_MDATP = "101.25031.0000"
+
+
+def dpkg_installed(package):
+    completed = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
+    )
+    return completed.stdout.endswith(" installed")
+
+
+def test_dependencies_installed_under_test_lists_the_missing(loaders, modules):
+    entry = modules.mdeprereq.dependencies(version=OLD_MDATP)
+    missing = entry["facts"]["missing"]
+    ret = loaders.states.mdeprereq.dependencies_installed(name="deps", version=OLD_MDATP, test=True)
+    if not missing:
+        assert ret.result is True and ret.changes == {}
+        return
+    assert ret.result is None
+    assert ret.changes == {"installed": missing}
+    assert all(not dpkg_installed(package) for package in missing)
+
+
+def test_dependencies_installed_refuses_a_bad_version(loaders):
+    ret = loaders.states.mdeprereq.dependencies_installed(name="deps", version="latest-ish")
+    assert ret.result is False
+    assert "mdeprereq:mdatp_version" in ret.comment
+
+
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_dependencies_installed_with_real_apt(loaders, modules):
+    entry = modules.mdeprereq.dependencies(version=OLD_MDATP)
+    if entry["facts"]["family"] != "debian":
+        pytest.skip("this test installs Debian packages")
+    missing = entry["facts"]["missing"]
+    if not missing:
+        pytest.skip(f"every dependency of mdatp {OLD_MDATP} is installed already")
+    try:
+        ret = loaders.states.mdeprereq.dependencies_installed(name="deps", version=OLD_MDATP)
+        assert ret.result is True, ret.comment
+        assert all(dpkg_installed(package) for package in missing)
+        assert set(missing) <= set(ret.changes)
+        assert modules.mdeprereq.dependencies(version=OLD_MDATP)["status"] == "pass"
+        again = loaders.states.mdeprereq.dependencies_installed(name="deps", version=OLD_MDATP)
+        assert again.result is True and again.changes == {}
+    finally:
+        subprocess.run(
+            ["apt-get", "purge", "-y", "-q", *missing],
+            capture_output=True,
+            check=False,
+            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+    assert not any(dpkg_installed(package) for package in missing)
+
+
+# -- passive_if_conflicting ----------------------------------------------------------------
+def test_passive_if_conflicting_without_conflict_changes_nothing(loaders, modules):
+    if modules.mdeprereq.fanotify()["facts"]["conflicting_applications"]:
+        pytest.skip("a blocking fanotify holder runs on this machine")
+    ret = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd")
+    assert ret.result is True and ret.changes == {}
+    assert ret.comment.startswith("No blocking-mode fanotify conflict")
+
+
+@pytest.mark.destructive_test
+def test_passive_mode_beside_real_fapolicyd(
+    loaders, modules, fapolicyd_running, managed_json_restored
+):
+    managed = managed_json_restored
+    managed.parent.mkdir(parents=True, exist_ok=True)
+    admin_settings = {"edr": {"tags": [{"key": "GROUP", "value": "web"}]}, "exclusionSettings": {}}
+    managed.write_text(json.dumps(admin_settings))
+
+    entry = modules.mdeprereq.fanotify()
+    assert entry["status"] == "fail" and entry["fixable"] is True, entry
+    assert f"fapolicyd (pid {fapolicyd_running.pid}" in entry["message"]
+
+    predicted = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd", test=True)
+    assert predicted.result is None
+    expected = {"antivirusEngine.enforcementLevel": {"old": None, "new": "passive"}}
+    assert predicted.changes == expected
+    assert json.loads(managed.read_text()) == admin_settings
+
+    ret = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd")
+    assert ret.result is True and ret.changes == expected
+    written = json.loads(managed.read_text())
+    assert written == {**admin_settings, "antivirusEngine": {"enforcementLevel": "passive"}}
+    assert managed.stat().st_mode & 0o777 == 0o644
+    assert json.loads(managed.with_suffix(".json.bak").read_text()) == admin_settings
+
+    again = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd")
+    assert again.result is True and again.changes == {}
+    # with passive mode set, fapolicyd beside mdatp is supported: the check only warns
+    assert modules.mdeprereq.fanotify()["status"] == "warn"
+
+
+@pytest.mark.destructive_test
+def test_passive_mode_policy_fail(loaders, configure, fapolicyd_running, managed_json_restored):
+    configure(fanotify_conflict="fail")
+    ret = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd")
+    assert ret.result is False
+    assert "mdeprereq:fanotify_conflict is fail" in ret.comment
+    assert not managed_json_restored.exists()
+
+
+@pytest.mark.destructive_test
+def test_corrupt_managed_json_is_never_overwritten(
+    loaders, fapolicyd_running, managed_json_restored
+):
+    managed = managed_json_restored
+    managed.parent.mkdir(parents=True, exist_ok=True)
+    corrupt = b'{"antivirusEngine": {"enforcementLevel": "real_time",}'
+    managed.write_bytes(corrupt)
+    ret = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd")
+    assert ret.result is False
+    assert "is not valid JSON" in ret.comment and str(managed) in ret.comment
+    assert managed.read_bytes() == corrupt
+    assert not managed.with_suffix(".json.bak").exists()
