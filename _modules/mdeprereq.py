@@ -21,13 +21,14 @@ or in pillar:
 """
 
 import dataclasses
+import json
 import logging
 
 from salt.exceptions import CommandExecutionError
 
 try:
     from mdeprereq_engine import checks as engine_checks
-    from mdeprereq_engine import managed
+    from mdeprereq_engine import managed, repos
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_url
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError
@@ -335,7 +336,9 @@ def set_managed(updates, test=False):
     that is not valid JSON is never overwritten.
 
     updates
-        ``{"dotted.key": value}``, e.g. ``{"antivirusEngine.enforcementLevel": "passive"}``
+        ``{"dotted.key": value}``, e.g. ``{"antivirusEngine.enforcementLevel": "passive"}``, or
+        nested mappings as in the file.
+        Known keys are type-checked first (a wrong type makes mdatp ignore the whole file).
 
     test
         Only say what would change.
@@ -350,7 +353,9 @@ def set_managed(updates, test=False):
     """
     if not isinstance(updates, dict) or not all(isinstance(key, str) for key in updates):
         raise CommandExecutionError(f"updates must map dotted keys to values, got {updates!r}")
+    updates = managed.flatten(updates)
     try:
+        managed.validate(updates)
         return managed.apply(updates, test=test)
     except managed.ManagedJsonError as exc:
         raise CommandExecutionError(str(exc)) from exc
@@ -373,3 +378,81 @@ def waivers(ignore):
         return parse_waivers(ignore, key="ignore")
     except SettingsError as exc:
         raise CommandExecutionError(str(exc)) from exc
+
+
+def repository(os_id=None, version=None, arch=None, channel=None):
+    """
+    Return Microsoft's package repository for this minion, as the ``mde`` formula applies it,
+    or ``{"supported": False, "reason": ...}`` when none fits: an unsupported release is refused,
+    never mapped onto another release's repository.
+
+    The distribution comes from the ``mde`` grain (so it can be overridden like any grain); the
+    support matrix, channel and mirror from the settings (``mdeprereq:support``,
+    ``mdeprereq:channel``, ``mdeprereq:repo:url``, ``:key_url``, ``:trusted``).
+
+    os_id, version, arch
+        Another distribution than this minion's (e.g. to render for another release).
+    channel
+        ``prod``, ``insiders-fast`` or ``insiders-slow``; default ``mdeprereq:channel``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.repository
+        salt '*' mdeprereq.repository os_id=rhel version=9.4 arch=x86_64 channel=insiders-fast
+    """
+    settings = _settings(channel=channel)
+    identity = __grains__.get("mde") or {}
+    os_id = os_id or identity.get("os")
+    version = str(version or identity.get("version") or "")
+    arch = arch or identity.get("arch")
+    try:
+        repo = repos.repository(
+            os_id,
+            version,
+            arch,
+            settings.support,
+            channel=settings.channel,
+            base_url=settings.repo_url,
+            key_url=settings.repo_key_url,
+            trusted=settings.repo_trusted,
+        )
+    except repos.RepositoryError as exc:
+        return {"supported": False, "reason": str(exc), "os": os_id, "version": version}
+    repo["supported"] = True
+    repo["package_version"] = repos.package_version(
+        repo["family"], settings.channel, settings.mdatp_version
+    )
+    return repo
+
+
+def health(field=None):
+    """
+    Return ``mdatp health``: the whole report (``--output json``) or one ``field``.
+
+    field
+        One field, e.g. ``licensed``, ``health_issues``, ``app_version``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.health
+        salt '*' mdeprereq.health field=licensed
+    """
+    command = ["mdatp", "health"] + (["--field", field] if field else ["--output", "json"])
+    try:
+        completed = __salt__["cmd.run_all"](command, python_shell=False, ignore_retcode=True)
+    except CommandExecutionError as exc:
+        raise CommandExecutionError(f"mdatp health could not run: {exc}") from exc
+    if completed["retcode"] != 0:
+        raise CommandExecutionError(
+            f"mdatp health failed ({completed['retcode']}): "
+            f"{completed['stderr'] or completed['stdout']}"
+        )
+    text = completed["stdout"].strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -31,6 +31,7 @@ truth for every table) and apply Salt's own states and modules for the change.
 """
 
 import logging
+import time
 
 from salt.exceptions import CommandExecutionError
 
@@ -311,3 +312,66 @@ def satisfied(name, ignore=None):
         ]
     )
     return ret
+
+
+def managed(name, settings):
+    """
+    Merge settings into mdatp's managed settings file, key by key: every other key and value in
+    the file survives. Known keys are type-checked first; a file that is not valid JSON is never
+    overwritten.
+
+    name
+        An ID for the state (the file is always
+        ``/etc/opt/microsoft/mdatp/managed/mdatp_managed.json``).
+    settings
+        Nested settings as in the file, e.g.
+        ``{"antivirusEngine": {"enforcementLevel": "real_time"}, "edr": {"tags": [...]}}``.
+    """
+    ret = _ret(name)
+    if not isinstance(settings, dict):
+        return _failed(ret, f"settings must be a mapping, got {settings!r}")
+    changes, error = _call("mdeprereq.set_managed", settings, test=__opts__["test"])
+    if error:
+        return _failed(ret, error)
+    if not changes:
+        ret["comment"] = "Managed settings are already as specified"
+        return ret
+    ret["changes"] = changes
+    keys = ", ".join(changes)
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would have set {keys}")
+    else:
+        ret["comment"] = f"Set {keys}"
+    return ret
+
+
+def licensed(name, timeout=120, interval=5):
+    """
+    Wait, at most ``timeout`` seconds, until ``mdatp health --field licensed`` says true (the
+    onboarding took), and fail with mdatp's health issues if it doesn't.
+
+    name
+        An ID for the state.
+    timeout, interval
+        Seconds to wait in all, and between two looks.
+    """
+    ret = _ret(name)
+    deadline = time.monotonic() + float(timeout)
+    while True:
+        licensed_now, error = _call("mdeprereq.health", field="licensed")
+        if licensed_now is True:
+            ret["comment"] = "mdatp is licensed (onboarded)"
+            return ret
+        if __opts__["test"]:
+            ret.update(result=None, comment="Would have waited for mdatp to be licensed")
+            return ret
+        if time.monotonic() + float(interval) > deadline:
+            break
+        time.sleep(float(interval))
+    issues, issues_error = _call("mdeprereq.health", field="health_issues")
+    seen = error or f"licensed is {licensed_now!r}"
+    return _failed(
+        ret,
+        f"mdatp is not licensed after {timeout} s ({seen}); health issues: "
+        f"{issues_error or issues}",
+    )

@@ -94,8 +94,25 @@ def support_verdict(host, matrix):
             "supported",
             facts,
         )
+    supported, message, matrix_facts = support_verdict_for(
+        os_id, version_id, arch, matrix, name=name, id_like=os_release.get("ID_LIKE", "")
+    )
+    facts.update(matrix_facts)
+    return supported, message, facts
+
+
+def support_verdict_for(os_id, version_id, arch, matrix, *, name=None, id_like=""):
+    """Whether ``os_id`` ``version_id`` on ``arch`` is in the support ``matrix``.
+
+    The identity may come from os-release (the ``distro`` check) or from the ``mde`` grain (the
+    formula). :returns: ``(supported, message, facts)``
+    """
+    name = name or os_id
+    version_id = str(version_id or "")
+    pretty = f"{name} {version_id}".strip()
+    facts = {}
     if os_id not in matrix:
-        derived = f" (derived from {os_release['ID_LIKE']})" if os_release.get("ID_LIKE") else ""
+        derived = f" (derived from {id_like})" if id_like else ""
         return (
             False,
             f"{pretty}{derived} is not on Microsoft's list of supported distributions; "

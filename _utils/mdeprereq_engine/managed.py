@@ -127,3 +127,61 @@ def apply(updates, path=data.MANAGED_JSON, test=False):
         text = json.dumps(merged(current, updates), indent=2, sort_keys=False) + "\n"
         write_atomic(path, text)
     return found
+
+
+# Types of the managed keys we know. A value of the wrong type makes mdatp ignore the whole file,
+# so these are checked before anything is written; other keys pass through as given.
+ENFORCEMENT_LEVELS = ("real_time", "on_demand", "passive")
+KNOWN_KEYS = {
+    "antivirusEngine.enforcementLevel": ENFORCEMENT_LEVELS,
+    "antivirusEngine.behaviorMonitoring": ("enabled", "disabled"),
+    "antivirusEngine.scanArchives": bool,
+    "antivirusEngine.scanAfterDefinitionUpdate": bool,
+    "antivirusEngine.maximumOnDemandScanThreads": int,
+    "antivirusEngine.exclusionsMergePolicy": ("merge", "admin_only"),
+    "cloudService.enabled": bool,
+    "cloudService.proxy": str,
+    "cloudService.diagnosticLevel": ("optional", "required"),
+    "cloudService.automaticSampleSubmissionConsent": ("none", "safe", "all"),
+    "cloudService.automaticDefinitionUpdateEnabled": bool,
+    "edr.tags": "tags",
+}
+
+
+def flatten(settings, prefix=""):
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists and scalars are leaves."""
+    flat = {}
+    for key, value in settings.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def validate(updates):
+    """Check the known keys of ``updates`` (dotted); raise ManagedJsonError naming the first bad."""
+    for key, value in updates.items():
+        expected = KNOWN_KEYS.get(key)
+        if expected is None:
+            continue
+        if expected == "tags":
+            if not isinstance(value, list) or not all(
+                isinstance(tag, dict)
+                and tag.get("key") == "GROUP"
+                and isinstance(tag.get("value"), str)
+                for tag in value
+            ):
+                raise ManagedJsonError(
+                    f"{key} must be a list of {{key: GROUP, value: <text>}} (only GROUP is "
+                    f"allowed), got {value!r}"
+                )
+        elif isinstance(expected, tuple):
+            if value not in expected:
+                raise ManagedJsonError(f"{key} must be one of {', '.join(expected)}, got {value!r}")
+        elif expected is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ManagedJsonError(f"{key} must be a whole number, got {value!r}")
+        elif not isinstance(value, expected):
+            raise ManagedJsonError(f"{key} must be a {expected.__name__}, got {value!r}")

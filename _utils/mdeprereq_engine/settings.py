@@ -25,6 +25,8 @@ KEYS = (
     "connectivity",
     "ignore",
     "fanotify_conflict",
+    "channel",
+    "repo",
 )
 FANOTIFY_CONFLICT_POLICIES = ("passive", "fail")
 
@@ -56,6 +58,11 @@ class Settings:
     ignore: dict = dataclasses.field(default_factory=dict)
     # What passive_if_conflicting does about a blocking fanotify holder: "passive" or "fail"
     fanotify_conflict: str = "passive"
+    # Microsoft's repository: channel, and a mirror's URL / key URL / unsigned (trusted) mirror
+    channel: str = "prod"
+    repo_url: str | None = None
+    repo_key_url: str | None = None
+    repo_trusted: bool = False
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -75,6 +82,8 @@ class Settings:
             **_connectivity(raw.get("connectivity")),
             ignore=waivers(raw.get("ignore")),
             fanotify_conflict=_fanotify_conflict(raw.get("fanotify_conflict")),
+            channel=_channel(raw.get("channel")),
+            **_repo(raw.get("repo")),
         )
 
 
@@ -267,3 +276,43 @@ def _fanotify_conflict(value):
             f"got {value!r}"
         )
     return value
+
+
+def _channel(value):
+    from .repos import CHANNELS  # noqa: PLC0415 - repos imports checks, which is heavier
+
+    if value is None:
+        return "prod"
+    if value not in CHANNELS:
+        raise SettingsError(
+            f"mdeprereq:channel must be one of {', '.join(CHANNELS)}, got {value!r}"
+        )
+    return value
+
+
+def _url(key, value):
+    if value is None:
+        return None
+    text = str(value)
+    if not text.startswith(("https://", "http://", "file://", "salt://")) or any(
+        character.isspace() for character in text
+    ):
+        raise SettingsError(f"{key} must be an http(s)://, file:// or salt:// URL, got {value!r}")
+    return text.rstrip("/")
+
+
+def _repo(value):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(
+            f"mdeprereq:repo must be a mapping (url, key_url, trusted), got {value!r}"
+        )
+    trusted = value.get("trusted", False)
+    if not isinstance(trusted, bool):
+        raise SettingsError(f"mdeprereq:repo:trusted must be true or false, got {trusted!r}")
+    return {
+        "repo_url": _url("mdeprereq:repo:url", value.get("url")),
+        "repo_key_url": _url("mdeprereq:repo:key_url", value.get("key_url")),
+        "repo_trusted": trusted,
+    }

@@ -1,0 +1,30 @@
+{#- The mdatp package, and its service enabled and running after every install or upgrade. #}
+{%- from tpldir ~ "/map.jinja" import mde, repo, waived with context %}
+
+include:
+  - .repo
+
+mde-install-pkg-installed:
+  pkg.installed:
+    - name: mdatp
+{%- if repo.get("package_version") %}
+    - version: {{ repo.package_version | yaml_dquote }}
+{%- endif %}
+    - require:
+      - mde-repo-pkgrepo-managed
+
+mde-install-service-running:
+{%- if "systemd" in waived %}
+  {#- an image build in a chroot or container: no systemd to start the service with #}
+  test.succeed_without_changes:
+    - name: mdatp.service
+    - comment: {{ ("systemd is waived (" ~ waived.systemd ~ "): mdatp.service was not started") | yaml_dquote }}
+    - require:
+      - pkg: mde-install-pkg-installed
+{%- else %}
+  service.running:
+    - name: mdatp
+    - enable: True
+    - watch:
+      - pkg: mde-install-pkg-installed
+{%- endif %}
