@@ -15,6 +15,8 @@ def minion_opts(salt_factories):
         overrides={
             "file_client": "local",
             "module_dirs": [str(REPO_ROOT)],
+            # the mde formula, for state.show_sls
+            "file_roots": {"base": [str(REPO_ROOT / "salt")]},
             # the fqdn grains do reverse DNS lookups: seconds per loader on a closed network
             "enable_fqdns_grains": False,
         },
