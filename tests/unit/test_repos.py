@@ -42,7 +42,7 @@ def test_unsupported_releases_are_refused(identity, reason):
 
 def test_a_widened_release_without_a_known_codename_is_refused_not_guessed():
     matrix = {**data.SUPPORT_MATRIX, "ubuntu": {"x86_64": ["==25.04"]}}
-    with pytest.raises(repos.RepositoryError, match="no codename known for ubuntu 25.04"):
+    with pytest.raises(repos.RepositoryError, match=r"no codename known for ubuntu 25\.04"):
         repos.repository("ubuntu", "25.04", "x86_64", matrix)
 
 
