@@ -307,3 +307,75 @@ def test_corrupt_managed_json_is_never_overwritten(
     assert "is not valid JSON" in ret.comment and str(managed) in ret.comment
     assert managed.read_bytes() == corrupt
     assert not managed.with_suffix(".json.bak").exists()
+
+
+# -- managed -------------------------------------------------------------------------------
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_managed_merges_key_by_key(loaders, managed_json_restored):
+    managed = managed_json_restored
+    managed.parent.mkdir(parents=True, exist_ok=True)
+    admin = {
+        "antivirusEngine": {"scanArchives": True},
+        "features": {"ebpfSupplementaryEventProvider": "enabled"},
+    }
+    managed.write_text(json.dumps(admin))
+    wanted = {
+        "antivirusEngine": {"enforcementLevel": "real_time"},
+        "edr": {"tags": [{"key": "GROUP", "value": "web"}]},
+    }
+    predicted = loaders.states.mdeprereq.managed(name="mdatp", settings=wanted, test=True)
+    assert predicted.result is None
+    assert predicted.changes == {
+        "antivirusEngine.enforcementLevel": {"old": None, "new": "real_time"},
+        "edr.tags": {"old": None, "new": [{"key": "GROUP", "value": "web"}]},
+    }
+    assert json.loads(managed.read_text()) == admin
+    ret = loaders.states.mdeprereq.managed(name="mdatp", settings=wanted)
+    assert ret.result is True and ret.changes == predicted.changes
+    assert json.loads(managed.read_text()) == {
+        "antivirusEngine": {"scanArchives": True, "enforcementLevel": "real_time"},
+        "features": {"ebpfSupplementaryEventProvider": "enabled"},
+        "edr": {"tags": [{"key": "GROUP", "value": "web"}]},
+    }
+    again = loaders.states.mdeprereq.managed(name="mdatp", settings=wanted)
+    assert again.result is True and again.changes == {}
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        pytest.param(
+            {"antivirusEngine": {"enforcementLevel": "realtime"}},
+            "antivirusEngine.enforcementLevel must be one of real_time, on_demand, passive",
+            id="enforcement-typo",
+        ),
+        pytest.param(
+            {"edr": {"tags": [{"key": "OWNER", "value": "me"}]}},
+            "only GROUP is allowed",
+            id="tag-key",
+        ),
+        pytest.param(
+            {"cloudService": {"enabled": "yes"}}, "cloudService.enabled must be a bool", id="bool"
+        ),
+        pytest.param(
+            {"antivirusEngine": {"maximumOnDemandScanThreads": "2"}},
+            "must be a whole number",
+            id="int",
+        ),
+    ],
+)
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_managed_refuses_wrong_types_and_writes_nothing(
+    loaders, managed_json_restored, settings, says
+):
+    managed = managed_json_restored
+    managed.parent.mkdir(parents=True, exist_ok=True)
+    managed.write_text('{"antivirusEngine": {"enforcementLevel": "passive"}}')
+    before = managed.read_bytes()
+    ret = loaders.states.mdeprereq.managed(name="mdatp", settings=settings)
+    assert ret.result is False
+    assert says in ret.comment
+    assert managed.read_bytes() == before
+    assert not managed.with_suffix(".json.bak").exists()
