@@ -87,7 +87,7 @@ def _finish(result, failed):
     return result
 
 
-def check(checks=None):
+def check(checks=None, fire_event=False):
     """
     Run the prerequisite checks and return a verdict per check.
 
@@ -100,18 +100,27 @@ def check(checks=None):
         distro, kernel, cpu, memory, disk, systemd, privileges, glibc, fanotify, filesystems,
         dependencies, mdatp_user, install_path.
 
+    fire_event
+        Also send the result to the master on tag
+        ``mdeprereq/check/<ready|notready>/<minion id>`` (for the reactor and the report).
+
     CLI Example:
 
     .. code-block:: bash
 
         salt '*' mdeprereq.check
         salt '*' mdeprereq.check checks=distro,kernel --out=json
+        salt '*' mdeprereq.check fire_event=True
     """
     try:
         selected = engine_checks.select(checks)
     except engine_checks.UnknownCheckError as exc:
         raise CommandExecutionError(str(exc)) from exc
     result = engine_checks.run(Host(), _settings(), selected)
+    if fire_event:
+        state = "ready" if result["ready"] else "notready"
+        # results hold no secrets: proxy credentials are masked where they are read
+        __salt__["event.send"](f"mdeprereq/check/{state}/{__opts__['id']}", result)
     return _finish(result, not result["ready"])
 
 

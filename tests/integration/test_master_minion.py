@@ -113,3 +113,18 @@ def test_every_check_has_a_function_on_the_minion(salt_cli, minion):
     docs = salt_cli.run("sys.list_functions", "mdeprereq", minion_tgt=minion.id).data
     for check_id in CHECK_IDS:
         assert f"mdeprereq.{check_id}" in docs
+
+
+def test_fire_event_reaches_the_master_tagged_with_the_verdict(
+    salt_cli, minion, master, event_listener
+):
+    start = time.time()
+    ret = salt_cli.run("mdeprereq.check", "fire_event=True", minion_tgt=minion.id)
+    state = "ready" if ret.data["ready"] else "notready"
+    tag = f"mdeprereq/check/{state}/{minion.id}"
+    events = event_listener.wait_for_events([(master.id, tag)], after_time=start, timeout=60)
+    assert events.found_all_events, events.missed
+    (event,) = events.matches
+    assert event.data["id"] == minion.id  # the envelope's sender
+    assert event.data["data"]["summary"] == ret.data["summary"]
+    assert event.data["data"]["checks"].keys() == ret.data["checks"].keys()
