@@ -28,7 +28,7 @@ from salt.exceptions import CommandExecutionError
 
 try:
     from mdeprereq_engine import checks as engine_checks
-    from mdeprereq_engine import managed, repos
+    from mdeprereq_engine import managed, network, proxyconf, repos
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_url
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError
@@ -98,7 +98,7 @@ def check(checks=None, fire_event=False):
     checks
         Comma-separated check IDs (or a list) to run instead of all of them:
         distro, kernel, cpu, memory, disk, systemd, privileges, glibc, fanotify, filesystems,
-        dependencies, mdatp_user, install_path.
+        dependencies, mdatp_user, install_path, proxy, connectivity.
 
     fire_event
         Also send the result to the master on tag
@@ -320,6 +320,104 @@ def install_path():
         salt '*' mdeprereq.install_path
     """
     return _one("install_path")
+
+
+def proxy():
+    """
+    Find the proxy mdatp would use (``mdeprereq:proxy``, else ``HTTPS_PROXY``/``https_proxy``,
+    else /etc/environment; and ``cloudService.proxy`` when mdatp is installed) and check it is a
+    static ``http://host:port`` proxy: PAC, WPAD and authenticated proxies fail. Credentials are
+    masked everywhere.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.proxy
+    """
+    return _one("proxy")
+
+
+def connectivity():
+    """
+    Reach Defender's cloud the way mdatp will: for each URL (``mdeprereq:connectivity:urls``,
+    default Microsoft's streamlined set for the geo), resolve, connect (through the proxy when
+    one is set) and complete a verified TLS handshake, all at once, each bounded by
+    ``mdeprereq:connectivity:timeout``. A certificate from an unexpected issuer means SSL
+    inspection, which is unsupported.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.connectivity
+    """
+    return _one("connectivity")
+
+
+def configure_proxy(url, test=False):
+    """
+    Set a static proxy in both phases Microsoft's static proxy page names: for the package
+    manager at install time (apt ``Acquire::https::Proxy`` drop-in, dnf/yum/tdnf ``proxy=``,
+    zypper ``/etc/sysconfig/proxy``) and for the product (``cloudService.proxy`` in the managed
+    settings, and ``mdatp config proxy set`` when mdatp is running). PAC, WPAD, authenticated or
+    malformed proxies are refused before anything is written. Files are written atomically and the
+    previous version kept as ``<file>.bak``; only the proxy keys change.
+
+    url
+        ``http://host:port``
+
+    test
+        Only say what would change.
+
+    Returns the changes, ``{"package_manager": {...}, "cloudService.proxy": {...}, ...}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.configure_proxy http://proxy.example:3128
+    """
+    try:
+        network.validate_proxy_url(url)
+        if not url:
+            raise network.InvalidProxyURLError("no proxy URL given")
+    except network.ProxyURLError as exc:
+        raise CommandExecutionError(f"Refusing the proxy, nothing was written: {exc}") from exc
+    url = network.normalize_proxy_url(url)
+    host = Host()
+    changes = {}
+    try:
+        plan = proxyconf.plan(host, url)
+    except ValueError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+    if plan["new"] != (plan["old"] or ""):
+        changes["package_manager"] = {
+            "file": plan["file"],
+            "old": proxyconf.current_proxy(plan["manager"], plan["old"]),
+            "new": url,
+        }
+    try:
+        managed.load()  # a corrupt managed file refuses the whole change, before any write
+        if changes and not test:
+            managed.write_atomic(plan["path"], plan["new"])
+        changes.update(managed.apply({"cloudService.proxy": url}, test=test))
+    except managed.ManagedJsonError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+    except OSError as exc:
+        raise CommandExecutionError(f"could not write the proxy configuration: {exc}") from exc
+    settings = _settings()
+    if "cloudService.proxy" in changes and host.mdatp_running(settings.install_path):
+        changes["mdatp config proxy"] = {"old": None, "new": url}
+        if not test:
+            completed = __salt__["cmd.run_all"](
+                ["mdatp", "config", "proxy", "set", "--value", url], python_shell=False
+            )
+            if completed["retcode"] != 0:
+                raise CommandExecutionError(
+                    f"mdatp config proxy set failed: {completed['stderr'] or completed['stdout']}"
+                )
+    return changes
 
 
 def managed_settings():

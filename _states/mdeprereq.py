@@ -37,6 +37,14 @@ from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
 
+try:
+    # only the redaction helper: for everything else the states ask the execution module
+    from mdeprereq_engine.redact import mask_url
+
+    ENGINE_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by __virtual__
+    ENGINE_IMPORT_ERROR = exc
+
 __virtualname__ = "mdeprereq"
 
 MDATP_USER = "mdatp"
@@ -46,6 +54,8 @@ PASSIVE = {"antivirusEngine.enforcementLevel": "passive"}
 
 
 def __virtual__():
+    if ENGINE_IMPORT_ERROR is not None:
+        return False, f"mdeprereq: the check engine is not importable ({ENGINE_IMPORT_ERROR})"
     if "mdeprereq.check" not in __salt__:
         return False, "mdeprereq: the mdeprereq execution module is not available"
     return __virtualname__
@@ -209,6 +219,33 @@ def user_present(name=MDATP_USER, uid=None, gid=None):
     if error or after["status"] != "pass":
         return _failed(ret, f"User mdatp is still not as specified: {error or after['message']}")
     ret["comment"] = f"Fixed: {entry['message']}"
+    return ret
+
+
+def proxy_configured(name):
+    """
+    Set ``name`` (``http://host:port``) as the static proxy for the package manager at install
+    time and for the product (``cloudService.proxy``, and ``mdatp config proxy set`` when mdatp is
+    running). PAC, WPAD, authenticated or malformed proxies are refused before anything is
+    written; credentials never appear in the return.
+
+    name
+        The proxy URL.
+    """
+    ret = _ret(mask_url(name))
+    changes, error = _call("mdeprereq.configure_proxy", name, test=True)
+    if error:
+        return _failed(ret, error)
+    if not changes:
+        ret["comment"] = f"The proxy is already {ret['name']}"
+        return ret
+    if __opts__["test"]:
+        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {ret['name']}")
+        return ret
+    changes, error = _call("mdeprereq.configure_proxy", name)
+    if error:
+        return _failed(ret, error)
+    ret.update(changes=changes, comment=f"Set the proxy {ret['name']}")
     return ret
 
 

@@ -24,6 +24,8 @@ CHECK_IDS = (
     "dependencies",
     "mdatp_user",
     "install_path",
+    "proxy",
+    "connectivity",
 )
 ENTRY_KEYS = {"status", "message", "remediation", "fixable", "facts"}
 

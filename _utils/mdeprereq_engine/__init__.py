@@ -4,7 +4,21 @@ No Salt here: ``_modules``, ``_states`` and ``_grains`` are thin adapters over t
 is tested with plain pytest. Import the submodules you need (``checks``, ``grains``, ``settings``).
 """
 
-from . import checks, data, fanotify, grains, host, redact, result, settings, versions
+from . import (
+    checks,
+    data,
+    fanotify,
+    grains,
+    host,
+    managed,
+    network,
+    proxyconf,
+    redact,
+    repos,
+    result,
+    settings,
+    versions,
+)
 
 __all__ = [
     "checks",
@@ -12,7 +26,11 @@ __all__ = [
     "fanotify",
     "grains",
     "host",
+    "managed",
+    "network",
+    "proxyconf",
     "redact",
+    "repos",
     "result",
     "settings",
     "versions",

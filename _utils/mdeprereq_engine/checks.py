@@ -9,7 +9,7 @@ import posixpath
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from . import data
+from . import data, network
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .versions import compare_evr, parse_mdatp_version, rpmvercmp, upstream_version
@@ -610,13 +610,6 @@ def _parse_colon_file(text):
     ]
 
 
-def mdatp_installed(host, settings):
-    installed = host.installed_packages or {}
-    return data.MDATP_PACKAGE in installed or host.exists(
-        posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
-    )
-
-
 def check_mdatp_user(host, settings):
     uid, gid = settings.uid, settings.gid
     if uid is None and gid is None:
@@ -688,7 +681,7 @@ def check_mdatp_user(host, settings):
             remediation="Choose ids no other account uses and set them under mdeprereq:user.",
             facts=facts,
         )
-    installed = mdatp_installed(host, settings)
+    installed = host.mdatp_installed(settings.install_path)
     facts["mdatp_installed"] = installed
     ids_differ = user is not None and any("has uid" in p or "gid" in p for p in problems)
     if installed and ids_differ:
@@ -779,6 +772,8 @@ CHECKS = {
     "dependencies": check_dependencies,
     "mdatp_user": check_mdatp_user,
     "install_path": check_install_path,
+    "proxy": network.check_proxy,
+    "connectivity": network.check_connectivity,
 }
 
 

@@ -288,3 +288,48 @@ INI_PROXY_FILES = {
     "tdnf": "/etc/tdnf/tdnf.conf",
 }
 ZYPPER_PROXY_FILE = "/etc/sysconfig/proxy"
+
+# -- Network: proxy discovery and connectivity probes (network.py) ----------------------------
+# Where the install-time proxy is read from after mdeprereq:proxy: these names in the process
+# environment, then in /etc/environment (in this order)
+PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy")
+ENVIRONMENT_FILE = "/etc/environment"
+# Settings that point at a proxy auto-config script (PAC/WPAD), which mdatp does not support
+PAC_ENV_NAMES = (
+    "auto_proxy",
+    "AUTO_PROXY",
+    "autoconfig_url",
+    "AUTOCONFIG_URL",
+    "pac_url",
+    "PAC_URL",
+    "proxy_pac_url",
+    "PROXY_PAC_URL",
+)
+# mdatp's own proxy once installed: this key of the managed settings file (MANAGED_JSON)
+MANAGED_PROXY_KEY = "cloudService.proxy"
+# A static proxy is http://host:port: the only scheme, and characters never in such a URL (shell
+# metacharacters and quotes; whitespace and control characters are refused as well)
+PROXY_SCHEMES = ("http",)
+PROXY_FORBIDDEN_CHARACTERS = ";|&$`<>(){}'\"\\*!^,"
+# Default URLs of the connectivity check (the streamlined set). "{geo}" is one of GEOS; a geo's
+# extra URLs follow; the onboarding JSON's geoLocationUrl and vortexServerUrl (the tenant's own
+# EDR and events hosts) are added when it is present; the common URLs come last.
+CONNECTIVITY_GEO_URL_TEMPLATES = ("https://mdav.{geo}.endpoint.security.microsoft.com/",)
+CONNECTIVITY_GEO_EXTRA_URLS = {"us": ("https://edr-cus.us.endpoint.security.microsoft.com/",)}
+CONNECTIVITY_COMMON_URLS = (
+    "https://packages.microsoft.com/",
+    "https://go.microsoft.com/",
+    "https://definitionupdates.microsoft.com/",
+)
+# Geo spellings in the onboarding JSON (vortexGeoLocation "US", partnerGeoLocation "GW_US") -> geo
+ONBOARDING_GEO_ALIASES = {
+    "us": "us",
+    "eu": "eu",
+    "uk": "uk",
+    "gb": "uk",
+    "au": "au",
+    "aus": "au",
+    "ch": "ch",
+    "in": "in",
+    "ind": "in",
+}

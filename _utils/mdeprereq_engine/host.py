@@ -8,6 +8,7 @@ read once per run however many checks use it.
 import functools
 import os
 import platform
+import posixpath
 import re
 import sqlite3
 import struct
@@ -152,13 +153,18 @@ class Host:
     :param arch: CPU architecture to use instead of the machine's
     :param allow_subprocess: whether a package query may run ``rpm`` when no database file can be
         read directly (grains never allow it)
+    :param environ: the process environment the network checks read (``HTTPS_PROXY``, ...);
+        default: this process's for root ``/``, an empty one for a fixture tree
     """
 
-    def __init__(self, root="/", proc="/proc", arch=None, allow_subprocess=True):
+    def __init__(self, root="/", proc="/proc", arch=None, allow_subprocess=True, environ=None):
         self.root = root
         self.proc = proc
         self._arch = arch
         self.allow_subprocess = allow_subprocess
+        if environ is None:
+            environ = os.environ if root in ("/", "") else {}
+        self.environ = environ
 
     # -- files under root ------------------------------------------------------------------
     def path(self, path):
@@ -263,6 +269,29 @@ class Host:
                 if best is None or len(point) >= len(best.mount_point):
                     best = mount
         return best
+
+    # -- mdatp itself ----------------------------------------------------------------------
+    def mdatp_installed(self, install_path=data.DEFAULT_INSTALL_PATH):
+        """Whether mdatp is installed: its package, or its daemon under ``install_path``."""
+        return data.MDATP_PACKAGE in (self.installed_packages or {}) or self.exists(
+            posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)
+        )
+
+    def mdatp_running(self, install_path=data.DEFAULT_INSTALL_PATH):
+        """Whether a process runs mdatp's daemon (``<install_path>/sbin/wdavdaemon``)."""
+        daemon = posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)
+        try:
+            pids = [entry for entry in os.listdir(self.proc) if entry.isdigit()]
+        except OSError:
+            return False
+        for pid in pids:
+            try:
+                exe = os.readlink(self.proc_path(pid, "exe"))
+            except OSError:
+                continue
+            if exe.removesuffix(" (deleted)") == daemon:
+                return True
+        return False
 
     # -- package database ------------------------------------------------------------------
     @functools.cached_property

@@ -379,3 +379,78 @@ def test_managed_refuses_wrong_types_and_writes_nothing(
     assert says in ret.comment
     assert managed.read_bytes() == before
     assert not managed.with_suffix(".json.bak").exists()
+
+
+# -- proxy_configured ----------------------------------------------------------------------
+APT_PROXY = pathlib.Path("/etc/apt/apt.conf.d/90mdeprereq-proxy")
+
+
+@pytest.fixture
+def apt_proxy_removed():
+    """Removes the apt proxy drop-in (and its backup) the test causes, whatever happens."""
+    existed = APT_PROXY.exists()
+    if existed:
+        pytest.skip(f"{APT_PROXY} exists on this machine already")
+    try:
+        yield APT_PROXY
+    finally:
+        for path in (APT_PROXY, APT_PROXY.with_name(APT_PROXY.name + ".bak")):
+            if path.exists():
+                path.unlink()
+
+
+def machine_snapshot():
+    """What proxy_configured may write: the apt drop-ins and mdatp's managed settings."""
+    apt = sorted(p.name for p in pathlib.Path("/etc/apt/apt.conf.d").iterdir())
+    managed = pathlib.Path("/etc/opt/microsoft/mdatp/managed/mdatp_managed.json")
+    return apt, managed.read_bytes() if managed.exists() else None
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        pytest.param("http://proxy.example/proxy.pac", "proxy auto-config (PAC)", id="pac"),
+        pytest.param("http://wpad.example:80/wpad.dat", "WPAD", id="wpad"),
+        pytest.param("http://alice:s3cret@proxy.example:3128", "credentials", id="authenticated"),
+        pytest.param("http://proxy.example:99999", "port", id="bad-port"),
+        pytest.param("http://proxy.example:3128\nAcquire::x", "newline", id="newline"),
+        pytest.param("proxy.example:3128; rm -rf /", "", id="garbage"),
+    ],
+)
+def test_proxy_configured_refuses_bad_proxies_before_writing(loaders, url, says):
+    before = machine_snapshot()
+    ret = loaders.states.mdeprereq.proxy_configured(name=url)
+    assert ret.result is False
+    assert "Refusing the proxy, nothing was written" in ret.comment
+    assert says in ret.comment
+    assert ret.changes == {}
+    assert "s3cret" not in repr((ret.name, ret.comment, ret.changes))
+    assert machine_snapshot() == before
+
+
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_proxy_configured_for_apt_and_the_product(
+    loaders, apt_proxy_removed, managed_json_restored
+):
+    url = "http://proxy.example:3128"
+    predicted = loaders.states.mdeprereq.proxy_configured(name=url, test=True)
+    assert predicted.result is None
+    assert predicted.changes == {
+        "package_manager": {"file": str(APT_PROXY), "old": None, "new": url},
+        "cloudService.proxy": {"old": None, "new": url},
+    }
+    assert not APT_PROXY.exists(), "test=True wrote the apt proxy"
+    assert not managed_json_restored.exists(), managed_json_restored.read_text()
+
+    ret = loaders.states.mdeprereq.proxy_configured(name=url)
+    assert ret.result is True, ret.comment
+    assert ret.changes == predicted.changes
+    # real apt reads it
+    dumped = subprocess.run(["apt-config", "dump"], capture_output=True, text=True, check=True)
+    assert 'Acquire::https::Proxy "http://proxy.example:3128/";' in dumped.stdout
+    assert json.loads(managed_json_restored.read_text()) == {"cloudService": {"proxy": url}}
+
+    again = loaders.states.mdeprereq.proxy_configured(name=url)
+    assert again.result is True and again.changes == {}
+    assert "already" in again.comment

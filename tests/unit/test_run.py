@@ -1,8 +1,10 @@
 """checks.run: selection, the summary, `ready`, and errors inside a check."""
 
+import json
+
 import pytest
 
-from mdeprereq_engine import checks
+from mdeprereq_engine import checks, network
 from mdeprereq_engine.result import FAIL, PASS, SKIP, STATUSES, WARN, summarize, verdict
 
 ENTRY_KEYS = {"status", "message", "remediation", "fixable", "facts"}
@@ -30,7 +32,29 @@ def healthy(machine, monkeypatch):
     host = machine.host()
     monkeypatch.setattr(host, "euid", lambda: 0)
     monkeypatch.setattr(host, "statvfs", lambda path: FakeStatvfs())
+    # No network in unit tests: every Defender URL answers with a verified handshake from one of
+    # the expected issuers (the probes themselves are tested in test_network.py)
+    monkeypatch.setattr(network, "probe_url", fake_verified_probe)
+    machine.write(
+        "/etc/opt/microsoft/mdatp/mdatp_onboard.json",
+        json.dumps(
+            {"onboardingInfo": json.dumps({"body": json.dumps({"vortexGeoLocation": "US"})})}
+        ),
+    )
     return host
+
+
+def fake_verified_probe(url, proxy=None, timeout=None, context=None, **kwargs):
+    host = url.split("/")[2]
+    return {
+        "url": url,
+        "host": host,
+        "port": 443,
+        "result": "ok",
+        "detail": "verified TLS handshake",
+        "issuer": "Microsoft Corporation",
+        "elapsed": 0.01,
+    }
 
 
 def assert_schema(result):
