@@ -610,6 +610,15 @@ def _parse_colon_file(text):
     ]
 
 
+def _owner_of(entries, number, own_name):
+    """The name of the passwd/group entry other than ``own_name`` that has id ``number``."""
+    if number is None:
+        return None
+    return next(
+        (e[0] for e in entries if len(e) > 2 and e[2] == str(number) and e[0] != own_name), None
+    )
+
+
 def check_mdatp_user(host, settings):
     uid, gid = settings.uid, settings.gid
     if uid is None and gid is None:
@@ -631,28 +640,12 @@ def check_mdatp_user(host, settings):
         "group": {"gid": int(group[2])} if group else None,
     }
     taken = []
-    if uid is not None:
-        owner = next(
-            (
-                entry[0]
-                for entry in users
-                if len(entry) > 2 and entry[2] == str(uid) and entry[0] != data.MDATP_USER
-            ),
-            None,
-        )
-        if owner:
-            taken.append(f"uid {uid} belongs to user {owner}")
-    if gid is not None:
-        owner = next(
-            (
-                entry[0]
-                for entry in groups
-                if len(entry) > 2 and entry[2] == str(gid) and entry[0] != data.MDATP_GROUP
-            ),
-            None,
-        )
-        if owner:
-            taken.append(f"gid {gid} belongs to group {owner}")
+    owner = _owner_of(users, uid, data.MDATP_USER)
+    if owner:
+        taken.append(f"uid {uid} belongs to user {owner}")
+    owner = _owner_of(groups, gid, data.MDATP_GROUP)
+    if owner:
+        taken.append(f"gid {gid} belongs to group {owner}")
     problems = []
     if user is None:
         problems.append("user mdatp does not exist")

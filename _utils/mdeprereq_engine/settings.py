@@ -181,12 +181,8 @@ def _proxy(value):
 
 
 def _geo(value):
-    if value is None:
-        return None
-    geo = str(value).strip().lower()
-    if geo not in data.GEOS:
-        raise SettingsError(f"mdeprereq:geo must be one of {', '.join(data.GEOS)}, got {value!r}")
-    return geo
+    geo = None if value is None else str(value).strip().lower()
+    return _choice("mdeprereq:geo", geo, data.GEOS, None)
 
 
 def _connectivity(value):
@@ -267,27 +263,22 @@ def waivers(value, key="mdeprereq:ignore"):
     return {check_id: str(reason or WAIVED_WITHOUT_REASON) for check_id, reason in value.items()}
 
 
-def _fanotify_conflict(value):
+def _choice(key, value, choices, default):
     if value is None:
-        return "passive"
-    if value not in FANOTIFY_CONFLICT_POLICIES:
-        raise SettingsError(
-            f"mdeprereq:fanotify_conflict must be one of {', '.join(FANOTIFY_CONFLICT_POLICIES)}, "
-            f"got {value!r}"
-        )
+        return default
+    if value not in choices:
+        raise SettingsError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def _fanotify_conflict(value):
+    return _choice("mdeprereq:fanotify_conflict", value, FANOTIFY_CONFLICT_POLICIES, "passive")
 
 
 def _channel(value):
     from .repos import CHANNELS  # noqa: PLC0415 - repos imports checks, which is heavier
 
-    if value is None:
-        return "prod"
-    if value not in CHANNELS:
-        raise SettingsError(
-            f"mdeprereq:channel must be one of {', '.join(CHANNELS)}, got {value!r}"
-        )
-    return value
+    return _choice("mdeprereq:channel", value, CHANNELS, "prod")
 
 
 def _url(key, value):
