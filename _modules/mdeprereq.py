@@ -559,6 +559,9 @@ def health(field=None):
             f"{completed['stderr'] or completed['stdout']}"
         )
     text = completed["stdout"].strip()
+    if field:
+        # an unlicensed mdatp prints "ATTENTION: No license found..." before the value
+        text = text.splitlines()[-1].strip() if text else text
     try:
         return json.loads(text)
     except ValueError:

@@ -1,0 +1,48 @@
+"""Fixtures of the end-to-end tests: a stand-in for packages.microsoft.com holding a TEST DOUBLE of
+the mdatp package (not Microsoft's product; see fake_mdatp.py), and a cleanup that leaves the
+machine as the test found it."""
+
+import shutil
+
+import pytest
+
+from tests.e2e import apt_repo, cleanup
+
+# Product versions published in every channel, oldest first (two: an upgrade can be tested)
+MDATP_VERSIONS = ("101.25032.0008", "101.25042.0003")
+MDATP_CHANNELS = ("prod", "insiders-fast", "insiders-slow")
+TOOLS = ("dpkg-deb", "dpkg-scanpackages", "gpg", "gpgv", "gpgconf")
+
+
+@pytest.fixture(scope="package")
+def mdatp_repo(tmp_path_factory):
+    """The repository, served on http://127.0.0.1:PORT until the package's tests are done.
+
+    Yields an ``apt_repo.MdatpRepo``: ``url`` (replaces https://packages.microsoft.com),
+    ``key_url`` (``<url>/keys/microsoft.asc``), ``key_fingerprint``, ``armored_key_path``,
+    ``binary_key_path``, ``versions`` (MDATP_VERSIONS), ``channels`` (MDATP_CHANNELS), ``root``,
+    ``architecture``; helpers ``channel_url(channel)``, ``source_line(channel, keyring)``,
+    ``package_version(version, channel)`` (the ``mdatp=`` pin: ``-insiderfast`` and ``-external``
+    suffixes in the insiders channels), ``deb_path(version, channel)``, ``requests`` (paths
+    served so far).
+    """
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(
+            f"{', '.join(missing)} missing: tools/test installs them (tools/debian-packages.txt)"
+        )
+    root = tmp_path_factory.mktemp("mdatp-repo")
+    with apt_repo.published_repo(root, MDATP_VERSIONS, MDATP_CHANNELS) as repo:
+        yield repo
+
+
+@pytest.fixture
+def mdatp_cleanup(mdatp_repo):
+    """Whatever happens to the test, put the machine back as it was (cleanup.py says what that
+    covers): purge mdatp if the test installed it, remove the sources and keyrings pointing at
+    ``mdatp_repo``, the mdatp user and group and /etc/opt/microsoft if they are new, and run
+    ``apt-get update`` if a source went. Yields a ``cleanup.Tracker`` (``before``: the snapshot;
+    ``track(path)``: remove this path too). Needs root: use it with ``skip_if_not_root``."""
+    keys = (mdatp_repo.armored_key_path, mdatp_repo.binary_key_path)
+    with cleanup.machine_restored(mdatp_repo.url, keys) as tracker:
+        yield tracker
