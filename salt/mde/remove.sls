@@ -42,6 +42,17 @@ mde-remove-config-absent:
     - require:
       - pkg: mde-remove-pkg-purged
 
+{#- /etc/opt/microsoft may hold other Microsoft products' settings: removed only when empty #}
+mde-remove-config-parent-absent:
+  file.absent:
+    - name: {{ paths.config_parent }}
+    - onlyif:
+      - fun: file.directory_exists
+        path: {{ paths.config_parent }}
+      - 'test -z "$(ls -A {{ paths.config_parent }})"'
+    - require:
+      - file: mde-remove-config-absent
+
 mde-remove-user-absent:
   user.absent:
     - name: mdatp
