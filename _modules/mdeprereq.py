@@ -30,7 +30,7 @@ try:
     from mdeprereq_engine import checks as engine_checks
     from mdeprereq_engine import managed, network, proxyconf, repos
     from mdeprereq_engine.host import Host
-    from mdeprereq_engine.redact import mask_url
+    from mdeprereq_engine.redact import mask_proxy
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError
     from mdeprereq_engine.settings import waivers as parse_waivers
 
@@ -66,7 +66,7 @@ def settings():
         salt '*' mdeprereq.settings
     """
     values = dataclasses.asdict(_settings())
-    values["proxy"] = mask_url(values["proxy"])  # never show proxy credentials
+    values["proxy"] = mask_proxy(values["proxy"])  # never show proxy credentials
     return values
 
 

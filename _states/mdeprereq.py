@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 try:
     # only the redaction helper: for everything else the states ask the execution module
-    from mdeprereq_engine.redact import mask_url
+    from mdeprereq_engine.redact import mask_proxy
 
     ENGINE_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by __virtual__
@@ -232,7 +232,7 @@ def proxy_configured(name):
     name
         The proxy URL.
     """
-    ret = _ret(mask_url(name))
+    ret = _ret(mask_proxy(name))
     changes, error = _call("mdeprereq.configure_proxy", name, test=True)
     if error:
         return _failed(ret, error)

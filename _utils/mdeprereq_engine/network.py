@@ -28,7 +28,7 @@ import time
 import urllib.parse
 
 from . import data
-from .redact import MASK, mask_url
+from .redact import mask_proxy
 from .result import FAIL, PASS, SKIP, WARN, verdict
 
 PAGE = "Microsoft's 'Prerequisites for Microsoft Defender for Endpoint on Linux' page"
@@ -83,23 +83,6 @@ class InvalidProxyURLError(ProxyURLError):
     """Not an ``http://host:port`` URL at all."""
 
     kind = "invalid"
-
-
-def mask_proxy(text):
-    """``text`` with any credentials replaced by ``***``.
-
-    Stricter than :func:`~.redact.mask_url`: everything between the scheme and the last ``@`` is
-    masked, so a password holding ``/``, a space or a newline does not leak either.
-    """
-    if not text:
-        return text
-    text = mask_url(str(text))
-    if "@" not in text:
-        return text
-    scheme, separator, rest = text.partition("://")
-    if not separator:
-        scheme, rest = "", text
-    return f"{scheme}{separator}{MASK}@{rest.rpartition('@')[2]}"
 
 
 def _describe_character(character):
