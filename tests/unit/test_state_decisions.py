@@ -1,0 +1,225 @@
+"""The states' decisions with the execution module replaced by fakes: what each state does for
+each answer of the checks (the functional tests run the same states against this machine)."""
+
+import importlib.util
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture
+def states():
+    spec = importlib.util.spec_from_file_location(
+        "mdeprereq_states_under_test", REPO_ROOT / "_states" / "mdeprereq.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.__salt__ = {}
+    module.__opts__ = {"test": False}
+    module.__context__ = {}
+    module.__states__ = {}
+    return module
+
+
+def entry(status, message="seen", fixable=False, remediation=None, **facts):
+    return {
+        "status": status,
+        "message": message,
+        "remediation": remediation,
+        "fixable": fixable,
+        "facts": facts,
+    }
+
+
+def fail_with(message):
+    def raiser(*args, **kwargs):
+        raise CommandExecutionError(message)
+
+    return raiser
+
+
+# -- satisfied -----------------------------------------------------------------------------
+def check_result(**entries):
+    return {
+        "ready": False,
+        "summary": {"pass": 1, "warn": 0, "fail": 0, "skip": 0},
+        "checks": entries,
+    }
+
+
+def settings(**values):
+    return {"ignore": {}, "fanotify_conflict": "passive", **values}
+
+
+def test_satisfied_lists_each_failure_and_its_fix(states):
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.check"] = lambda: check_result(
+        kernel=entry("fail", "kernel 3.10.0-229.el7 is older", remediation="Update the kernel."),
+        memory=entry("pass"),
+        disk=entry("fail", "only 1.0 GiB free", remediation="Free space."),
+    )
+    ret = states.satisfied("mdatp")
+    assert ret["result"] is False
+    assert ret["comment"].splitlines() == [
+        "Prerequisites not met:",
+        "kernel: kernel 3.10.0-229.el7 is older. Fix: Update the kernel.",
+        "disk: only 1.0 GiB free. Fix: Free space.",
+    ]
+
+
+def test_satisfied_in_test_mode_counts_on_fixable_failures_being_fixed(states):
+    states.__opts__["test"] = True
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.check"] = lambda: check_result(
+        dependencies=entry("fail", "missing: uuid-runtime", fixable=True, remediation="apply it")
+    )
+    assert states.satisfied("mdatp")["result"] is None
+    states.__opts__["test"] = False
+    assert states.satisfied("mdatp")["result"] is False
+
+
+def test_satisfied_unfixable_failure_fails_even_in_test_mode(states):
+    states.__opts__["test"] = True
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.check"] = lambda: check_result(
+        systemd=entry("fail", "no systemd", remediation="boot with systemd"),
+        dependencies=entry("fail", "missing", fixable=True, remediation="apply it"),
+    )
+    assert states.satisfied("mdatp")["result"] is False
+
+
+def test_satisfied_waiver_from_argument_overrides_settings(states):
+    states.__salt__["mdeprereq.settings"] = lambda: settings(ignore={"kernel": "from settings"})
+    states.__salt__["mdeprereq.waivers"] = lambda ignore: {"systemd": "chroot build"}
+    states.__salt__["mdeprereq.check"] = lambda: check_result(
+        systemd=entry("fail", "no systemd", remediation="boot with systemd")
+    )
+    ret = states.satisfied("mdatp", ignore={"systemd": "chroot build"})
+    assert ret["result"] is True
+    assert "systemd: waived (chroot build): no systemd" in ret["comment"]
+
+
+def test_satisfied_clears_the_checks_exit_code(states):
+    states.__salt__["mdeprereq.settings"] = settings
+
+    def check():
+        states.__context__["retcode"] = 1
+        return check_result(memory=entry("pass"))
+
+    states.__salt__["mdeprereq.check"] = check
+    assert states.satisfied("mdatp")["result"] is True
+    assert "retcode" not in states.__context__
+
+
+# -- user_present --------------------------------------------------------------------------
+def test_user_present_plans_group_then_user(states):
+    calls = []
+    states.__salt__["mdeprereq.mdatp_user"] = lambda uid, gid: entry(
+        "fail",
+        "user mdatp does not exist",
+        fixable=True,
+        wanted={"uid": 1500, "gid": 1501},
+        user=None,
+        group=None,
+    )
+    states.__salt__["group.add"] = lambda name, gid, system: calls.append(("group", gid)) or True
+    states.__salt__["user.add"] = lambda name, **kw: calls.append(("user", kw)) or True
+    states.__opts__["test"] = True
+    predicted = states.user_present("mdatp", uid=1500, gid=1501)
+    assert predicted["result"] is None and calls == []
+    assert predicted["changes"]["user"]["new"] == {
+        "name": "mdatp",
+        "uid": 1500,
+        "gid": 1501,
+        "shell": "/usr/sbin/nologin",
+    }
+    states.__opts__["test"] = False
+    states.user_present("mdatp", uid=1500, gid=1501)
+    assert calls[0] == ("group", 1501)
+    assert calls[1][0] == "user"
+    assert calls[1][1] == {
+        "uid": 1500,
+        "gid": 1501,
+        "home": "/home/mdatp",
+        "shell": "/usr/sbin/nologin",
+        "createhome": False,
+        "system": True,
+        "usergroup": False,
+    }
+
+
+def test_user_present_refuses_what_is_not_fixable(states):
+    states.__salt__["mdeprereq.mdatp_user"] = lambda uid, gid: entry(
+        "fail",
+        "uid 1 belongs to user daemon",
+        remediation="Choose free ids.",
+        wanted={"uid": 1, "gid": 1},
+    )
+    ret = states.user_present("mdatp", uid=1, gid=1)
+    assert ret["result"] is False
+    assert ret["comment"] == (
+        "Refusing to change user mdatp: uid 1 belongs to user daemon. Choose free ids."
+    )
+
+
+def test_user_present_only_changes_the_shell_when_only_the_shell_differs(states):
+    user = {"uid": 1500, "gid": 1500, "home": "/home/mdatp", "shell": "/bin/bash"}
+    changes = states._account_changes({"user": user, "group": {"gid": 1500}}, 1500, 1500)
+    assert changes == {
+        "user": {"old": {"shell": "/bin/bash"}, "new": {"shell": "/usr/sbin/nologin"}}
+    }
+
+
+# -- passive_if_conflicting / proxy_configured / managed / dependencies ---------------------
+def test_passive_is_not_set_for_a_conflict_passive_mode_does_not_fix(states):
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.fanotify"] = lambda: entry(
+        "fail",
+        "cbagentd blocks",
+        remediation="Remove it.",
+        conflicting_applications=["cbagentd (pid 7, /opt/cb/cbagentd)"],
+    )
+    states.__salt__["mdeprereq.set_managed"] = fail_with("must not be called")
+    ret = states.passive_if_conflicting("fanotify")
+    assert ret["result"] is False
+    assert "Passive mode does not make this supported" in ret["comment"]
+
+
+def test_proxy_configured_masks_credentials_and_reports_the_refusal(states):
+    states.__salt__["mdeprereq.configure_proxy"] = fail_with(
+        "Refusing the proxy, nothing was written: 'http://***@p:3128' carries credentials"
+    )
+    ret = states.proxy_configured("http://alice:s3cret@p:3128")
+    assert ret["name"] == "http://***@p:3128"
+    assert ret["result"] is False and "s3cret" not in repr(ret)
+
+
+def test_managed_reports_what_it_set(states):
+    states.__salt__["mdeprereq.set_managed"] = lambda settings, test: {
+        "edr.tags": {"old": None, "new": [{"key": "GROUP", "value": "web"}]}
+    }
+    ret = states.managed("mdatp", {"edr": {"tags": [{"key": "GROUP", "value": "web"}]}})
+    assert ret["result"] is True and ret["comment"] == "Set edr.tags"
+    assert states.managed("mdatp", ["not", "a", "mapping"])["result"] is False
+
+
+def test_dependencies_installed_fails_when_the_install_did_not_help(states):
+    answers = iter([entry("fail", "missing: libpcre3", missing=["libpcre3"])] * 2)
+    states.__salt__["mdeprereq.dependencies"] = lambda version: next(answers)
+    states.__states__["pkg.installed"] = lambda name, pkgs: {"changes": {}, "comment": "E: broken"}
+    ret = states.dependencies_installed("deps")
+    assert ret["result"] is False
+    assert "did not satisfy the dependencies: E: broken missing: libpcre3" in ret["comment"]
+
+
+def test_licensed_waits_then_fails_with_the_health_issues(states, monkeypatch):
+    answers = {"licensed": False, "health_issues": ["missing license"]}
+    states.__salt__["mdeprereq.health"] = lambda field: answers[field]
+    monkeypatch.setattr(states.time, "sleep", lambda seconds: None)
+    ret = states.licensed("mdatp", timeout=0.05, interval=0.01)
+    assert ret["result"] is False
+    assert "health issues: ['missing license']" in ret["comment"]
+    answers["licensed"] = True
+    assert states.licensed("mdatp", timeout=1)["result"] is True
