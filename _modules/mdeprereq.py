@@ -28,7 +28,7 @@ from salt.exceptions import CommandExecutionError
 
 try:
     from mdeprereq_engine import checks as engine_checks
-    from mdeprereq_engine import managed, network, proxyconf, repos
+    from mdeprereq_engine import managed, network, proxyconf, remediation, repos
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_proxy
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError
@@ -118,9 +118,8 @@ def check(checks=None, fire_event=False):
         raise CommandExecutionError(str(exc)) from exc
     result = engine_checks.run(Host(), _settings(), selected)
     if fire_event:
-        state = "ready" if result["ready"] else "notready"
         # results hold no secrets: proxy credentials are masked where they are read
-        __salt__["event.send"](f"mdeprereq/check/{state}/{__opts__['id']}", result)
+        __salt__["event.send"](remediation.check_tag(result["ready"], __opts__["id"]), result)
     return _finish(result, not result["ready"])
 
 

@@ -14,9 +14,13 @@ from . import (
     network,
     proxyconf,
     redact,
+    regression,
+    remediation,
+    report,
     repos,
     result,
     settings,
+    tables,
     versions,
 )
 
@@ -30,8 +34,12 @@ __all__ = [
     "network",
     "proxyconf",
     "redact",
+    "regression",
+    "remediation",
+    "report",
     "repos",
     "result",
     "settings",
+    "tables",
     "versions",
 ]

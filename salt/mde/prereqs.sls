@@ -1,5 +1,9 @@
-{#- Fix what can be fixed, then refuse to go on while an unfixable prerequisite fails. #}
+{#- Fix what can be fixed (mde.fixes), then refuse to go on while an unfixable prerequisite
+    fails. #}
 {%- from tpldir ~ "/map.jinja" import mde, repo with context %}
+
+include:
+  - .fixes
 
 mde-prereqs-supported:
 {%- if repo.supported %}
@@ -11,38 +15,16 @@ mde-prereqs-supported:
     - name: mdatp-supported-distribution
     - comment: {{ repo.reason | yaml_dquote }}
 {%- endif %}
-
+    {#- the fixing states run on a supported distribution only #}
+    - require_in:
 {%- if mde.user.get("uid") or mde.user.get("gid") %}
-
-mde-prereqs-user-present:
-  mdeprereq.user_present:
-    - name: mdatp
-    - require:
-      - test: mde-prereqs-supported
+      - mdeprereq: mde-prereqs-user-present
 {%- endif %}
-
-mde-prereqs-dependencies-installed:
-  mdeprereq.dependencies_installed:
-    - name: mdatp-dependencies
-{%- if mde.mdatp_version %}
-    - version: {{ mde.mdatp_version | yaml_dquote }}
-{%- endif %}
-    - require:
-      - test: mde-prereqs-supported
+      - mdeprereq: mde-prereqs-dependencies-installed
 {%- if mde.proxy %}
-
-mde-prereqs-proxy-configured:
-  mdeprereq.proxy_configured:
-    - name: {{ mde.proxy | yaml_dquote }}
-    - require:
-      - test: mde-prereqs-supported
+      - mdeprereq: mde-prereqs-proxy-configured
 {%- endif %}
-
-mde-prereqs-passive-if-conflicting:
-  mdeprereq.passive_if_conflicting:
-    - name: fanotify-conflicts
-    - require:
-      - test: mde-prereqs-supported
+      - mdeprereq: mde-prereqs-passive-if-conflicting
 
 mde-prereqs-satisfied:
   mdeprereq.satisfied:

@@ -1,6 +1,7 @@
 """A real salt-master and salt-minion (pytest-salt-factories), with this extension served the
-way an admin serves it: its ``_modules``, ``_grains``, ``_states`` and ``_utils`` in the master's
-file_roots, brought to the minion with ``saltutil.sync_all``. Settings come from pillar."""
+way an admin serves it: its ``_modules``, ``_grains``, ``_states``, ``_runners``, ``_beacons``,
+``_output`` and ``_utils`` in the master's file_roots, brought to the minion with
+``saltutil.sync_all``. Settings come from pillar."""
 
 import shutil
 
@@ -9,7 +10,7 @@ from saltfactories.utils import random_string
 
 from tests.conftest import REPO_ROOT
 
-EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
+EXTENSION_DIRS = ("_modules", "_grains", "_states", "_runners", "_beacons", "_output", "_utils")
 PILLAR_UID = 1987
 
 

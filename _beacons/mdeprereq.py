@@ -1,0 +1,182 @@
+"""
+Fire an event when a prerequisite of Defender for Endpoint regresses between two runs, without
+waiting for the scheduled check: fapolicyd starts (``fanotify`` fails), free disk drops below
+2 GiB (``disk`` fails), the mdatp user's shell changes (``mdatp_user``; needs
+``mdeprereq:user``).
+
+Every interval it runs a few cheap checks through ``mdeprereq.check`` (the same checks as
+everywhere else) and compares them with the previous run (kept in the minion's cache directory,
+so a restart does not lose it); the first run only records. A regression fires
+``salt/beacon/<id>/mdeprereq/regressed`` with the regressions, and, with ``remediate`` (the
+default) and the minion not ready, also sends the result on ``mdeprereq/check/notready/<id>``
+like ``mdeprereq.check fire_event=True``, for the remediation reactor.
+
+.. code-block:: yaml
+
+    beacons:
+      mdeprereq:
+        - interval: 300                        # seconds (Salt's own beacon option)
+        - checks: [fanotify, disk, mdatp_user]  # the default
+        - remediate: True                       # the default
+
+Configure it in pillar or the minion config (as above). Salt counts ``interval`` in minion loop
+iterations of ``loop_interval`` seconds (1 by default), so with the default it is in seconds.
+"""
+
+import json
+import logging
+import os
+import sys
+import tempfile
+
+import salt.loader
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "mdeprereq"
+
+STATE_DIR = "mdeprereq"
+
+
+def _import_engine():
+    """The engine's modules; Salt puts ``_utils`` on sys.path for execution modules but not for
+    beacons, so look in the utils directories when it is not importable yet."""
+    try:
+        from mdeprereq_engine import regression, remediation  # noqa: PLC0415
+
+        return (regression, remediation), None
+    except ImportError as exc:
+        error = exc
+    for directory in salt.loader.utils(__opts__).module_dirs:
+        if os.path.isdir(os.path.join(directory, "mdeprereq_engine")):
+            if directory not in sys.path:
+                sys.path.append(directory)
+            try:
+                from mdeprereq_engine import regression, remediation  # noqa: PLC0415
+
+                return (regression, remediation), None
+            except ImportError as exc:
+                error = exc
+    return None, error
+
+
+def __virtual__():
+    modules, error = _import_engine()
+    if modules is None:
+        return (
+            False,
+            f"mdeprereq: the check engine is not importable ({error}); run saltutil.sync_all, "
+            "or pip install mdeprereq on the minion",
+        )
+    return __virtualname__
+
+
+def _engine():
+    modules, error = _import_engine()
+    if modules is None:  # pragma: no cover - __virtual__ refused to load
+        raise ImportError(error)
+    return modules
+
+
+def validate(config):
+    """
+    Validate the beacon's configuration: ``checks`` (known check IDs) and ``remediate``
+    (a boolean).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' beacons.add mdeprereq "[{'interval': 300}, {'checks': ['disk']}]"
+    """
+    regression, _ = _engine()
+    try:
+        regression.beacon_config(config)
+    except regression.BeaconConfigError as exc:
+        return False, f"mdeprereq beacon: {exc}"
+    return True, "Valid beacon configuration"
+
+
+def _name(config):
+    """The beacon's name: several can run this module (``beacon_module: mdeprereq``), each with
+    its own baseline."""
+    items = config if isinstance(config, list) else [config]
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("_beacon_name"), str):
+            return item["_beacon_name"]
+    return __virtualname__
+
+
+def _state_path(name):
+    safe = "".join(char if char.isalnum() or char in "-_." else "_" for char in name)
+    return os.path.join(__opts__["cachedir"], STATE_DIR, f"beacon-{safe}.json")
+
+
+def _load_previous(name):
+    key = f"mdeprereq.beacon.{name}"
+    if key in __context__:
+        return __context__[key]
+    try:
+        with open(_state_path(name), encoding="utf-8") as handle:
+            previous = json.load(handle)
+    except (OSError, ValueError):
+        previous = None
+    __context__[key] = previous if isinstance(previous, dict) else None
+    return __context__[key]
+
+
+def _save(name, snapshot):
+    key = f"mdeprereq.beacon.{name}"
+    if __context__.get(key) == snapshot:
+        return
+    __context__[key] = snapshot
+    path = _state_path(name)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".beacon-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(snapshot, out)
+        os.replace(temporary, path)
+    except OSError as exc:
+        log.warning("mdeprereq beacon: could not keep its state in %s: %s", path, exc)
+
+
+def beacon(config):
+    """
+    Run the watched checks and return one event per run with regressions:
+    ``{"tag": "regressed", "regressions": [...], "ready": ..., "summary": ...}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' beacons.add mdeprereq "[{'interval': 300}]"
+    """
+    regression, remediation = _engine()
+    options = regression.beacon_config(config)
+    try:
+        result = __salt__["mdeprereq.check"](checks=options["checks"])
+    except CommandExecutionError as exc:
+        log.error("mdeprereq beacon: the checks could not run: %s", exc)
+        return []
+    name = _name(config)
+    previous = _load_previous(name)
+    regressions = regression.compare(previous, result)
+    _save(name, regression.snapshot(result))
+    if not regressions:
+        return []
+    log.warning(
+        "mdeprereq beacon: prerequisite(s) regressed: %s",
+        ", ".join(f"{r['check']} {r['old']} -> {r['new']}" for r in regressions),
+    )
+    if options["remediate"] and not result["ready"]:
+        __salt__["event.send"](remediation.check_tag(False, __opts__["id"]), result)
+    return [
+        {
+            "tag": "regressed",
+            "regressions": regressions,
+            "ready": result["ready"],
+            "summary": result["summary"],
+        }
+    ]

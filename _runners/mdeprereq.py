@@ -1,0 +1,371 @@
+"""
+Continuous compliance on the master: remediate minions that report a fixable prerequisite
+failing (the target of the remediation reactor), and report on the whole fleet.
+
+The decisions live in the plain ``mdeprereq_engine`` package (``remediation``, ``report``); this
+runner reads the settings, keeps its state in the master's cache (``salt.cache``, banks
+``mdeprereq/remediation`` and ``mdeprereq/results``) and talks to the minions.
+
+Settings, read with ``config.get`` on the master (master config):
+
+.. code-block:: yaml
+
+    mdeprereq:
+      remediation:
+        max_attempts: 3     # failed remediations of a minion within the window, then gave_up
+        window: 3600        # seconds
+
+The reactor (master config):
+
+.. code-block:: yaml
+
+    reactor:
+      - 'mdeprereq/check/*':
+        - salt://reactor/mde/remediate.sls
+"""
+
+import contextlib
+import fcntl
+import fnmatch
+import logging
+import os
+import time
+
+import salt.cache
+import salt.client
+import salt.minion
+from salt.exceptions import SaltInvocationError
+
+try:
+    from mdeprereq_engine import checks as engine_checks
+    from mdeprereq_engine import remediation
+    from mdeprereq_engine import report as engine_report
+
+    ENGINE_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised by __virtual__
+    ENGINE_IMPORT_ERROR = exc
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "mdeprereq"
+
+REMEDIATION_BANK = "mdeprereq/remediation"
+RESULTS_BANK = "mdeprereq/results"
+DEFAULT_SLS = "mde.remediate"
+SOURCES = ("all", "events", "jobs")
+CHECK_FUNCTION = "mdeprereq.check"
+
+
+def __virtual__():
+    if ENGINE_IMPORT_ERROR is not None:
+        return (
+            False,
+            f"mdeprereq: the check engine is not importable ({ENGINE_IMPORT_ERROR}); "
+            "run salt-run saltutil.sync_all, or pip install mdeprereq on the master",
+        )
+    return __virtualname__
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _settings():
+    raw = __salt__["config.get"]("mdeprereq:remediation", default=None)
+    try:
+        return remediation.RemediationSettings.from_raw(raw)
+    except remediation.SettingsError as exc:
+        raise SaltInvocationError(f"Invalid setting: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _locked():
+    """Serialize the read-modify-write of the remediation records (reactor threads, salt-run)."""
+    path = os.path.join(__opts__["cachedir"], ".mdeprereq-remediation.lock")
+    with open(path, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _update_record(cache, minion, change):
+    """Store ``change(record)`` as a minion's remediation record; return it."""
+    with _locked():
+        record = change(cache.fetch(REMEDIATION_BANK, minion) or None)
+        cache.store(REMEDIATION_BANK, minion, record)
+    return record
+
+
+def _store_result(cache, minion, result, moment):
+    with _locked():
+        stored = cache.fetch(RESULTS_BANK, minion) or None
+        cache.store(RESULTS_BANK, minion, engine_report.store_update(stored, result, moment))
+
+
+def _fire(tag, data):
+    __salt__["event.send"](tag, data)
+
+
+def _run_on(minion, fun, arg=(), kwarg=None, timeout=300):
+    """``fun`` on exactly ``minion`` (a list target of one): its return, or None if it did not
+    answer."""
+    client = salt.client.LocalClient(mopts=__opts__)
+    try:
+        returns = client.cmd(
+            [minion],
+            fun,
+            arg=list(arg),
+            kwarg=kwarg or {},
+            tgt_type="list",
+            timeout=timeout,
+            full_return=True,
+        )
+    finally:
+        client.destroy()
+    answer = returns.get(minion)
+    if not isinstance(answer, dict) or "ret" not in answer:
+        return None
+    return answer["ret"]
+
+
+def _check(minion, check_ids, timeout):
+    """The minion's own verdict on ``check_ids`` (an authenticated return), or None."""
+    ret = _run_on(minion, CHECK_FUNCTION, kwarg={"checks": ",".join(check_ids)}, timeout=timeout)
+    return ret if engine_report.is_result(ret) else None
+
+
+def _state_id(key):
+    parts = str(key).split("_|-")
+    return parts[1] if len(parts) > 1 else str(key)
+
+
+def _state_summary(ret):
+    """``(succeeded, summary)`` of a state.apply return."""
+    if not isinstance(ret, dict):
+        # a list of render errors, or a string: "is running as PID ..."
+        errors = ret if isinstance(ret, list) else [str(ret)]
+        return False, {"errors": [str(error) for error in errors]}
+    states = {
+        _state_id(key): value if isinstance(value, dict) else {} for key, value in ret.items()
+    }
+    failed = sorted(state_id for state_id, value in states.items() if not value.get("result"))
+    changed = sorted(state_id for state_id, value in states.items() if value.get("changes"))
+    return not failed, {"states": len(states), "failed": failed, "changed": changed}
+
+
+def _attempt(cache, minion, fixable, *, sls, saltenv, timeout):
+    """Confirm, fix, re-check: ``(fixed, outcome)``, or ``(None, outcome)`` when the minion says
+    nothing fixable fails any more."""
+    confirmed = _check(minion, fixable, timeout)
+    if confirmed is None:
+        return False, {"reason": f"{minion} did not confirm its checks (no valid answer)"}
+    _store_result(cache, minion, confirmed, time.time())
+    still = remediation.failing(confirmed, fixable=True)
+    if not still:
+        return None, {"confirmed": confirmed["summary"]}
+    state_ret = _run_on(
+        minion,
+        "state.apply",
+        arg=[sls],
+        kwarg={"saltenv": saltenv} if saltenv else {},
+        timeout=timeout,
+    )
+    applied, states = _state_summary(state_ret)
+    after = _check(minion, still, timeout)
+    if after is not None:
+        _store_result(cache, minion, after, time.time())
+    return remediation.fixed(after, still), {
+        "checks": still,
+        "states": states,
+        "states_succeeded": applied,
+        "after": {cid: after["checks"][cid]["status"] for cid in still} if after else None,
+    }
+
+
+# -- the reactor's target ------------------------------------------------------------------------
+def remediate(tag, data, sls=DEFAULT_SLS, saltenv=None, timeout=300):
+    """
+    Act on a ``mdeprereq/check/<ready|notready>/<id>`` event (the remediation reactor calls
+    this with the event's tag and data).
+
+    Only the minion that sent the event is ever targeted, by the id in the event's envelope
+    (which the master authenticates); an event whose tag names another minion is ignored, and so
+    is a payload without ``mdeprereq.check``'s shape. A result is kept for ``mdeprereq.report``.
+    For a not-ready minion with a fixable failing check, within the rate limit
+    (``mdeprereq:remediation:max_attempts`` failed attempts per ``:window`` seconds):
+
+    1. the minion confirms, by running those checks, that they still fail (an event alone never
+       changes a minion);
+    2. the fixing states (``sls``, default ``mde.remediate``) are applied to it, and only to it;
+    3. the checks run again: ``mdeprereq/remediation/fixed/<id>`` or
+       ``mdeprereq/remediation/failed/<id>`` is fired.
+
+    Past the limit it fires ``mdeprereq/remediation/gave_up/<id>`` once, then does nothing until
+    the window has passed (or ``salt-run mdeprereq.reset <id>``). Nothing it fires matches
+    ``mdeprereq/check/*``, so the reactor can't loop.
+
+    Returns what it did: ``{"action": ..., "minion": ..., ...}``; ``action`` is one of
+    ``ignored``, ``recorded``, ``nothing_fixable``, ``busy``, ``suppressed``, ``gave_up``,
+    ``nothing_to_fix``, ``fixed``, ``failed``.
+
+    tag, data
+        The event's tag and data, as the reactor has them.
+    sls
+        The fixing states to apply.
+    saltenv
+        The salt environment of ``sls``.
+    timeout
+        Seconds to wait for the minion's checks and state run.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run mdeprereq.remediate tag=mdeprereq/check/notready/web1 \
+            data='{"id": "web1", "data": {"ready": false, "summary": ..., "checks": ...}}'
+    """
+    now = time.time()
+    try:
+        event = remediation.validate_event(tag, data)
+    except remediation.InvalidEvent as exc:
+        sender = data.get("id") if isinstance(data, dict) else None
+        log.warning("mdeprereq.remediate: ignoring %r from %r: %s", tag, sender, exc)
+        return {"action": "ignored", "reason": str(exc), "tag": tag, "sender": sender}
+    settings = _settings()
+    minion = event.minion
+    cache = salt.cache.factory(__opts__)
+    _store_result(cache, minion, event.result, now)
+    base = {"minion": minion, "failing": event.failing()}
+    if event.ready:
+        return {"action": "recorded", "ready": True, **base}
+    fixable = [cid for cid in event.failing(fixable=True) if cid in engine_checks.CHECKS]
+    if not fixable:
+        return {"action": "nothing_fixable", **base}
+
+    with _locked():
+        record = cache.fetch(REMEDIATION_BANK, minion) or None
+        # a remediation is three calls of at most `timeout` seconds: older is a dead runner
+        decision = remediation.decide(record, now, settings, stale_after=3 * timeout + 60)
+        cache.store(REMEDIATION_BANK, minion, decision.record)
+    base.update(attempts=decision.attempts, max_attempts=settings.max_attempts)
+    if decision.action == remediation.GIVE_UP:
+        log.warning("mdeprereq.remediate: giving up on %s: %s", minion, decision.reason)
+        _fire(
+            remediation.remediation_tag(remediation.GAVE_UP, minion),
+            {**base, "fixable": fixable, "reason": decision.reason, "window": settings.window},
+        )
+        return {"action": "gave_up", "reason": decision.reason, **base}
+    if decision.action != remediation.REMEDIATE:
+        return {"action": decision.action, "reason": decision.reason, **base}
+
+    started = decision.record["in_progress"]
+    try:
+        fixed, outcome = _attempt(cache, minion, fixable, sls=sls, saltenv=saltenv, timeout=timeout)
+    except BaseException:
+        # whatever went wrong, this attempt counts and the minion is not left "in progress"
+        _update_record(
+            cache, minion, lambda rec: remediation.finish(rec, time.time(), False, started=started)
+        )
+        raise
+    if fixed is None:
+        _update_record(cache, minion, remediation.release)
+        return {"action": "nothing_to_fix", **base, **outcome}
+    _update_record(
+        cache, minion, lambda rec: remediation.finish(rec, time.time(), fixed, started=started)
+    )
+    action = remediation.FIXED if fixed else remediation.FAILED
+    attempt = decision.attempts + 1
+    _fire(remediation.remediation_tag(action, minion), {**base, "attempt": attempt, **outcome})
+    log.info("mdeprereq.remediate: %s %s (attempt %s)", minion, action, attempt)
+    return {"action": action, "attempt": attempt, **base, **outcome}
+
+
+def reset(tgt):
+    """
+    Forget the failed remediation attempts (and a gave_up) of the minions whose id matches the
+    glob ``tgt``, e.g. after fixing one by hand. Returns the minions reset.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run mdeprereq.reset web1
+        salt-run mdeprereq.reset 'web*'
+    """
+    cache = salt.cache.factory(__opts__)
+    known = cache.list(REMEDIATION_BANK)
+    matched = sorted(minion for minion in known if fnmatch.fnmatchcase(minion, str(tgt)))
+    for minion in matched:
+        _update_record(cache, minion, remediation.reset)
+    return matched
+
+
+# -- the report ----------------------------------------------------------------------------------
+def _stored_observations(cache):
+    observations = []
+    for minion in cache.list(RESULTS_BANK):
+        stored = cache.fetch(RESULTS_BANK, minion)
+        observations.extend(engine_report.stored_observations(minion, stored, source="event"))
+    return observations
+
+
+def _job_cache_observations():
+    returner = __opts__.get("ext_job_cache") or __opts__["master_job_cache"]
+    mminion = salt.minion.MasterMinion(__opts__, states=False, rend=False, matcher=False)
+    try:
+        get_jids, get_jid = f"{returner}.get_jids", f"{returner}.get_jid"
+        if get_jids not in mminion.returners or get_jid not in mminion.returners:
+            log.warning("mdeprereq.report: job cache %s can't list jobs", returner)
+            return []
+        utc = bool(__opts__.get("utc_jid"))
+        observations = []
+        for jid, job in (mminion.returners[get_jids]() or {}).items():
+            if not isinstance(job, dict) or job.get("Function") != CHECK_FUNCTION:
+                continue
+            moment = engine_report.jid_time(jid, utc=utc)
+            for minion, value in (mminion.returners[get_jid](jid) or {}).items():
+                ret = value.get("return") if isinstance(value, dict) else value
+                observations.append((minion, moment, ret, "job"))
+        return observations
+    finally:
+        destroy = getattr(mminion, "destroy", None)
+        if destroy is not None:
+            destroy()
+
+
+def report(source="all"):
+    """
+    The latest ``mdeprereq.check`` result of every minion: how many are ready and not ready, the
+    failing minions per check, counts per distribution, and per minion its failing checks, when
+    it was last seen and its last remediation. A partial check (``checks=...``) updates only
+    those checks of a minion.
+
+    source
+        ``jobs``: the master's job cache (``mdeprereq.check`` jobs, scheduled ones included);
+        ``events``: the results the remediation reactor kept (fast: one entry per minion);
+        ``all`` (default): both, the newest result of each check winning.
+
+    Shown as a table (the ``mdeprereq`` outputter); ``--out=json`` gives the data:
+    ``{"total", "ready", "notready", "unknown", "failing", "distros", "minions"}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run mdeprereq.report
+        salt-run mdeprereq.report source=events --out=json
+    """
+    if source not in SOURCES:
+        raise SaltInvocationError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    cache = salt.cache.factory(__opts__)
+    observations = []
+    if source in ("all", "events"):
+        observations.extend(_stored_observations(cache))
+    if source in ("all", "jobs"):
+        observations.extend(_job_cache_observations())
+    records = engine_report.latest(observations)
+    remediations = {
+        minion: cache.fetch(REMEDIATION_BANK, minion) for minion in cache.list(REMEDIATION_BANK)
+    }
+    data = engine_report.aggregate(records, remediations)
+    # salt-run shows it with the mdeprereq outputter; --out=json etc. show the data as it is
+    return {"outputter": "mdeprereq", "data": data}

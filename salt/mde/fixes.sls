@@ -1,0 +1,29 @@
+{#- The fixing states of the prerequisites: what Salt can fix (the mdatp user, the packages mdatp
+    needs, the proxy, passive mode beside fapolicyd). Included by mde.prereqs, which gates them
+    on a supported distribution and checks the rest, and by mde.remediate, which the remediation
+    reactor applies. Each state checks before it changes anything. #}
+{%- from tpldir ~ "/map.jinja" import mde with context %}
+
+{%- if mde.user.get("uid") or mde.user.get("gid") %}
+
+mde-prereqs-user-present:
+  mdeprereq.user_present:
+    - name: mdatp
+{%- endif %}
+
+mde-prereqs-dependencies-installed:
+  mdeprereq.dependencies_installed:
+    - name: mdatp-dependencies
+{%- if mde.mdatp_version %}
+    - version: {{ mde.mdatp_version | yaml_dquote }}
+{%- endif %}
+{%- if mde.proxy %}
+
+mde-prereqs-proxy-configured:
+  mdeprereq.proxy_configured:
+    - name: {{ mde.proxy | yaml_dquote }}
+{%- endif %}
+
+mde-prereqs-passive-if-conflicting:
+  mdeprereq.passive_if_conflicting:
+    - name: fanotify-conflicts

@@ -1,0 +1,467 @@
+"""Continuous compliance through Salt's loader, without daemons: the mdeprereq runner (its
+minions faked at LocalClient), the beacon (its checks faked at __salt__), the outputter, and the
+mde.schedule / mde.remediate states rendered."""
+
+import copy
+import json
+import re
+
+import pytest
+import salt.cache
+import salt.client
+import salt.exceptions
+import salt.loader
+import salt.template
+import salt.utils.jid
+from saltfactories.utils import random_string
+
+from mdeprereq_engine.result import summarize, verdict
+from tests.conftest import REPO_ROOT
+
+MINION = "web1"
+
+
+def result(statuses, fixable=(), facts=None):
+    facts = facts or {}
+    return summarize(
+        {
+            check_id: verdict(
+                status,
+                f"{check_id} is {status}",
+                remediation="Apply the fix." if status == "fail" else None,
+                fixable=check_id in fixable,
+                facts=facts.get(check_id),
+            )
+            for check_id, status in statuses.items()
+        }
+    )
+
+
+USER_FAILS = result({"mdatp_user": "fail"}, fixable={"mdatp_user"})
+USER_PASSES = result({"mdatp_user": "pass"})
+
+
+def event(minion, payload, sender=None, state=None):
+    state = state or ("ready" if payload.get("ready") else "notready")
+    tag = f"mdeprereq/check/{state}/{minion}"
+    return tag, {"id": sender or minion, "data": payload, "cmd": "_minion_event", "tag": tag}
+
+
+# -- the runner ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def master_opts(salt_factories, tmp_path_factory):
+    factory = salt_factories.salt_master_daemon(
+        random_string("functional-master-"),
+        overrides={
+            "module_dirs": [str(REPO_ROOT)],
+            "mdeprereq": {"remediation": {"max_attempts": 2, "window": 600}},
+        },
+    )
+    return factory.config.copy()
+
+
+@pytest.fixture
+def runners(master_opts, tmp_path):
+    opts = copy.deepcopy(master_opts)
+    opts["cachedir"] = str(tmp_path / "cache")  # a fresh cache per test
+    (tmp_path / "cache").mkdir()
+    return salt.loader.runner(opts, utils=salt.loader.utils(opts))
+
+
+class FakeLocalClient:
+    """LocalClient whose minions answer from a script: ``answers[fun]`` is a list of returns
+    (None: the minion does not answer), used in turn."""
+
+    calls = []
+    answers = {}
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def cmd(
+        self, tgt, fun, *, arg=(), kwarg=None, tgt_type="glob", timeout=None, full_return=False
+    ):
+        type(self).calls.append({"tgt": tgt, "fun": fun, "arg": list(arg), "kwarg": kwarg or {}})
+        assert tgt_type == "list" and full_return
+        answer = type(self).answers[fun].pop(0)
+        if answer is None:
+            return {}
+        return {minion: {"ret": copy.deepcopy(answer), "retcode": 0} for minion in tgt}
+
+    def destroy(self):
+        pass
+
+
+@pytest.fixture
+def minions(monkeypatch, runners):
+    FakeLocalClient.calls = []
+    FakeLocalClient.answers = {}
+    monkeypatch.setattr(salt.client, "LocalClient", FakeLocalClient)
+    fired = []
+    monkeypatch.setitem(
+        runners["mdeprereq.remediate"].__globals__, "_fire", lambda tag, data: fired.append(tag)
+    )
+    FakeLocalClient.fired = fired
+    return FakeLocalClient
+
+
+STATE_OK = {"mdeprereq_|-mde-prereqs-user-present_|-mdatp_|-user_present": {"result": True}}
+STATE_FAILED = {
+    "mdeprereq_|-mde-prereqs-user-present_|-mdatp_|-user_present": {
+        "result": False,
+        "changes": {},
+    }
+}
+
+
+def test_a_fixable_failure_is_confirmed_fixed_and_rechecked(runners, minions):
+    minions.answers = {
+        "mdeprereq.check": [USER_FAILS, USER_PASSES],
+        "state.apply": [STATE_OK],
+    }
+    ret = runners["mdeprereq.remediate"](*event(MINION, USER_FAILS))
+    assert ret["action"] == "fixed", ret
+    assert ret["after"] == {"mdatp_user": "pass"}
+    assert [(c["tgt"], c["fun"], c["arg"], c["kwarg"]) for c in minions.calls] == [
+        ([MINION], "mdeprereq.check", [], {"checks": "mdatp_user"}),
+        ([MINION], "state.apply", ["mde.remediate"], {}),
+        ([MINION], "mdeprereq.check", [], {"checks": "mdatp_user"}),
+    ]
+    assert minions.fired == [f"mdeprereq/remediation/fixed/{MINION}"]
+
+
+def test_the_payload_never_chooses_the_target(runners, minions):
+    tag, data = event("db1", USER_FAILS, sender=MINION)
+    ret = runners["mdeprereq.remediate"](tag, data)
+    assert (ret["action"], ret["sender"]) == ("ignored", MINION)
+    payload = {**USER_FAILS, "id": "db1", "tgt": "*"}
+    minions.answers = {"mdeprereq.check": [USER_PASSES]}
+    ret = runners["mdeprereq.remediate"](*event(MINION, payload))
+    assert ret["action"] == "nothing_to_fix"
+    assert {c["tgt"][0] for c in minions.calls} == {MINION}
+
+
+@pytest.mark.parametrize(
+    ("tag", "data"),
+    [
+        ("mdeprereq/check/notready/web1", {"id": "web1", "data": "broken"}),
+        ("mdeprereq/check/notready/web1", {"id": "web1"}),
+        ("mdeprereq/check/ready/web1", {"id": "web1", "data": USER_FAILS}),
+        ("mdeprereq/check/notready/web1", "not a mapping"),
+        ("salt/beacon/web1/mdeprereq/regressed", {"id": "web1", "data": USER_FAILS}),
+    ],
+)
+def test_malformed_events_are_ignored(runners, minions, tag, data):
+    assert runners["mdeprereq.remediate"](tag, data)["action"] == "ignored"
+    assert minions.calls == [] and minions.fired == []
+
+
+def test_nothing_fixable_and_ready_events_change_nothing(runners, minions):
+    unfixable = result({"systemd": "fail", "distro": "pass"})
+    assert runners["mdeprereq.remediate"](*event(MINION, unfixable))["action"] == "nothing_fixable"
+    ready = runners["mdeprereq.remediate"](*event(MINION, USER_PASSES))
+    assert ready["action"] == "recorded"
+    assert minions.calls == []
+
+
+def test_the_rate_limit_counts_failed_attempts_only(runners, minions):
+    remediate = runners["mdeprereq.remediate"]
+    # the minion says it is fine by now: no attempt is counted
+    minions.answers = {"mdeprereq.check": [USER_PASSES]}
+    assert remediate(*event(MINION, USER_FAILS))["action"] == "nothing_to_fix"
+    # two failed attempts (the second: the minion does not even answer) ...
+    minions.answers = {
+        "mdeprereq.check": [USER_FAILS, USER_FAILS, None],
+        "state.apply": [STATE_FAILED],
+    }
+    first = remediate(*event(MINION, USER_FAILS))
+    assert (first["action"], first["attempt"], first["states_succeeded"]) == ("failed", 1, False)
+    second = remediate(*event(MINION, USER_FAILS))
+    assert (second["action"], second["attempt"]) == ("failed", 2)
+    assert "did not confirm" in second["reason"]
+    # ... then gave_up once, then silence
+    calls = len(minions.calls)
+    assert remediate(*event(MINION, USER_FAILS))["action"] == "gave_up"
+    assert remediate(*event(MINION, USER_FAILS))["action"] == "suppressed"
+    assert len(minions.calls) == calls
+    assert minions.fired == [
+        f"mdeprereq/remediation/failed/{MINION}",
+        f"mdeprereq/remediation/failed/{MINION}",
+        f"mdeprereq/remediation/gave_up/{MINION}",
+    ]
+    # an admin resets it
+    assert runners["mdeprereq.reset"]("web*") == [MINION]
+    minions.answers = {"mdeprereq.check": [USER_FAILS, USER_PASSES], "state.apply": [STATE_OK]}
+    assert remediate(*event(MINION, USER_FAILS))["action"] == "fixed"
+
+
+def test_a_state_run_that_raises_still_counts(runners, minions):
+    minions.answers = {"mdeprereq.check": [USER_FAILS], "state.apply": []}  # IndexError
+    with pytest.raises(IndexError):
+        runners["mdeprereq.remediate"](*event(MINION, USER_FAILS))
+    cache = salt.cache.factory(runners["mdeprereq.remediate"].__globals__["__opts__"])
+    record = cache.fetch("mdeprereq/remediation", MINION)
+    assert len(record["attempts"]) == 1 and record["in_progress"] is None
+
+
+def test_malformed_settings_are_an_error(master_opts, tmp_path, minions):
+    opts = copy.deepcopy(master_opts)
+    opts.update(cachedir=str(tmp_path), mdeprereq={"remediation": {"max_attempts": 0}})
+    runners = salt.loader.runner(opts, utils=salt.loader.utils(opts))
+    with pytest.raises(salt.exceptions.SaltInvocationError, match="max_attempts"):
+        runners["mdeprereq.remediate"](*event(MINION, USER_FAILS))
+    assert minions.calls == []
+
+
+def test_report_from_events_and_the_job_cache(runners, minions):
+    remediate = runners["mdeprereq.remediate"]
+    debian = {"distro": {"id": "debian", "version": "12"}}
+    remediate(*event(MINION, result({"distro": "pass", "mdatp_user": "pass"}, facts=debian)))
+    remediate(*event("web2", result({"distro": "pass", "systemd": "fail"}, facts=debian)))
+    # a job in the master's job cache: db1's full check, and an error from old1
+    opts = runners["mdeprereq.report"].__globals__["__opts__"]
+    returners = salt.loader.returners(opts, {})
+    jid = salt.utils.jid.gen_jid(opts)
+    returners["local_cache.prep_jid"](passed_jid=jid)
+    returners["local_cache.save_load"](
+        jid, {"fun": "mdeprereq.check", "arg": [], "tgt": "*", "tgt_type": "glob", "jid": jid}
+    )
+    rhel = {"distro": {"id": "rhel", "version": "9.4"}}
+    for minion, ret in (
+        ("db1", result({"distro": "pass", "disk": "fail"}, facts=rhel)),
+        ("old1", "'mdeprereq.check' is not available."),
+    ):
+        returners["local_cache.returner"](
+            {"jid": jid, "id": minion, "fun": "mdeprereq.check", "return": ret, "retcode": 0}
+        )
+
+    wrapped = runners["mdeprereq.report"]()
+    assert wrapped["outputter"] == "mdeprereq"
+    data = wrapped["data"]
+    assert (data["total"], data["ready"], data["notready"], data["unknown"]) == (4, 1, 2, 1)
+    assert data["failing"] == {"disk": ["db1"], "systemd": ["web2"]}
+    assert data["distros"]["debian 12"]["total"] == 2
+    assert data["minions"]["db1"]["source"] == "job"
+    assert data["minions"]["web2"]["source"] == "event"
+    events_only = runners["mdeprereq.report"](source="events")["data"]
+    assert set(events_only["minions"]) == {MINION, "web2"}
+    jobs_only = runners["mdeprereq.report"](source="jobs")["data"]
+    assert set(jobs_only["minions"]) == {"db1", "old1"}
+    with pytest.raises(salt.exceptions.SaltInvocationError, match="source"):
+        runners["mdeprereq.report"](source="everything")
+
+
+# -- the beacon ----------------------------------------------------------------------------------
+class FakeMinion:
+    """``__salt__`` for the beacon: mdeprereq.check answers from a script."""
+
+    def __init__(self):
+        self.results = []
+        self.sent = []
+
+    def functions(self):
+        return {
+            "mdeprereq.check": lambda checks=None: self.results.pop(0),
+            "event.send": lambda tag, data: self.sent.append((tag, data)),
+        }
+
+
+@pytest.fixture
+def beacon_loader(loaders, tmp_path):
+    opts = dict(loaders.opts)
+    opts["cachedir"] = str(tmp_path)
+    minion = FakeMinion()
+
+    def load():
+        return salt.loader.beacons(opts, minion.functions())
+
+    return minion, load
+
+
+FANOTIFY_PASSES = result({"fanotify": "pass", "disk": "pass"})
+FAPOLICYD = result(
+    {"fanotify": "fail", "disk": "pass"},
+    fixable={"fanotify"},
+    facts={
+        "fanotify": {
+            "holders": [{"comm": "fapolicyd", "exe": "/usr/sbin/fapolicyd", "blocking": True}]
+        }
+    },
+)
+
+
+def test_beacon_fires_on_a_regression_and_sends_the_check(beacon_loader):
+    minion, load = beacon_loader
+    beacons = load()
+    config = [{"checks": ["fanotify", "disk"]}, {"_beacon_name": "mdeprereq"}]
+    assert beacons["mdeprereq.validate"](config) == (True, "Valid beacon configuration")
+    minion.results = [FANOTIFY_PASSES, FANOTIFY_PASSES, FAPOLICYD, FAPOLICYD]
+    assert beacons["mdeprereq.beacon"](config) == []  # the first run records
+    assert beacons["mdeprereq.beacon"](config) == []
+    (fired,) = beacons["mdeprereq.beacon"](config)
+    assert fired["tag"] == "regressed"
+    assert [(r["check"], r["old"], r["new"], r["fixable"]) for r in fired["regressions"]] == [
+        ("fanotify", "pass", "fail", True)
+    ]
+    assert fired["ready"] is False
+    ((tag, payload),) = minion.sent
+    assert tag == f"mdeprereq/check/notready/{minion_id(beacons)}"
+    assert payload == FAPOLICYD
+    assert beacons["mdeprereq.beacon"](config) == []  # the same failure again: nothing new
+
+
+def minion_id(beacons):
+    return beacons["mdeprereq.beacon"].__globals__["__opts__"]["id"]
+
+
+def test_beacon_keeps_its_baseline_across_restarts(beacon_loader):
+    minion, load = beacon_loader
+    config = [{"checks": ["fanotify", "disk"]}, {"remediate": False}]
+    minion.results = [FANOTIFY_PASSES, FAPOLICYD]
+    assert load()["mdeprereq.beacon"](config) == []
+    (fired,) = load()["mdeprereq.beacon"](config)  # a new loader: a restarted minion
+    assert fired["regressions"][0]["check"] == "fanotify"
+    assert minion.sent == []  # remediate: False
+
+
+def test_beacon_refuses_bad_configuration(beacon_loader):
+    _, load = beacon_loader
+    valid, comment = load()["mdeprereq.validate"]([{"checks": ["nope"]}])
+    assert valid is False and "unknown check" in comment
+
+
+# -- the outputter -------------------------------------------------------------------------------
+@pytest.fixture
+def display(loaders):
+    def show(data, color=False, **opts):
+        options = {**loaders.opts, "color": color, **opts}
+        outputters = salt.loader.outputters(options)
+        return outputters["mdeprereq"](data)
+
+    return show
+
+
+def test_outputter_table_plain_and_coloured(display):
+    ret = result({"distro": "pass", "mdatp_user": "fail"}, fixable={"mdatp_user"})
+    plain = display({MINION: ret})
+    lines = plain.splitlines()
+    assert lines[0] == f"{MINION}: NOT READY (1 pass, 0 warn, 1 fail, 0 skip)"
+    assert lines[1].split() == ["STATUS", "CHECK", "MESSAGE", "FIX"]
+    assert lines[2].split()[:2] == ["FAIL", "mdatp_user"]
+    assert "[fixable] Apply the fix." in lines[2]
+    assert "\x1b[" not in plain
+    coloured = display({MINION: ret}, color=True)
+    assert "\x1b[" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+
+
+def test_outputter_single_entry_report_and_fallback(display):
+    entry = result({"kernel": "pass"})["checks"]["kernel"]
+    single = display({MINION: entry}, fun="mdeprereq.kernel")
+    assert single.splitlines()[2].split()[:2] == ["PASS", "kernel"]
+    report = {
+        "total": 1,
+        "ready": 1,
+        "notready": 0,
+        "unknown": 0,
+        "failing": {},
+        "distros": {"debian 12": {"total": 1, "ready": 1, "notready": 0, "unknown": 0}},
+        "minions": {MINION: {"status": "ready", "failing": [], "distro": "debian 12"}},
+    }
+    assert display(report).startswith("mdeprereq report: 1 minion(s)")
+    for other in ({MINION: True}, {MINION: {"a": [1, 2]}}, "text", [1, 2], None, {}):
+        text = display(other)  # the nested outputter's rendering; never an exception
+        assert text is None or isinstance(text, str)
+    assert "True" in display({MINION: True})
+    mixed = display({MINION: entry, "db1": "'mdeprereq.check' is not available."})
+    assert "PASS" in mixed and "is not available" in mixed
+
+
+# -- the states ----------------------------------------------------------------------------------
+@pytest.fixture
+def render(loaders):
+    def show(sls, **settings):
+        saved = dict(loaders.opts["grains"].get("mde") or {})
+        loaders.opts["grains"]["mde"] = {
+            "os": "debian",
+            "version": "12",
+            "arch": "x86_64",
+            "supported": True,
+        }
+        try:
+            return loaders.modules.state.show_sls(sls, pillar={"mdeprereq": settings})
+        finally:
+            loaders.opts["grains"]["mde"] = saved
+
+    return show
+
+
+def args_of(rendered, state_id):
+    body = rendered[state_id]
+    module = next(key for key in body if not key.startswith("__"))
+    args, function = {}, None
+    for item in body[module]:
+        if isinstance(item, dict):
+            args.update(item)
+        else:
+            function = item
+    return f"{module}.{function}", args
+
+
+def test_remediate_holds_only_the_fixing_states(render):
+    rendered = render("mde.remediate", user={"uid": 1500, "gid": 1500}, proxy="http://p:3128")
+    assert set(rendered) == {
+        "mde-prereqs-user-present",
+        "mde-prereqs-dependencies-installed",
+        "mde-prereqs-proxy-configured",
+        "mde-prereqs-passive-if-conflicting",
+    }
+    assert args_of(rendered, "mde-prereqs-user-present")[0] == "mdeprereq.user_present"
+    # the same definitions as in mde.prereqs, which still gates them and checks the rest
+    prereqs = render("mde.prereqs", user={"uid": 1500, "gid": 1500}, proxy="http://p:3128")
+    assert set(prereqs) == set(rendered) | {"mde-prereqs-supported", "mde-prereqs-satisfied"}
+    for state_id in rendered:
+        assert args_of(prereqs, state_id) == args_of(rendered, state_id)
+    _, supported = args_of(prereqs, "mde-prereqs-supported")
+    assert supported["require_in"] == [{"mdeprereq": state_id} for state_id in rendered]
+    _, satisfied = args_of(prereqs, "mde-prereqs-satisfied")
+    assert {"mdeprereq": "mde-prereqs-user-present"} in satisfied["require"]
+
+
+def test_schedule_state(render):
+    fun, args = args_of(render("mde.schedule"), "mde-schedule-check")
+    assert fun == "schedule.present"
+    assert (args["name"], args["function"], args["job_kwargs"]) == (
+        "mdeprereq-check",
+        "mdeprereq.check",
+        {"fire_event": True},
+    )
+    assert (args["hours"], args["splay"], args["maxrunning"]) == (6, 1800, 1)
+    fun, args = args_of(
+        render("mde.schedule", schedule={"hours": 12, "splay": 0}), "mde-schedule-check"
+    )
+    assert (args["hours"], "splay" in args) == (12, False)
+    fun, _ = args_of(render("mde.schedule", schedule={"enabled": False}), "mde-schedule-check")
+    assert fun == "schedule.absent"
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [{"hours": 0}, {"hours": "6h"}, {"hours": 1.5}, {"splay": -1}, {"splay": "1m"}],
+)
+def test_schedule_refuses_bad_settings(render, schedule):
+    rendered = render("mde.schedule", schedule=schedule)
+    assert isinstance(rendered, list), rendered  # render errors
+    assert "mdeprereq:schedule:" in json.dumps(rendered)
+
+
+def test_reactor_sls_renders_the_event_as_is(loaders):
+    """The reactor SLS hands tag and data to the runner unchanged, quotes and all."""
+    renderers = salt.loader.render(loaders.opts, loaders.modules)
+    tag, data = event(MINION, {**USER_FAILS, "note": "a 'quote', a \"dq\", {{ jinja }} and: colon"})
+    template = (REPO_ROOT / "salt/reactor/mde/remediate.sls").read_text()
+    rendered = salt.template.compile_template(
+        ":string:", renderers, "jinja|yaml", [], [], input_data=template, tag=tag, data=data
+    )
+    chunk = rendered["mde-reactor-remediate"]["runner.mdeprereq.remediate"]
+    assert chunk == [{"args": [{"tag": tag}, {"data": data}]}]

@@ -1,0 +1,503 @@
+"""Continuous compliance with a real master and two minions: the schedule, the beacon, the
+remediation reactor (and its refusals and rate limit), the report and the outputter.
+
+This module has its own master (the remediation reactor, a rate limit of 2 attempts) and two
+minions, A and B, each with a pillar file of its own that a test may change. Both minions run on
+this machine, so they share its accounts: the destructive tests delete the mdatp user and group
+they cause to exist, whatever happens. Most calls go through Salt's Python clients (LocalClient,
+RunnerClient) for speed; the CLI is used where its output is what is tested."""
+
+import concurrent.futures
+import contextlib
+import grp
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import salt.client
+import salt.config
+import salt.runner
+from saltfactories.utils import random_string
+
+from tests.conftest import REPO_ROOT, free_account_id, is_root
+from tests.integration.conftest import EXTENSION_DIRS
+from tests.integration.test_master_minion import HOLDER
+
+pytestmark = pytest.mark.integration
+
+MAX_ATTEMPTS = 2
+REACTOR = [{"mdeprereq/check/*": ["salt://reactor/mde/remediate.sls"]}]
+REMEDIATE_RUNNER = "runner.mdeprereq.remediate"
+BIN = os.path.dirname(sys.executable)
+# A blocking fanotify holder whose process name (comm) no other holder has
+NAMED_HOLDER = "import ctypes\nctypes.CDLL(None).prctl(15, b'mde-beacon-hold', 0, 0, 0)\n" + HOLDER
+
+
+@pytest.fixture(scope="module")
+def ids():
+    return {"a": random_string("mde-a-"), "b": random_string("mde-b-")}
+
+
+@pytest.fixture(scope="module")
+def state_root(tmp_path_factory):
+    """The extension and the formula as an admin serves them: file_roots holds _modules, ...,
+    and the state tree (mde/, reactor/)."""
+    root = tmp_path_factory.mktemp("compliance-root")
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in EXTENSION_DIRS:
+        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
+    for name in ("mde", "reactor"):
+        shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
+    return root
+
+
+@pytest.fixture(scope="module")
+def pillar_dir(tmp_path_factory, ids):
+    root = tmp_path_factory.mktemp("compliance-pillar")
+    (root / "top.sls").write_text(
+        "base:\n" + "".join(f"  '{minion}':\n    - {key}\n" for key, minion in ids.items())
+    )
+    for key in ids:
+        (root / f"{key}.sls").write_text("{}\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def master(salt_factories, state_root, pillar_dir):
+    factory = salt_factories.salt_master_daemon(
+        random_string("mde-master-"),
+        defaults={
+            "file_roots": {"base": [str(state_root)]},
+            "pillar_roots": {"base": [str(pillar_dir)]},
+        },
+        overrides={
+            "reactor": REACTOR,
+            "mdeprereq": {"remediation": {"max_attempts": MAX_ATTEMPTS, "window": 3600}},
+        },
+    )
+    factory.slow_stop = False  # no coverage data to wait for: stop at once
+    with factory.started():
+        yield factory
+
+
+@pytest.fixture(scope="module")
+def local(master):
+    client = salt.client.LocalClient(mopts=master.config.copy())
+    try:
+        yield client
+    finally:
+        client.destroy()
+
+
+@pytest.fixture(scope="module")
+def minions(master, ids, local):
+    """Minions A and B, started at once while the master syncs its runners, outputter and
+    engine from file_roots (salt-run saltutil.sync_all); then both sync theirs."""
+    factories = {
+        key: master.salt_minion_daemon(minion_id, overrides={"enable_fqdns_grains": False})
+        for key, minion_id in ids.items()
+    }
+    for factory in factories.values():
+        factory.slow_stop = False
+    with contextlib.ExitStack() as stack:
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            sync = pool.submit(master.salt_run_cli(timeout=300).run, "saltutil.sync_all")
+            starts = {key: pool.submit(factory.start) for key, factory in factories.items()}
+            for key, started in starts.items():
+                stack.callback(factories[key].terminate)
+                started.result()
+            synced = sync.result()
+        assert synced.returncode == 0, synced
+        assert "runners.mdeprereq" in synced.data["runners"], synced.data
+        assert "output.mdeprereq" in synced.data["output"], synced.data
+        returns = local.cmd(list(ids.values()), "saltutil.sync_all", tgt_type="list", timeout=120)
+        for minion_id in ids.values():
+            assert "beacons.mdeprereq" in returns[minion_id]["beacons"], returns
+            assert "modules.mdeprereq" in returns[minion_id]["modules"], returns
+        yield factories
+
+
+@pytest.fixture(scope="module")
+def runner(master, minions):  # after the sync: the runner loader finds mdeprereq
+    client = salt.runner.RunnerClient(salt.config.master_config(master.config_file))
+    try:
+        yield client
+    finally:
+        if getattr(client, "_mminion", None) is not None:
+            client._mminion.destroy()
+        client.destroy()
+
+
+def call(local, minion_id, fun, *args, **kwargs):
+    """``fun`` on one minion; its return."""
+    returns = local.cmd(minion_id, fun, arg=list(args), kwarg=kwargs, timeout=120)
+    assert minion_id in returns, f"{minion_id} did not answer {fun}"
+    return returns[minion_id]
+
+
+@pytest.fixture
+def configure(pillar_dir, minions, local, runner):
+    """``configure(key, settings, **pillar)`` sets ``mdeprereq:`` (and other top-level keys) in
+    minion ``key``'s pillar; afterwards every minion is back to an empty pillar and no
+    remediation history."""
+    changed = set()
+
+    def apply(key, settings=None, **pillar):
+        if settings is not None:
+            pillar["mdeprereq"] = settings
+        (pillar_dir / f"{key}.sls").write_text(json.dumps(pillar) + "\n")
+        assert call(local, minions[key].id, "saltutil.refresh_pillar", wait=True) is True
+        changed.add(key)
+
+    try:
+        yield apply
+    finally:
+        for key in changed:
+            (pillar_dir / f"{key}.sls").write_text("{}\n")
+        if changed:
+            local.cmd(
+                [minions[key].id for key in changed],
+                "saltutil.refresh_pillar",
+                kwarg={"wait": True},
+                tgt_type="list",
+                timeout=60,
+            )
+        runner.cmd("mdeprereq.reset", ["*"], print_event=False)
+
+
+def mdatp_exists():
+    try:
+        pwd.getpwnam("mdatp")
+        return True
+    except KeyError:
+        pass
+    try:
+        grp.getgrnam("mdatp")
+        return True
+    except KeyError:
+        return False
+
+
+@pytest.fixture
+def mdatp_account_removed():
+    """Deletes the mdatp user and group a test causes to exist, whatever happens."""
+    if mdatp_exists():
+        pytest.skip("a user or group mdatp exists on this machine already")
+    try:
+        yield
+    finally:
+        subprocess.run(["userdel", "mdatp"], capture_output=True, check=False)
+        subprocess.run(["groupdel", "mdatp"], capture_output=True, check=False)
+
+
+class Bus:
+    """The master's event bus, as the tests look at it."""
+
+    def __init__(self, event_listener, master):
+        self.listener = event_listener
+        self.master_id = master.id
+
+    def events(self, tag, after):
+        """The events tagged like ``tag`` since ``after``, oldest first."""
+        found = self.listener.get_events([(self.master_id, tag)], after_time=after)
+        return sorted(found, key=lambda event: event.stamp)
+
+    def wait(self, tags, after, timeout=120):
+        """Wait for one event of each of ``tags`` since ``after``; their matches."""
+        found = self.listener.wait_for_events(
+            [(self.master_id, tag) for tag in tags], after_time=after, timeout=timeout
+        )
+        assert found.found_all_events, found.missed
+        return found.matches
+
+    def remediations(self, minion_id, after):
+        """What the remediate runner returned about ``minion_id`` since ``after``, oldest
+        first."""
+        returns = [
+            event.data["return"]
+            for event in self.events("salt/run/*/ret", after)
+            if event.data.get("fun") == REMEDIATE_RUNNER and isinstance(event.data["return"], dict)
+        ]
+        return [
+            ret
+            for ret in returns
+            if minion_id in (ret.get("minion"), ret.get("sender"))
+            or str(ret.get("tag", "")).endswith(f"/{minion_id}")
+        ]
+
+    def wait_for_remediation(self, minion_id, after, count=1, timeout=120):
+        deadline = time.monotonic() + timeout
+        found = []
+        while time.monotonic() < deadline:
+            found = self.remediations(minion_id, after)
+            if len(found) >= count:
+                return found
+            time.sleep(0.2)
+        pytest.fail(f"{len(found)} remediate runner return(s) for {minion_id}, not {count}")
+
+    def jobs_on(self, minion_id, after, fun=None):
+        """The jobs published to ``minion_id`` since ``after`` (only function ``fun``)."""
+        return [
+            event.data
+            for event in self.events("salt/job/*/new", after)
+            if minion_id in (event.data.get("minions") or [])
+            and (fun is None or event.data.get("fun") == fun)
+        ]
+
+
+@pytest.fixture
+def bus(event_listener, master):
+    return Bus(event_listener, master)
+
+
+def notready_payload(check_id="mdatp_user"):
+    """What ``mdeprereq.check checks=mdatp_user`` returns when the user is missing."""
+    entry = {
+        "status": "fail",
+        "message": "user mdatp does not exist",
+        "remediation": "Apply state mdeprereq.user_present",
+        "fixable": True,
+        "facts": {},
+    }
+    return {
+        "ready": False,
+        "summary": {"pass": 0, "warn": 0, "fail": 1, "skip": 0},
+        "checks": {check_id: entry},
+    }
+
+
+# -- the schedule, the report, the outputter --------------------------------------------------
+def test_schedule_sends_the_check_to_the_master(minions, local, configure, bus):
+    a = minions["a"]
+    configure("a", {"schedule": {"hours": 2, "splay": 0}, "connectivity": {"timeout": 1}})
+    applied = call(local, a.id, "state.apply", "mde.schedule")
+    assert all(state["result"] for state in applied.values()), applied
+    try:
+        job = call(local, a.id, "schedule.list", return_yaml=False)["mdeprereq-check"]
+        assert (job["function"], job["hours"], job["kwargs"]) == (
+            "mdeprereq.check",
+            2,
+            {"fire_event": True},
+        )
+        start = time.time()
+        assert call(local, a.id, "schedule.run_job", "mdeprereq-check")["result"] is True
+        (event,) = bus.wait([f"mdeprereq/check/*/{a.id}"], start, timeout=90)
+        assert event.data["id"] == a.id
+        assert "distro" in event.data["data"]["checks"]
+        # the reactor got it (and the job's first run, right after the state): nothing
+        # fixable fails here (systemd is not), nothing is applied
+        for ret in bus.wait_for_remediation(a.id, start):
+            assert ret["action"] in ("nothing_fixable", "recorded"), ret
+        assert not bus.jobs_on(a.id, start, fun="state.apply")
+    finally:
+        call(local, a.id, "schedule.delete", "mdeprereq-check")
+
+
+def test_outputter_shows_the_check_table(minions, master):
+    a = minions["a"]
+    cli = master.salt_cli(timeout=60)
+    ret = cli.run("--out=mdeprereq", "mdeprereq.check", "checks=distro,kernel", minion_tgt=a.id)
+    lines = ret.stdout.splitlines()
+    assert lines[0].startswith(f"{a.id}: READY"), ret.stdout
+    assert lines[1].split() == ["STATUS", "CHECK", "MESSAGE", "FIX"]
+    assert {line.split()[1] for line in lines[2:] if line[:4] in ("PASS", "FAIL")} == {
+        "distro",
+        "kernel",
+    }
+    single = cli.run("--out=mdeprereq", "mdeprereq.kernel", minion_tgt=a.id)
+    assert single.stdout.splitlines()[2].split()[:2] == ["PASS", "kernel"], single.stdout
+    other = cli.run("--out=mdeprereq", "test.ping", minion_tgt=a.id)
+    assert other.returncode == 0 and "True" in other.stdout, other
+
+
+# -- the remediation reactor ------------------------------------------------------------------
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_reactor_fixes_a_broken_prerequisite(minions, local, configure, bus, mdatp_account_removed):
+    a, b = minions["a"], minions["b"]
+    uid = free_account_id()
+    configure("a", {"user": {"uid": uid, "gid": uid}})
+    start = time.time()
+    broken = call(local, a.id, "mdeprereq.check", checks="mdatp_user", fire_event=True)
+    assert broken["ready"] is False, broken
+    assert broken["checks"]["mdatp_user"]["fixable"] is True
+    (event,) = bus.wait([f"mdeprereq/remediation/fixed/{a.id}"], start)
+    assert event.data["checks"] == ["mdatp_user"]
+    assert event.data["after"] == {"mdatp_user": "pass"}
+    assert "mde-prereqs-user-present" in event.data["states"]["changed"]
+    # only the fixing states, only on A
+    (applied,) = bus.jobs_on(a.id, start, fun="state.apply")
+    assert (applied["minions"], applied["arg"]) == ([a.id], ["mde.remediate"])
+    assert bus.jobs_on(b.id, start) == []
+    # the next check is ready
+    after = call(local, a.id, "mdeprereq.check", checks="mdatp_user")
+    assert after["ready"] is True, after
+    assert pwd.getpwnam("mdatp").pw_uid == uid
+
+
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_a_forged_payload_naming_another_minion_touches_nothing(
+    minions, local, configure, bus, mdatp_account_removed
+):
+    a, b = minions["a"], minions["b"]
+    uid = free_account_id()
+    # B really has a fixable failure: a remediation of B would create the user
+    configure("b", {"user": {"uid": uid, "gid": uid}})
+    start = time.time()
+    tag = f"mdeprereq/check/notready/{b.id}"
+    assert call(local, a.id, "event.send", tag, data=notready_payload()) is True
+    (ret,) = bus.wait_for_remediation(b.id, start)
+    assert ret["action"] == "ignored"
+    assert ret["sender"] == a.id
+    assert f"came from '{a.id}'" in ret["reason"]
+    # nothing was sent to either minion: no state run, not even a check
+    assert bus.jobs_on(b.id, start) == []
+    assert bus.jobs_on(a.id, start, fun="state.apply") == []
+    assert not mdatp_exists()
+
+
+def test_a_forged_envelope_is_confirmed_with_the_minion_first(minions, local, bus):
+    """A minion can make the master fire any event data (``fire_master`` with ``events``), so an
+    envelope id alone is no proof: B is asked first, says it is fine, and nothing is applied."""
+    a, b = minions["a"], minions["b"]
+    start = time.time()
+    forged = {
+        "data": None,
+        "tag": None,
+        "pretag": None,
+        "events": [
+            {
+                "tag": f"mdeprereq/check/notready/{b.id}",
+                "data": {"id": b.id, "data": notready_payload()},
+            }
+        ],
+    }
+    assert call(local, a.id, "event.fire", forged, "fire_master") is True
+    (ret,) = bus.wait_for_remediation(b.id, start)
+    assert ret["action"] == "nothing_to_fix", ret
+    assert [job["fun"] for job in bus.jobs_on(b.id, start)] == ["mdeprereq.check"]
+
+
+@pytest.fixture
+def mdatp_user_in_use(mdatp_account_removed):
+    """User mdatp with another uid than the wanted one, busy with a process: ``usermod -u``
+    refuses, so the fixing state can't fix it. Returns ``(gid, wanted uid, its uid)``."""
+    gid = free_account_id()
+    uid = free_account_id(gid + 1)
+    subprocess.run(["groupadd", "-r", "-g", str(gid), "mdatp"], check=True)
+    subprocess.run(
+        ["useradd", "-r", "-M", "-u", str(uid), "-g", str(gid), "-s", "/usr/sbin/nologin", "mdatp"],
+        check=True,
+    )
+    wanted = free_account_id(uid + 1)
+    busy = subprocess.Popen(["sleep", "300"], user="mdatp")
+    try:
+        yield gid, wanted, uid
+    finally:
+        busy.kill()
+        busy.wait(timeout=30)
+
+
+@pytest.mark.destructive_test
+@pytest.mark.skip_if_not_root
+def test_the_rate_limit_holds(minions, local, configure, bus, mdatp_user_in_use):
+    b = minions["b"]
+    gid, wanted, uid = mdatp_user_in_use
+    configure("b", {"user": {"uid": wanted, "gid": gid}})
+    start = time.time()
+    actions = []
+    for attempt in range(MAX_ATTEMPTS + 2):
+        check = call(local, b.id, "mdeprereq.check", checks="mdatp_user", fire_event=True)
+        assert check["checks"]["mdatp_user"]["fixable"] is True, check
+        found = bus.wait_for_remediation(b.id, start, count=attempt + 1)
+        actions.append(found[-1]["action"])
+    assert actions == ["failed"] * MAX_ATTEMPTS + ["gave_up", "suppressed"], found
+    (gave_up,) = bus.events(f"mdeprereq/remediation/gave_up/{b.id}", start)
+    assert gave_up.data["attempts"] == MAX_ATTEMPTS
+    failed = bus.events(f"mdeprereq/remediation/failed/{b.id}", start)
+    assert [event.data["attempt"] for event in failed] == [1, 2]
+    # the fixing states ran max_attempts times, no more; the user is as it was
+    assert len(bus.jobs_on(b.id, start, fun="state.apply")) == MAX_ATTEMPTS
+    assert pwd.getpwnam("mdatp").pw_uid == uid
+
+
+# -- the beacon -------------------------------------------------------------------------------
+@pytest.fixture
+def blocking_fanotify_holder():
+    process = subprocess.Popen(
+        [sys.executable, "-c", NAMED_HOLDER], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        if int(process.stdout.readline()) < 0:
+            pytest.skip("fanotify_init failed in the holder process")
+        yield process
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+@pytest.mark.skipif(not is_root(), reason="fanotify_init needs CAP_SYS_ADMIN (run as root)")
+def test_beacon_fires_when_a_prerequisite_regresses(minions, configure, bus, request):
+    a = minions["a"]
+    # configured in pillar, as an admin would; without an interval it runs every second
+    configure("a", beacons={"mdeprereq": [{"checks": ["fanotify"]}]})
+    time.sleep(3)  # the first run only records
+    start = time.time()
+    request.getfixturevalue("blocking_fanotify_holder")
+    matches = bus.wait(
+        [f"salt/beacon/{a.id}/mdeprereq/regressed", f"mdeprereq/check/notready/{a.id}"],
+        start,
+        timeout=60,
+    )
+    beacon = next(event for event in matches if event.tag.startswith("salt/beacon"))
+    (regression,) = beacon.data["regressions"]
+    assert (regression["check"], regression["new"]) == ("fanotify", "fail")
+    assert "mde-beacon-hold" in regression["message"]
+    # the reactor got the not-ready check; a foreign fanotify holder is not fixable
+    ret = bus.wait_for_remediation(a.id, start)[0]
+    assert ret["action"] == "nothing_fixable", ret
+    assert ret["failing"] == ["fanotify"]
+
+
+# -- the report (last: it sees what the tests above left) -------------------------------------
+def test_report_json_and_table(minions, local, master, runner):
+    local.cmd(
+        [factory.id for factory in minions.values()],
+        "mdeprereq.check",
+        kwarg={"checks": "distro,kernel"},
+        tgt_type="list",
+        timeout=60,
+    )
+    ret = runner.cmd("mdeprereq.report", print_event=False)
+    assert ret["outputter"] == "mdeprereq"
+    data = ret["data"]
+    assert set(data) == {"total", "ready", "notready", "unknown", "failing", "distros", "minions"}
+    for factory in minions.values():
+        row = data["minions"][factory.id]
+        assert row["distro"] != "unknown", row
+        assert row["source"] in ("job", "event")
+    assert data["total"] == data["ready"] + data["notready"] + data["unknown"] >= 2
+    config = f"--config-dir={master.config_dir}"
+    table = subprocess.run(
+        [os.path.join(BIN, "salt-run"), config, "mdeprereq.report"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert table.stdout.startswith("mdeprereq report:"), table
+    assert "DISTRIBUTION" in table.stdout
+    as_json = subprocess.run(
+        [os.path.join(BIN, "salt-run"), config, "--out=json", "mdeprereq.report", "source=jobs"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert set(json.loads(as_json.stdout)) == set(data), as_json
