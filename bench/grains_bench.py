@@ -1,0 +1,202 @@
+"""Benchmark 1: the ``mde`` grain's cost.
+
+- every grain loaded by Salt's loader (``salt.loader.grains``) with this repository in
+  ``module_dirs`` and without, interleaved in one process (warm: the engine is imported once, as in
+  a running minion refreshing its grains), and in fresh processes (cold: the first load at minion
+  start, importing the engine included);
+- our grain function alone: the engine's ``grains.collect()`` and the loaded Salt grain
+  ``mdeprereq.mde`` (what the loader calls), and the package-database read inside it.
+"""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench.common import (
+    REPO_ROOT,
+    figure,
+    main,
+    median,
+    ms,
+    paired,
+    repeat,
+    summary,
+)
+from mdeprereq_engine import grains as engine_grains
+from mdeprereq_engine.host import DPKG_STATUS, Host
+
+DEFAULT_REPEATS = 30
+COLD_REPEATS = 7
+RATIO_TARGET = 1.05
+GRAIN_TARGET_MS = 5.0
+
+# Run in a fresh interpreter: Salt imported first (not timed), then one load of every grain timed
+COLD_CODE = """
+import sys, time
+import salt.config, salt.loader
+opts = salt.config.minion_config(sys.argv[1])
+opts["module_dirs"] = sys.argv[2:]
+started = time.perf_counter()
+loaded = salt.loader.grains(opts, force_refresh=True)
+elapsed = time.perf_counter() - started
+print(elapsed, "mde" in loaded)
+"""
+
+
+def minion_config(directory):
+    """A private masterless minion config (nothing under /etc/salt is read or written)."""
+    path = os.path.join(directory, "minion")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(
+            f"file_client: local\nroot_dir: {directory}/root\n"
+            f"log_file: {directory}/root/minion.log\n"
+            # the fqdn grains do reverse DNS lookups: seconds on a closed network, for both sides
+            "enable_fqdns_grains: False\n"
+        )
+    return path
+
+
+def cold_load(config, with_ours):
+    argv = [sys.executable, "-c", COLD_CODE, config, *([str(REPO_ROOT)] if with_ours else [])]
+    completed = subprocess.run(
+        argv, capture_output=True, text=True, check=True, timeout=120, cwd=tempfile.gettempdir()
+    )
+    seconds, found = completed.stdout.split()
+    if (found == "True") is not with_ours:
+        raise RuntimeError(f"the mde grain was {'not ' if with_ours else ''}loaded: {completed}")
+    return float(seconds)
+
+
+def run(repeats):
+    import salt.config  # noqa: PLC0415 - Salt's import is not what is measured
+    import salt.loader  # noqa: PLC0415
+    import salt.version  # noqa: PLC0415
+
+    repeats = repeats or DEFAULT_REPEATS
+    with tempfile.TemporaryDirectory(prefix="mdeprereq-bench-grains-") as directory:
+        config = minion_config(directory)
+        opts = salt.config.minion_config(config)
+        without = copy.deepcopy(opts)
+        without["module_dirs"] = []
+        with_ours = copy.deepcopy(opts)
+        with_ours["module_dirs"] = [str(REPO_ROOT)]
+
+        # fresh processes first: the first load of all (cold), alternating with and without
+        cold_without, cold_with = [], []
+        for index in range(COLD_REPEATS):
+            pair = ((False, cold_without), (True, cold_with))
+            for flag, samples in pair if index % 2 == 0 else reversed(pair):
+                samples.append(cold_load(config, flag))
+
+        loaded_without = salt.loader.grains(without, True)
+        loaded_with = salt.loader.grains(with_ours, True)
+        if "mde" in loaded_without or "mde" not in loaded_with:
+            raise RuntimeError("the mde grain was not loaded exactly when module_dirs has ours")
+        all_without, all_with = paired(
+            lambda: salt.loader.grains(without, True),
+            lambda: salt.loader.grains(with_ours, True),
+            repeats,
+        )
+
+        # our grain alone: the engine, and the grain as Salt loaded it (module and __opts__)
+        engine = repeat(engine_grains.collect, repeats)
+        grain_funcs = salt.loader.grain_funcs(with_ours)
+        salt_grain = grain_funcs["mdeprereq.mde"]
+        value = salt_grain()
+        if "mde" not in value:
+            raise RuntimeError(f"mdeprereq.mde returned {value!r}")
+        via_salt = repeat(salt_grain, repeats)
+        packages = repeat(lambda: Host(allow_subprocess=False).installed_packages, repeats)
+        package_count = len(Host(allow_subprocess=False).installed_packages or {})
+        dpkg_status_bytes = os.path.getsize(DPKG_STATUS) if os.path.exists(DPKG_STATUS) else None
+
+    warm_ratio = median(all_with) / median(all_without)
+    cold_ratio = median(cold_with) / median(cold_without)
+    figures = [
+        figure(
+            "grains_ratio",
+            "all grains loaded, with ours / without (warm, same process)",
+            round(warm_ratio, 3),
+            "ratio",
+            RATIO_TARGET,
+        ),
+        figure(
+            "grains_ratio_cold",
+            "all grains, first load in a fresh process (minion start), with ours / without",
+            round(cold_ratio, 3),
+            "ratio",
+            RATIO_TARGET,
+        ),
+        figure(
+            "grain_engine_ms",
+            "our grain alone: engine grains.collect(), median",
+            ms(median(engine)),
+            "ms",
+            GRAIN_TARGET_MS,
+        ),
+        figure(
+            "grain_salt_ms",
+            "our grain alone: Salt-loaded mdeprereq.mde(), median",
+            ms(median(via_salt)),
+            "ms",
+            GRAIN_TARGET_MS,
+        ),
+        figure(
+            "grains_all_without_ms",
+            "all grains without ours (warm), median",
+            ms(median(all_without)),
+            "ms",
+        ),
+        figure(
+            "grains_all_with_ms",
+            "all grains with ours (warm), median",
+            ms(median(all_with)),
+            "ms",
+        ),
+        figure(
+            "grain_package_db_ms",
+            "inside our grain: reading the package database (Host.installed_packages), median",
+            ms(median(packages)),
+            "ms",
+        ),
+    ]
+    return {
+        "name": "grains",
+        "title": "1. Grains",
+        "method": (
+            f"salt.loader.grains(opts, force_refresh=True) with module_dirs=[repo] and without, "
+            f"{repeats} interleaved repeats (ABBA) after 2 warm-ups in one process; the cold "
+            f"figure is one load per fresh interpreter (Salt imported before timing), "
+            f"{COLD_REPEATS} each, alternating. enable_fqdns_grains is False on both sides. "
+            f"Our grain: {repeats} calls of mdeprereq_engine.grains.collect() and of the "
+            "mdeprereq.mde function from salt.loader.grain_funcs, after 2 warm-ups."
+        ),
+        "figures": figures,
+        "details": {
+            "grains_without": len(loaded_without),
+            "grains_with": len(loaded_with),
+            "cold_median_ms": {"without": ms(median(cold_without)), "with": ms(median(cold_with))},
+            "installed_packages": package_count,
+            "dpkg_status_bytes": dpkg_status_bytes,
+            "mde_grain": json.loads(json.dumps(loaded_with["mde"], default=str)),
+            "salt_version": salt.version.__version__,
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+        "raw": {
+            "all_without": summary(all_without),
+            "all_with": summary(all_with),
+            "cold_without": summary(cold_without),
+            "cold_with": summary(cold_with),
+            "engine_collect": summary(engine),
+            "salt_grain": summary(via_salt),
+            "package_db": summary(packages),
+        },
+    }
+
+
+if __name__ == "__main__":
+    main(run, __doc__)

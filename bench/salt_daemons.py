@@ -1,0 +1,639 @@
+"""Benchmarks 5 and 6, which need real Salt daemons: run by :mod:`bench.run` with pytest
+(pytest-salt-factories starts and stops the master and minions), never part of the test suite
+(``tools/test`` collects ``tests/`` only, and no test here asserts a time).
+
+- ``test_fleet`` (5): one master and 1, then 5, then 20 minions; ``salt '*' mdeprereq.check``
+  wall time per fleet size.
+- ``test_report`` (6): one master holding 10,000 synthetic check results where
+  ``mdeprereq.report`` reads them; the runner in-process and ``salt-run`` end to end.
+
+Each writes its result (JSON, as the other benchmarks) to ``$MDEPREREQ_BENCH_OUT``; repeats from
+``$MDEPREREQ_BENCH_REPEATS``. Everything started here is stopped when the test ends.
+"""
+
+import concurrent.futures
+import contextlib
+import copy
+import json
+import os
+import pathlib
+import random
+import resource
+import shutil
+import tempfile
+import time
+
+import psutil
+import pytest
+from saltfactories.utils import random_string
+
+from bench.common import (
+    CHECKS_OFFLINE,
+    REPO_ROOT,
+    check_figure,
+    figure,
+    median,
+    ms,
+    paired,
+    repeat,
+    summary,
+    timed,
+)
+
+FLEET_SIZES = (1, 5, 20)
+FLEET_REPEATS = 5
+FLEET_TARGET = 3.0
+REPORT_MINIONS = 10_000
+REPORT_REPEATS = 7
+SALT_RUN_REPEATS = 5
+REPORT_TARGET_S = 1.0
+CLI_TIMEOUT = 120
+
+
+def out_path():
+    return pathlib.Path(os.environ["MDEPREREQ_BENCH_OUT"])
+
+
+def repeats_or(default):
+    value = os.environ.get("MDEPREREQ_BENCH_REPEATS")
+    return int(value) if value else default
+
+
+def extension_dirs():
+    """The Salt extension directories of this repository, as an admin serves them."""
+    return sorted(path.name for path in REPO_ROOT.glob("_*") if path.is_dir())
+
+
+@pytest.fixture(scope="session")
+def salt_factories_config():
+    """Every daemon's files under one private directory, removed at the end."""
+    root = tempfile.mkdtemp(prefix="mdeprereq-bench-salt-")
+    yield {"root_dir": root}
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def file_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("file-root")
+    for name in extension_dirs():
+        shutil.copytree(REPO_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def master(salt_factories, file_root):
+    factory = salt_factories.salt_master_daemon(
+        random_string("bench-master-"),
+        defaults={"file_roots": {"base": [str(file_root)]}},
+    )
+    with factory.started():
+        yield factory
+
+
+def in_parallel(calls, raise_errors=True, workers=None):
+    """Run ``calls`` in threads; re-raise the first error (after all have finished)."""
+    errors = []
+    workers = workers or max(1, len(calls))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(call) for call in calls]:
+            try:
+                future.result()
+            except Exception as exc:  # noqa: BLE001 - collected, re-raised below
+                errors.append(exc)
+    if errors and raise_errors:
+        raise errors[0]
+
+
+def cpu_seconds(pids):
+    """CPU seconds used so far by the processes ``pids``, their children and reaped children."""
+    total = 0.0
+    for pid in pids:
+        try:
+            parent = psutil.Process(pid)
+            tree = [parent, *parent.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for process in tree:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def own_children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the salt CLI processes, once reaped
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_with_cpu(calls, repeats, minion_pids, master_pid):
+    """Wall time and CPU time (minions, master, the CLI) of each call in ``calls``, interleaved
+    (ABBA); CPU is read between the timed calls."""
+    names = list(calls)
+    samples = {
+        name: {"wall": [], "cpu_minions": [], "cpu_master": [], "cpu_cli": []} for name in names
+    }
+    for index in range(repeats):
+        for name in names if index % 2 == 0 else reversed(names):
+            before = (cpu_seconds(minion_pids), cpu_seconds([master_pid]), own_children_cpu())
+            seconds, _ = timed(calls[name])
+            after = (cpu_seconds(minion_pids), cpu_seconds([master_pid]), own_children_cpu())
+            record = samples[name]
+            record["wall"].append(seconds)
+            record["cpu_minions"].append(after[0] - before[0])
+            record["cpu_master"].append(after[1] - before[1])
+            record["cpu_cli"].append(after[2] - before[2])
+    return {
+        name: {key: summary(values) for key, values in record.items()}
+        for name, record in samples.items()
+    }
+
+
+def cpu_busy(measured):
+    """Median share of the machine's CPU capacity a call used over its wall time."""
+    shares = [
+        (minions + master + cli) / (os.cpu_count() * wall)
+        for minions, master, cli, wall in zip(
+            measured["cpu_minions"]["samples"],
+            measured["cpu_master"]["samples"],
+            measured["cpu_cli"]["samples"],
+            measured["wall"]["samples"],
+            strict=True,
+        )
+    ]
+    return median(shares)
+
+
+def cli_ok(ret, what):
+    if ret.returncode not in (0, 1, 11) or ret.data is None:  # 1 / 11: a check failed
+        raise RuntimeError(f"{what}: exit {ret.returncode}: {ret.stdout[-2000:]}{ret.stderr}")
+    return ret.data
+
+
+# -- 5. fleet --------------------------------------------------------------------------------------
+def test_fleet(master):
+    repeats = repeats_or(FLEET_REPEATS)
+    salt_cli = master.salt_cli(timeout=CLI_TIMEOUT)
+    checks_arg = f"checks={','.join(CHECKS_OFFLINE)}"
+    per_size = {}
+    phases = []  # (what, seconds): where the benchmark's own time goes
+    minions = []  # every factory made, started or not: all are stopped at the end
+    try:
+        for size in FLEET_SIZES:
+            new = [
+                master.salt_minion_daemon(
+                    random_string("bench-minion-"),
+                    # the fqdn grains do reverse DNS lookups: slow on a closed network
+                    overrides={"enable_fqdns_grains": False},
+                )
+                for _ in range(size - len(minions))
+            ]
+            minions.extend(new)
+            # two at a time: a minion's start is CPU-bound for a while (2 cores), then waits
+            seconds, _ = timed(
+                lambda new=new: in_parallel([factory.start for factory in new], workers=2)
+            )
+            phases.append((f"start {len(new)} minion(s)", seconds))
+            ids = [factory.id for factory in minions]
+            new_ids = [factory.id for factory in new]  # the others are synced already
+            seconds, synced = timed(
+                lambda new_ids=new_ids: cli_ok(
+                    salt_cli.run("-L", "saltutil.sync_all", minion_tgt=",".join(new_ids)),
+                    "sync_all",
+                )
+            )
+            phases.append((f"sync_all on the {len(new_ids)} new", seconds))
+            if len(new_ids) == 1 and new_ids[0] not in synced:
+                synced = {new_ids[0]: synced}  # saltfactories unwraps a one-minion target
+            missing = [minion for minion in new_ids if minion not in synced]
+            if missing:
+                raise RuntimeError(f"saltutil.sync_all did not reach {missing}: {synced}")
+            incomplete = []
+
+            def check(incomplete=incomplete, ids=ids):
+                data = cli_ok(salt_cli.run("mdeprereq.check", checks_arg, minion_tgt="*"), "check")
+                answered = {
+                    minion
+                    for minion, value in data.items()
+                    if isinstance(value, dict)
+                    and set(value.get("checks", {})) == set(CHECKS_OFFLINE)
+                }
+                if answered != set(ids):
+                    incomplete.append(sorted(set(ids) - answered))
+                return answered
+
+            def ping():
+                return set(cli_ok(salt_cli.run("test.ping", minion_tgt="*"), "test.ping"))
+
+            seconds, answered = timed(check)
+            phases.append((f"first check on {size}", seconds))
+            if answered != set(ids):
+                raise RuntimeError(
+                    f"{size} minions: mdeprereq.check answered by {len(answered)}: "
+                    f"{sorted(set(ids) - answered)} missing"
+                )
+            ping()  # warm-up (the check above was the check's)
+            minion_pids = [factory.pid for factory in minions]
+            seconds, measured = timed(
+                lambda check=check, ping=ping, pids=minion_pids: measure_with_cpu(
+                    {"check": check, "ping": ping}, repeats, pids, master.pid
+                )
+            )
+            phases.append((f"measure on {size}", seconds))
+            per_size[size] = {**measured, "incomplete_runs": len(incomplete)}
+    finally:
+        seconds, _ = timed(
+            lambda: in_parallel([factory.terminate for factory in minions], raise_errors=False)
+        )
+        phases.append(("stop the minions", seconds))
+    one, twenty = per_size[1]["check"]["wall"]["median"], per_size[20]["check"]["wall"]["median"]
+    ping_20 = per_size[20]["ping"]["wall"]["median"]
+    incomplete_runs = sum(value["incomplete_runs"] for value in per_size.values())
+    figures = [
+        figure(
+            "fleet_ratio_20_1",
+            "salt '*' mdeprereq.check, 20 minions / 1 minion (medians)",
+            round(twenty / one, 3),
+            "ratio",
+            FLEET_TARGET,
+        ),
+        *(
+            figure(
+                f"fleet_{size}_s",
+                f"salt '*' mdeprereq.check, {size} minion(s), median",
+                round(per_size[size]["check"]["wall"]["median"], 3),
+                "s",
+            )
+            for size in FLEET_SIZES
+        ),
+        *(
+            figure(
+                f"fleet_ping_{size}_s",
+                f"salt '*' test.ping, {size} minion(s), median (the CLI's own cost)",
+                round(per_size[size]["ping"]["wall"]["median"], 3),
+                "s",
+            )
+            for size in FLEET_SIZES
+        ),
+        figure(
+            "fleet_ping_ratio_20_1",
+            "salt '*' test.ping, 20 minions / 1 minion (medians), for comparison",
+            round(ping_20 / per_size[1]["ping"]["wall"]["median"], 3),
+            "ratio",
+        ),
+        *(
+            figure(
+                f"fleet_cpu_{name}_{size}_ms",
+                f"minion-side CPU per minion per salt '*' {name}, {size} minion(s), median",
+                ms(per_size[size][name]["cpu_minions"]["median"] / size),
+                "ms",
+            )
+            for size in FLEET_SIZES
+            for name in ("check", "ping")
+        ),
+        figure(
+            "fleet_cpu_busy_20",
+            "20 minions: CPU used per mdeprereq.check run (minions + master + CLI) / "
+            f"({os.cpu_count()} cores x its wall time), median",
+            round(cpu_busy(per_size[20]["check"]), 3),
+            "ratio",
+        ),
+        check_figure(
+            "fleet_complete",
+            "every minion answered every timed mdeprereq.check with every check",
+            incomplete_runs == 0,
+            f"{incomplete_runs} incomplete run(s)",
+        ),
+    ]
+    write(
+        {
+            "name": "fleet",
+            "title": "5. Fleet: 1, 5 and 20 minions on one master",
+            "method": (
+                "pytest-salt-factories: one salt-master, minions added to reach 1, 5, 20 "
+                "(enable_fqdns_grains False), the extension served from file_roots and synced "
+                "with saltutil.sync_all on each new minion; per size "
+                f"{repeats} interleaved (ABBA) pairs after 1 warm-up of "
+                f"`salt '*' mdeprereq.check {checks_arg} --out=json` (every minion's full "
+                "answer checked) and `salt '*' test.ping`: wall time of the salt CLI process, "
+                "and the CPU time the minions (with their job processes), the master and the "
+                "CLI used meanwhile (psutil, read between the timed calls). Master and minions "
+                "share this machine's cores, so the wall time at 20 minions is bound by their "
+                "total CPU work, unlike a real fleet where each minion has its own machine."
+            ),
+            "figures": figures,
+            "details": {
+                "phases_s": {what: round(seconds, 1) for what, seconds in phases},
+                "extension_dirs": extension_dirs(),
+            },
+            "raw": {str(size): value for size, value in per_size.items()},
+        }
+    )
+
+
+# -- 6. report -------------------------------------------------------------------------------------
+DISTROS = [
+    ("debian", "12"),
+    ("debian", "11"),
+    ("ubuntu", "22.04"),
+    ("ubuntu", "24.04"),
+    ("rhel", "9.4"),
+    ("rhel", "8.10"),
+    ("sles", "15.6"),
+    ("amzn", "2023"),
+    ("ol", "8.9"),
+    ("centos", "7.9"),
+]
+FAILURES = ["systemd", "fanotify", "disk", "dependencies", "connectivity", "mdatp_user", "proxy"]
+
+
+def base_result():
+    """A real result of this machine (every check; connectivity not probed, said to pass)."""
+    from mdeprereq_engine import checks  # noqa: PLC0415
+    from mdeprereq_engine.host import Host  # noqa: PLC0415
+    from mdeprereq_engine.result import PASS, verdict  # noqa: PLC0415
+    from mdeprereq_engine.settings import Settings  # noqa: PLC0415
+
+    result = checks.run(Host(), Settings.from_raw({}), only=CHECKS_OFFLINE)
+    entries = {
+        cid: {**entry, "status": PASS, "remediation": None}
+        for cid, entry in result["checks"].items()
+    }
+    entries["connectivity"] = verdict(
+        PASS,
+        "all 7 Defender URLs answer directly with a verified TLS handshake",
+        facts={
+            "urls": [
+                {
+                    "url": f"https://host{i}.endpoint.security.microsoft.com/",
+                    "result": "ok",
+                    "elapsed": 0.1,
+                }
+                for i in range(7)
+            ]
+        },
+    )
+    return entries
+
+
+def synthetic_results(count, seed=1):
+    """``count`` ``(minion, result)``: ten distributions, a third not ready (1-3 checks fail)."""
+    from mdeprereq_engine.result import FAIL, summarize  # noqa: PLC0415
+
+    entries = base_result()
+    rng = random.Random(seed)
+    results = []
+    for index in range(count):
+        os_id, version = DISTROS[index % len(DISTROS)]
+        checks = dict(entries)
+        distro = copy.deepcopy(entries["distro"])
+        distro["facts"].update(id=os_id, version=version, name=os_id)
+        checks["distro"] = distro
+        if rng.random() < 1 / 3:
+            for check_id in rng.sample(FAILURES, rng.randint(1, 3)):
+                checks[check_id] = {
+                    **entries[check_id],
+                    "status": FAIL,
+                    "message": f"{check_id} fails on this synthetic minion",
+                    "remediation": f"fix {check_id}",
+                }
+        results.append((f"minion-{index:05d}.example.net", summarize(checks)))
+    return results
+
+
+def jid_at(moment):
+    """A Salt job id (``YYYYmmddHHMMSSffffff``, local time, as the master makes them)."""
+    return time.strftime("%Y%m%d%H%M%S", time.localtime(moment)) + f"{int(moment % 1 * 1e6):06d}"
+
+
+def slow_aware_repeat(function, repeats):
+    """Wall times of ``repeats`` calls after one warm-up; only 3 when one call takes over 2 s
+    (the target is 1 s: more samples of a clear miss would only cost minutes)."""
+    warmup, _ = timed(function)
+    count = repeats if warmup <= 2 * REPORT_TARGET_S else min(repeats, 3)
+    return repeat(function, count, warmup=0)
+
+
+def test_report(request):
+    repeats = repeats_or(REPORT_REPEATS)
+    figures, details, raw = [], {"minions": REPORT_MINIONS}, {}
+    try:
+        from mdeprereq_engine import report as engine_report  # noqa: PLC0415
+    except ImportError as exc:
+        pytest.skip(f"not run: neither the report runner nor its engine module exists ({exc})")
+
+    results = synthetic_results(REPORT_MINIONS)
+    now = time.time()
+    moments = {minion: now - REPORT_MINIONS + index for index, (minion, _) in enumerate(results)}
+
+    # (a) the engine alone: latest() and aggregate() over 10,000 observations
+    observations = [(minion, moments[minion], result, "job") for minion, result in results]
+    engine_times = repeat(
+        lambda: engine_report.aggregate(engine_report.latest(observations)), repeats, warmup=1
+    )
+    aggregated = engine_report.aggregate(engine_report.latest(observations))
+    details["aggregate"] = {key: aggregated[key] for key in ("total", "ready", "notready")}
+    figures.append(
+        figure(
+            "report_engine_s",
+            "engine report.latest() + aggregate(), 10,000 results in memory, median",
+            round(median(engine_times), 3),
+            "s",
+            REPORT_TARGET_S,
+        )
+    )
+    raw["engine"] = summary(engine_times)
+    runner_file = REPO_ROOT / "_runners" / "mdeprereq.py"
+    if runner_file.exists():
+        runner_method = run_runner(
+            request.getfixturevalue("master"),
+            engine_report,
+            results=results,
+            moments=moments,
+            now=now,
+            repeats=repeats,
+            figures=figures,
+            details=details,
+            raw=raw,
+        )
+    else:
+        details["runner"] = "not run: the report runner (_runners/mdeprereq.py) does not exist yet"
+        runner_method = details["runner"]
+    write(
+        {
+            "name": "report",
+            "title": "6. mdeprereq.report over 10,000 stored results",
+            "method": (
+                f"{REPORT_MINIONS:,} synthetic results (this machine's real result, ten "
+                "distributions, a third with 1-3 failing checks). The engine alone: "
+                f"report.latest + aggregate on them in memory, {repeats} runs after a warm-up. "
+                + runner_method
+            ),
+            "figures": figures,
+            "details": details,
+            "raw": raw,
+        }
+    )
+
+
+def run_runner(master, engine_report, *, results, moments, now, repeats, figures, details, raw):
+    """The runner on a running master, its data where it reads it; returns the method text."""
+    import salt.cache  # noqa: PLC0415
+    import salt.loader  # noqa: PLC0415
+
+    salt_run = master.salt_run_cli(timeout=CLI_TIMEOUT)
+    synced = salt_run.run("saltutil.sync_all")
+    if synced.returncode != 0 or "runners.mdeprereq" not in json.dumps(synced.data):
+        raise RuntimeError(f"salt-run saltutil.sync_all: {synced}")
+    opts = dict(master.config)
+    report = salt.loader.runner(opts)["mdeprereq.report"]
+
+    def runner_report(source):
+        data = report(source=source)
+        data = data.get("data", data)
+        if data.get("total") != REPORT_MINIONS:
+            raise RuntimeError(f"source={source}: total {data.get('total')}, not {REPORT_MINIONS}")
+        return data
+
+    # (b) the results the remediation reactor keeps: one entry per minion in the master's cache
+    cache = salt.cache.factory(opts)
+    fill, _ = timed(
+        lambda: [
+            cache.store(
+                "mdeprereq/results",
+                minion,
+                engine_report.store_update(None, result, moments[minion]),
+            )
+            for minion, result in results
+        ]
+    )
+    details["fill_cache_bank_s"] = round(fill, 1)
+    events_times = slow_aware_repeat(lambda: runner_report("events"), repeats)
+    figures.append(
+        figure(
+            "report_runner_events_s",
+            "runner mdeprereq.report source=events (master cache bank, 10,000 minions), "
+            "in-process, median",
+            round(median(events_times), 3),
+            "s",
+            REPORT_TARGET_S,
+        )
+    )
+    raw["runner_events"] = summary(events_times)
+
+    # (c) the job cache: one `salt '*' mdeprereq.check` job with 10,000 returns
+    returners = salt.loader.returners(opts, {})
+    job_cache = opts.get("master_job_cache") or "local_cache"
+    details["job_cache"] = job_cache
+
+    def save_job(jid, minions):
+        ids = [minion for minion, _ in minions]
+        returners[f"{job_cache}.prep_jid"](passed_jid=jid)
+        load = {"fun": "mdeprereq.check", "arg": [], "tgt": "*", "tgt_type": "glob"}
+        load.update(user="root", jid=jid, minions=ids)
+        returners[f"{job_cache}.save_load"](jid, load, minions=ids)
+        for minion, result in minions:
+            returners[f"{job_cache}.returner"](
+                {
+                    "jid": jid,
+                    "id": minion,
+                    "fun": "mdeprereq.check",
+                    "fun_args": [],
+                    "return": result,
+                    "retcode": 0 if result["ready"] else 1,
+                    "success": True,
+                }
+            )
+
+    fill, _ = timed(lambda: save_job(jid_at(now), results))
+    details["fill_one_job_s"] = round(fill, 1)
+    one_job_times = slow_aware_repeat(lambda: runner_report("jobs"), repeats)
+    figures.append(
+        figure(
+            "report_runner_one_job_s",
+            "runner source=jobs (job cache: one job of 10,000 returns), in-process, median",
+            round(median(one_job_times), 3),
+            "s",
+            REPORT_TARGET_S,
+        )
+    )
+    raw["runner_one_job"] = summary(one_job_times)
+
+    # (d) salt-run end to end, the master running: the command as an admin types it
+    def cli(*arguments):
+        ret = salt_run.run(*arguments)
+        if ret.returncode != 0 or ret.data is None:
+            raise RuntimeError(f"salt-run {arguments}: {ret.returncode} {ret.stdout[-1000:]}")
+        return ret.data
+
+    cli_repeats = max(3, min(repeats, SALT_RUN_REPEATS))
+    answer = cli("mdeprereq.report")
+    if answer.get("data", answer).get("total") != REPORT_MINIONS:
+        raise RuntimeError(f"salt-run mdeprereq.report: {str(answer)[:1000]}")
+    cli("test.arg", "1")
+    all_cli, baseline_cli = paired(
+        lambda: cli("mdeprereq.report"), lambda: cli("test.arg", "1"), cli_repeats, warmup=0
+    )
+    figures += [
+        figure(
+            "report_salt_run_s",
+            "salt-run mdeprereq.report --out=json (source=all: the cache bank and the job), "
+            "end to end, median",
+            round(median(all_cli), 3),
+            "s",
+            REPORT_TARGET_S,
+        ),
+        figure(
+            "report_salt_run_baseline_s",
+            "salt-run test.arg --out=json (salt-run's own cost), median",
+            round(median(baseline_cli), 3),
+            "s",
+        ),
+        figure(
+            "report_salt_run_extra_s",
+            "salt-run mdeprereq.report minus salt-run test.arg (medians)",
+            round(median(all_cli) - median(baseline_cli), 3),
+            "s",
+            REPORT_TARGET_S,
+        ),
+    ]
+    raw.update(salt_run_all=summary(all_cli), salt_run_baseline=summary(baseline_cli))
+    method = (
+        "The runner (_runners/mdeprereq.py, synced with salt-run saltutil.sync_all) on a "
+        "running salt-master (pytest-salt-factories), the results stored where it reads them: "
+        "the master cache bank mdeprereq/results (report.store_update, as the remediation "
+        f"reactor keeps them), then the job cache ({job_cache}: one mdeprereq.check job with "
+        "10,000 returns). In-process (salt.loader.runner) after a warm-up, "
+        f"{repeats} runs (3 when one run takes over 2 s); salt-run end to end, {cli_repeats} "
+        "interleaved (ABBA) pairs with salt-run test.arg after a warm-up."
+    )
+
+    # (e) optional: scheduled checks (return_job) leave one job per minion run
+    if os.environ.get("MDEPREREQ_BENCH_MANY_JOBS") == "1":
+        fill, _ = timed(
+            lambda: [
+                save_job(jid_at(now - 3600 + index * 0.0001), [item])
+                for index, item in enumerate(results)
+            ]
+        )
+        details["fill_many_jobs_s"] = round(fill, 1)
+        many_jobs_times = slow_aware_repeat(lambda: runner_report("jobs"), repeats)
+        figures.append(
+            figure(
+                "report_runner_many_jobs_s",
+                "runner source=jobs, in-process, job cache: 10,001 jobs (10,000 scheduled "
+                "checks of one return each + the one above), median",
+                round(median(many_jobs_times), 3),
+                "s",
+                REPORT_TARGET_S,
+            )
+        )
+        raw["runner_many_jobs"] = summary(many_jobs_times)
+        method += (
+            " Then 10,000 jobs of one return each (scheduled checks), runner source=jobs "
+            "in-process."
+        )
+    return method
+
+
+def write(result):
+    out_path().write_text(json.dumps(result, indent=2, default=str) + "\n")
