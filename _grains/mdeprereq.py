@@ -11,7 +11,6 @@ import sys
 
 try:
     from mdeprereq_engine import grains as engine_grains
-    from mdeprereq_engine.settings import SettingsError, merge_support
 
     ENGINE_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by __virtual__
@@ -33,11 +32,15 @@ def __virtual__():
 def mde():
     """Return ``{"mde": {...}}``: os, version, arch, supported, kernel, glibc, systemd, ...."""
     configured = (__opts__.get("mdeprereq") or {}).get("support")
-    try:
-        support = merge_support(configured)
-    except SettingsError as exc:
-        log.error("mde grain: ignoring invalid setting, using Microsoft's list: %s", exc)
-        support = None
+    support = None
+    if configured is not None:
+        # imported only when needed: every minion start loads this grain
+        from mdeprereq_engine.settings import SettingsError, merge_support  # noqa: PLC0415
+
+        try:
+            support = merge_support(configured)
+        except SettingsError as exc:
+            log.error("mde grain: ignoring invalid setting, using Microsoft's list: %s", exc)
     try:
         return {"mde": engine_grains.collect(support=support)}
     except Exception:

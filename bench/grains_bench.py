@@ -8,9 +8,12 @@
   ``mdeprereq.mde`` (what the loader calls), and the package-database read inside it.
 """
 
+import compileall
 import copy
 import json
 import os
+import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,13 +29,18 @@ from bench.common import (
     repeat,
     summary,
 )
+from mdeprereq_engine import data
 from mdeprereq_engine import grains as engine_grains
 from mdeprereq_engine.host import DPKG_STATUS, Host
 
 DEFAULT_REPEATS = 30
-COLD_REPEATS = 7
+COLD_REPEATS = 40
+BOOTSTRAP_RESAMPLES = 2000
+COLD_OURS_REPEATS = 10
 RATIO_TARGET = 1.05
 GRAIN_TARGET_MS = 5.0
+# what the grain looks up on Ubuntu, the longest list: mdatp and every desktop metapackage
+LOOKED_UP_PACKAGES = (data.MDATP_PACKAGE, *data.DESKTOP_PACKAGES["ubuntu"])
 
 # Run in a fresh interpreter: Salt imported first (not timed), then one load of every grain timed
 COLD_CODE = """
@@ -60,8 +68,52 @@ def minion_config(directory):
     return path
 
 
-def cold_load(config, with_ours):
-    argv = [sys.executable, "-c", COLD_CODE, config, *([str(REPO_ROOT)] if with_ours else [])]
+def compiled_copy(directory):
+    """Our grain and engine copied under ``directory`` with their bytecode compiled, as a minion
+    has them (``pip install`` compiles; a minion writes ``__pycache__`` for synced modules). Salt's
+    own modules have their bytecode from pip; without this, the cold figure would charge our side
+    for compiling source that Salt's side doesn't pay (PYTHONDONTWRITEBYTECODE may be set here)."""
+    target = os.path.join(directory, "ext")
+    for part in ("_grains", "_utils"):
+        shutil.copytree(
+            REPO_ROOT / part, os.path.join(target, part), ignore=shutil.ignore_patterns("*.pyc")
+        )
+    if not compileall.compile_dir(target, quiet=1):
+        raise RuntimeError(f"could not compile {target}")
+    return target
+
+
+# Our part of a minion start alone, in a fresh interpreter with Salt imported: importing the
+# engine's grain code (bytecode compiled) and the first call of the grain
+COLD_OURS_CODE = """
+import sys, time
+import salt.config, salt.loader
+sys.path.insert(0, sys.argv[2] + "/_utils")
+started = time.perf_counter()
+from mdeprereq_engine import grains
+value = grains.collect()
+elapsed = time.perf_counter() - started
+print(elapsed, "supported" in value)
+"""
+
+
+def cold_ours(config, module_dir):
+    completed = subprocess.run(
+        [sys.executable, "-c", COLD_OURS_CODE, config, module_dir],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=tempfile.gettempdir(),
+    )
+    seconds, found = completed.stdout.split()
+    if found != "True":
+        raise RuntimeError(f"the mde grain returned nothing: {completed}")
+    return float(seconds)
+
+
+def cold_load(config, with_ours, module_dir):
+    argv = [sys.executable, "-c", COLD_CODE, config, *([module_dir] if with_ours else [])]
     completed = subprocess.run(
         argv, capture_output=True, text=True, check=True, timeout=120, cwd=tempfile.gettempdir()
     )
@@ -69,6 +121,23 @@ def cold_load(config, with_ours):
     if (found == "True") is not with_ours:
         raise RuntimeError(f"the mde grain was {'not ' if with_ours else ''}loaded: {completed}")
     return float(seconds)
+
+
+def ratio_interval(numerator, denominator, resamples=BOOTSTRAP_RESAMPLES):
+    """95% bootstrap interval of median(numerator) / median(denominator): how far the cold ratio
+    can move from run-to-run noise alone (fresh Salt processes vary by +-20% on a small VM)."""
+    generator = random.Random(7)
+    ratios = sorted(
+        median(generator.choices(numerator, k=len(numerator)))
+        / median(generator.choices(denominator, k=len(denominator)))
+        for _ in range(resamples)
+    )
+    return ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]
+
+
+def quantile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def run(repeats):
@@ -79,18 +148,20 @@ def run(repeats):
     repeats = repeats or DEFAULT_REPEATS
     with tempfile.TemporaryDirectory(prefix="mdeprereq-bench-grains-") as directory:
         config = minion_config(directory)
+        module_dir = compiled_copy(directory)
         opts = salt.config.minion_config(config)
         without = copy.deepcopy(opts)
         without["module_dirs"] = []
         with_ours = copy.deepcopy(opts)
-        with_ours["module_dirs"] = [str(REPO_ROOT)]
+        with_ours["module_dirs"] = [module_dir]
 
         # fresh processes first: the first load of all (cold), alternating with and without
         cold_without, cold_with = [], []
         for index in range(COLD_REPEATS):
             pair = ((False, cold_without), (True, cold_with))
             for flag, samples in pair if index % 2 == 0 else reversed(pair):
-                samples.append(cold_load(config, flag))
+                samples.append(cold_load(config, flag, module_dir))
+        cold_ours_alone = [cold_ours(config, module_dir) for _ in range(COLD_OURS_REPEATS)]
 
         loaded_without = salt.loader.grains(without, True)
         loaded_with = salt.loader.grains(with_ours, True)
@@ -110,12 +181,16 @@ def run(repeats):
         if "mde" not in value:
             raise RuntimeError(f"mdeprereq.mde returned {value!r}")
         via_salt = repeat(salt_grain, repeats)
+        lookup = repeat(
+            lambda: Host(allow_subprocess=False).package_versions(LOOKED_UP_PACKAGES), repeats
+        )
         packages = repeat(lambda: Host(allow_subprocess=False).installed_packages, repeats)
         package_count = len(Host(allow_subprocess=False).installed_packages or {})
         dpkg_status_bytes = os.path.getsize(DPKG_STATUS) if os.path.exists(DPKG_STATUS) else None
 
     warm_ratio = median(all_with) / median(all_without)
     cold_ratio = median(cold_with) / median(cold_without)
+    cold_low, cold_high = ratio_interval(cold_with, cold_without)
     figures = [
         figure(
             "grains_ratio",
@@ -146,6 +221,33 @@ def run(repeats):
             GRAIN_TARGET_MS,
         ),
         figure(
+            "grains_ratio_cold_interval",
+            "the same ratio's 95% bootstrap interval (what run-to-run noise alone allows)",
+            f"{cold_low:.3f}-{cold_high:.3f}",
+            "",
+        ),
+        figure(
+            "grains_cold_spread",
+            "first load in a fresh process: the middle half of the runs (25th-75th percentile), "
+            "without ours / with ours",
+            f"{ms(quantile(cold_without, 0.25)):.0f}-{ms(quantile(cold_without, 0.75)):.0f} ms / "
+            f"{ms(quantile(cold_with, 0.25)):.0f}-{ms(quantile(cold_with, 0.75)):.0f} ms",
+            "",
+        ),
+        figure(
+            "grain_cold_ours_ms",
+            "our part of a minion start alone: importing the engine's grain code and the "
+            "grain's first call, in a fresh process, median",
+            ms(median(cold_ours_alone)),
+            "ms",
+        ),
+        figure(
+            "grain_cold_ours_share",
+            "that part as a share of the first load of all grains without ours (medians)",
+            round(median(cold_ours_alone) / median(cold_without), 3),
+            "ratio",
+        ),
+        figure(
             "grains_all_without_ms",
             "all grains without ours (warm), median",
             ms(median(all_without)),
@@ -158,8 +260,16 @@ def run(repeats):
             "ms",
         ),
         figure(
+            "grain_package_lookup_ms",
+            "inside our grain: looking up mdatp and the desktop metapackages "
+            "(Host.package_versions), median",
+            ms(median(lookup)),
+            "ms",
+        ),
+        figure(
             "grain_package_db_ms",
-            "inside our grain: reading the package database (Host.installed_packages), median",
+            "for comparison: parsing the whole package database (Host.installed_packages, what "
+            "the checks use), median",
             ms(median(packages)),
             "ms",
         ),
@@ -171,7 +281,11 @@ def run(repeats):
             f"salt.loader.grains(opts, force_refresh=True) with module_dirs=[repo] and without, "
             f"{repeats} interleaved repeats (ABBA) after 2 warm-ups in one process; the cold "
             f"figure is one load per fresh interpreter (Salt imported before timing), "
-            f"{COLD_REPEATS} each, alternating. enable_fqdns_grains is False on both sides. "
+            f"{COLD_REPEATS} each, alternating (ABBA), with our modules' bytecode compiled "
+            "beforehand as Salt's is (both figures load ours from a compiled copy of _grains and "
+            "_utils). The fresh-process figure is noisy on a small VM, so its bootstrap interval "
+            "and our own part measured alone are shown with it. enable_fqdns_grains is False on "
+            "both sides. "
             f"Our grain: {repeats} calls of mdeprereq_engine.grains.collect() and of the "
             "mdeprereq.mde function from salt.loader.grain_funcs, after 2 warm-ups."
         ),
@@ -191,8 +305,10 @@ def run(repeats):
             "all_with": summary(all_with),
             "cold_without": summary(cold_without),
             "cold_with": summary(cold_with),
+            "cold_ours_alone": summary(cold_ours_alone),
             "engine_collect": summary(engine),
             "salt_grain": summary(via_salt),
+            "package_lookup": summary(lookup),
             "package_db": summary(packages),
         },
     }

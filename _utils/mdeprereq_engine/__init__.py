@@ -4,25 +4,7 @@ No Salt here: ``_modules``, ``_states`` and ``_grains`` are thin adapters over t
 is tested with plain pytest. Import the submodules you need (``checks``, ``grains``, ``settings``).
 """
 
-from . import (
-    checks,
-    data,
-    fanotify,
-    grains,
-    host,
-    managed,
-    network,
-    proxyconf,
-    redact,
-    regression,
-    remediation,
-    report,
-    repos,
-    result,
-    settings,
-    tables,
-    versions,
-)
+import importlib
 
 __all__ = [
     "checks",
@@ -40,6 +22,15 @@ __all__ = [
     "repos",
     "result",
     "settings",
+    "support",
     "tables",
     "versions",
 ]
+
+
+def __getattr__(name):
+    # Submodules load on first use (``mdeprereq_engine.checks``): the grain, which runs at every
+    # minion start, must not pay for the network and report code it never touches.
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

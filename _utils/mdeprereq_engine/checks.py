@@ -6,12 +6,10 @@ import json
 import os
 import posixpath
 
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
-
 from . import data, network
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
+from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
 from .versions import compare_evr, parse_mdatp_version, rpmvercmp, upstream_version
 
 GIB = 1024**3
@@ -23,136 +21,6 @@ def _gib(value):
 
 
 # -- distro --------------------------------------------------------------------------------
-def _matrix_key(os_release):
-    """The support-matrix key of an os-release: its ID, but CentOS Stream is not CentOS."""
-    os_id = os_release.get("ID", "").lower()
-    if os_id == "centos" and "stream" in os_release.get("NAME", "").lower():
-        return "centos-stream"
-    return os_id
-
-
-def _centos_full_version(host, version_id):
-    # CentOS 7's os-release says VERSION_ID="7"; "CentOS Linux release 7.9.2009 (Core)" has more
-    text = host.read_text("/etc/centos-release") or ""
-    for word in text.split():
-        if word[:1].isdigit() and word.split(".")[0] == version_id.split(".")[0]:
-            return ".".join(word.split(".")[:2])
-    return version_id
-
-
-def _desktop_reason(host, os_release, os_id):
-    variant = os_release.get("VARIANT_ID", "").lower()
-    if variant in data.DESKTOP_VARIANT_IDS:
-        return f"os-release VARIANT_ID={variant}"
-    if os_id in data.DESKTOP_OS_IDS:
-        return f"os-release ID={os_id}"
-    packages = data.DESKTOP_PACKAGES.get(os_id)
-    if packages:
-        installed = host.installed_packages or {}
-        for package in packages:
-            if package in installed:
-                return f"package {package} is installed"
-    return None
-
-
-def support_verdict(host, matrix):
-    """Whether this host's distribution, version and architecture are supported.
-
-    :returns: ``(supported, message, facts)``; shared by the ``distro`` check and the grain.
-    """
-    os_release = host.os_release
-    arch = host.arch
-    facts = {"arch": arch}
-    if not os_release:
-        return (
-            False,
-            "no /etc/os-release or /usr/lib/os-release to identify the distribution",
-            facts,
-        )
-    os_id = _matrix_key(os_release)
-    name = os_release.get("NAME", os_id)
-    version_id = os_release.get("VERSION_ID", "")
-    if os_id == "centos" and version_id:
-        version_id = _centos_full_version(host, version_id)
-    pretty = f"{name} {version_id}".strip()
-    facts.update(
-        {
-            "id": os_id,
-            "name": name,
-            "version": version_id,
-            "pretty_name": os_release.get("PRETTY_NAME", pretty),
-            "id_like": os_release.get("ID_LIKE", ""),
-            "variant_id": os_release.get("VARIANT_ID", ""),
-        }
-    )
-    desktop = _desktop_reason(host, os_release, os_id)
-    if desktop:
-        facts["desktop"] = desktop
-        return (
-            False,
-            f"{pretty} is a workstation/desktop edition ({desktop}); only server editions are "
-            "supported",
-            facts,
-        )
-    supported, message, matrix_facts = support_verdict_for(
-        os_id, version_id, arch, matrix, name=name, id_like=os_release.get("ID_LIKE", "")
-    )
-    facts.update(matrix_facts)
-    return supported, message, facts
-
-
-def support_verdict_for(os_id, version_id, arch, matrix, *, name=None, id_like=""):
-    """Whether ``os_id`` ``version_id`` on ``arch`` is in the support ``matrix``.
-
-    The identity may come from os-release (the ``distro`` check) or from the ``mde`` grain (the
-    formula). :returns: ``(supported, message, facts)``
-    """
-    name = name or os_id
-    version_id = str(version_id or "")
-    pretty = f"{name} {version_id}".strip()
-    facts = {}
-    if os_id not in matrix:
-        derived = f" (derived from {id_like})" if id_like else ""
-        return (
-            False,
-            f"{pretty}{derived} is not on Microsoft's list of supported distributions; "
-            "derived distributions are unsupported",
-            facts,
-        )
-    specifiers = matrix[os_id].get(arch) or []
-    if not specifiers:
-        arches = [a for a, specs in matrix[os_id].items() if specs]
-        return (
-            False,
-            f"{pretty} is not supported on {arch} (supported on: {', '.join(arches) or 'none'})",
-            facts,
-        )
-    facts["supported_versions"] = specifiers
-    if not version_id:
-        return (
-            False,
-            f"{name} has no VERSION_ID in os-release (a rolling or testing release?)",
-            facts,
-        )
-    try:
-        version = Version(version_id)
-    except InvalidVersion:
-        return (
-            False,
-            f"{pretty}: version {version_id!r} can't be compared with the supported list",
-            facts,
-        )
-    for specifier in specifiers:
-        if version in SpecifierSet(specifier):
-            facts["matched"] = specifier
-            return True, f"{pretty} on {arch} is supported (matches {specifier})", facts
-    return (
-        False,
-        f"{pretty} on {arch} is not a supported version (supported: {', '.join(specifiers)})",
-        facts,
-    )
-
-
 def check_distro(host, settings):
     supported, message, facts = support_verdict(host, settings.support)
     if supported:

@@ -2,8 +2,8 @@
 minion start, so it reads files only (os-release, /proc, the package database files)."""
 
 from . import data
-from .checks import support_verdict
 from .host import Host
+from .support import support_verdict
 
 
 def _account_ids(host):
@@ -22,7 +22,7 @@ def collect(host=None, support=None):
     """
     host = host or Host(allow_subprocess=False)
     supported, reason, facts = support_verdict(host, support or data.SUPPORT_MATRIX)
-    installed = host.installed_packages or {}
+    installed = host.package_versions((data.MDATP_PACKAGE,)) or {}
     uid, gid = _account_ids(host)
     pid1 = (host.proc_text("1", "comm") or "").strip()
     return {

@@ -10,9 +10,7 @@ import os
 import platform
 import posixpath
 import re
-import sqlite3
 import struct
-import subprocess
 
 from . import data
 
@@ -100,20 +98,59 @@ def _unquote_shell_value(raw):
     return re.sub(r"\\(.)", r"\1", raw)
 
 
+def _dpkg_paragraph_version(paragraph):
+    """``(name, version)`` of one dpkg status paragraph; version is None unless installed."""
+    fields = {}
+    for line in paragraph.splitlines():
+        if line[:1] in (" ", "\t") or ":" not in line:
+            continue
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    name = fields.get("Package")
+    if name and fields.get("Status", "").endswith(" installed") and "Version" in fields:
+        return name, fields["Version"]
+    return name, None
+
+
 def parse_dpkg_status(text):
     """Installed packages in a dpkg status file: ``{name: version}``."""
     installed = {}
     for paragraph in text.split("\n\n"):
-        fields = {}
-        for line in paragraph.splitlines():
-            if line[:1] in (" ", "\t") or ":" not in line:
-                continue
-            key, _, value = line.partition(":")
-            fields[key] = value.strip()
-        name = fields.get("Package")
-        if name and fields.get("Status", "").endswith(" installed") and "Version" in fields:
-            installed.setdefault(name, fields["Version"])
+        name, version = _dpkg_paragraph_version(paragraph)
+        if version is not None:
+            installed.setdefault(name, version)
     return installed
+
+
+def _line_starts(text, prefix):
+    """Offsets in ``text`` where a line begins with ``prefix``."""
+    if text.startswith(prefix):
+        yield 0
+    position = text.find(b"\n" + prefix)
+    while position != -1:
+        yield position + 1
+        position = text.find(b"\n" + prefix, position + 1)
+
+
+def find_dpkg_packages(status, names):
+    """Installed versions of ``names`` only, from the bytes of a dpkg status file.
+
+    The same answer as :func:`parse_dpkg_status` restricted to ``names``, without decoding and
+    parsing the other packages' paragraphs: the grain looks for a few names in a file of
+    thousands of packages (well under a millisecond instead of 15 on a 700 KB status file).
+    """
+    found = {}
+    for name in names:
+        for position in _line_starts(status, b"Package: " + name.encode() + b"\n"):
+            start = status.rfind(b"\n\n", 0, position)
+            start = 0 if start == -1 else start + 2
+            end = status.find(b"\n\n", position)
+            paragraph = status[start : None if end == -1 else end]
+            found_name, version = _dpkg_paragraph_version(paragraph.decode("utf-8", "replace"))
+            if version is not None and found_name == name:  # the first installed one, as dpkg
+                found[name] = version
+                break
+    return found
 
 
 # RPM header tags and types used by parse_rpm_header
@@ -294,6 +331,14 @@ class Host:
         return False
 
     # -- package database ------------------------------------------------------------------
+    def read_bytes(self, path):
+        """The bytes of ``path`` under root, or None when it does not exist."""
+        try:
+            with open(self.path(path), "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
     @functools.cached_property
     def installed_packages(self):
         """``{name: version}`` of installed packages, or None when the database can't be read.
@@ -304,6 +349,8 @@ class Host:
         text = self.read_text(DPKG_STATUS)
         if text is not None and self.family in ("debian", None):
             return parse_dpkg_status(text)
+        import sqlite3  # noqa: PLC0415 - only RPM machines pay for it
+
         for candidate in RPMDB_SQLITE_PATHS:
             path = self.path(candidate)
             if os.path.exists(path):
@@ -315,14 +362,58 @@ class Host:
             return _rpm_query_all()
         return None
 
+    def package_versions(self, names):
+        """``{name: version}`` for those of ``names`` that are installed, or None when the package
+        database can't be read: the same answer as :attr:`installed_packages`, but a lookup of a
+        few names reads only their entries (the grain's way: it runs at every minion start).
+        """
+        if "installed_packages" in self.__dict__:  # already read in full: use it
+            installed = self.installed_packages
+            if installed is None:
+                return None
+            return {name: installed[name] for name in names if name in installed}
+        status = self.read_bytes(DPKG_STATUS)
+        if status is not None and self.family in ("debian", None):
+            return find_dpkg_packages(status, names)
+        import sqlite3  # noqa: PLC0415 - only RPM machines pay for it
 
-def _read_rpmdb_sqlite(path):
+        for candidate in RPMDB_SQLITE_PATHS:
+            path = self.path(candidate)
+            if os.path.exists(path):
+                try:
+                    return _read_rpmdb_sqlite(path, names)
+                except (sqlite3.Error, struct.error, ValueError):
+                    break
+        installed = self.installed_packages
+        if installed is None:
+            return None
+        return {name: installed[name] for name in names if name in installed}
+
+
+def _read_rpmdb_sqlite(path, names=None):
+    """``{name: evr}`` from rpmdb.sqlite: every package, or only ``names`` through rpm's own
+    ``Name`` index table (a database without it is read in full)."""
+    import sqlite3  # noqa: PLC0415 - only RPM machines pay for it
+
     installed = {}
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        for (blob,) in connection.execute("SELECT blob FROM Packages"):
+        rows = None
+        if names is not None:
+            names = list(names)
+            try:
+                rows = connection.execute(
+                    "SELECT Packages.blob FROM Packages JOIN Name ON Name.hnum = Packages.hnum "
+                    f"WHERE Name.key IN ({', '.join('?' * len(names))}) ORDER BY Packages.hnum",
+                    names,
+                ).fetchall()
+            except sqlite3.OperationalError:  # no Name table: read every header
+                rows = None
+        if rows is None:
+            rows = connection.execute("SELECT blob FROM Packages ORDER BY hnum")
+        for (blob,) in rows:
             name, evr = parse_rpm_header(bytes(blob))
-            if name:
+            if name and (names is None or name in names):
                 installed.setdefault(name, evr)
     finally:
         connection.close()
@@ -330,6 +421,8 @@ def _read_rpmdb_sqlite(path):
 
 
 def _rpm_query_all():
+    import subprocess  # noqa: PLC0415 - only old RPM databases need it
+
     try:
         completed = subprocess.run(
             ["rpm", "-qa", "--queryformat", "%{NAME} %{EPOCH}:%{VERSION}-%{RELEASE}\\n"],

@@ -6,7 +6,7 @@ another release's repository (the public installer once sent unknown Ubuntu rele
 from packaging.version import InvalidVersion, Version
 
 from . import data
-from .checks import support_verdict_for
+from .support import support_verdict_for
 
 CHANNELS = ("prod", "insiders-fast", "insiders-slow")
 DEFAULT_BASE_URL = "https://packages.microsoft.com"

@@ -1,6 +1,9 @@
 """The mde grain's value, collected from a fixture machine."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -91,3 +94,30 @@ def test_collect_never_runs_rpm(machine, monkeypatch):
     value = grains.collect(machine.host(allow_subprocess=False))
     assert value["os"] == "rhel"
     assert value["mdatp_version"] is None
+
+
+def test_grain_imports_only_what_it_needs():
+    """The grain runs at every minion start: importing it must not pull in the network, report
+    or settings code (ssl, concurrent.futures, ...), which the engine loads on first use."""
+    code = (
+        "import sys\n"
+        "from mdeprereq_engine import grains\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('mdeprereq_engine.'))\n"
+        "import mdeprereq_engine\n"
+        "assert mdeprereq_engine.checks.run  # the others still load on first use\n"
+        "print(' '.join(loaded))\n"
+    )
+    utils = os.path.join(os.path.dirname(__file__), "..", "..", "_utils")
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.path.abspath(utils)},
+    )
+    assert completed.stdout.split() == [
+        "mdeprereq_engine.data",
+        "mdeprereq_engine.grains",
+        "mdeprereq_engine.host",
+        "mdeprereq_engine.support",
+    ]

@@ -10,6 +10,7 @@ from mdeprereq_engine import host as host_module
 from mdeprereq_engine.host import (
     Host,
     _read_rpmdb_sqlite,
+    find_dpkg_packages,
     parse_dpkg_status,
     parse_os_release,
     parse_rpm_header,
@@ -321,3 +322,104 @@ def test_os_release_is_read_once(machine):
     assert host.os_release["ID"] == "debian"
     machine.os_release("ID=changed\n")
     assert host.os_release["ID"] == "debian"
+
+
+# -- package_versions: the grain's targeted lookup ------------------------------------------
+def write_rpmdb_with_name_index(path, headers):
+    """rpmdb.sqlite as rpm >= 4.16 writes it: Packages plus the ``Name`` index table."""
+    write_rpmdb(path, headers)
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute(
+            "CREATE TABLE Name (key TEXT NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL)"
+        )
+        for number, header in enumerate(headers, 1):
+            name, _evr = parse_rpm_header(header)
+            if name:
+                connection.execute("INSERT INTO Name VALUES (?, ?, 0)", (name, number))
+    connection.close()
+
+
+DPKG_EDGE_CASES = "\n".join(
+    [
+        # first in the file, and installed
+        dpkg_paragraph("adduser", "3.134"),
+        # removed but configuration kept: not installed
+        dpkg_paragraph("mdatp", "101.1.1", "deinstall ok config-files"),
+        # a description whose continuation line looks like a field
+        "Package: tricky\nStatus: install ok installed\nVersion: 1.0\n"
+        "Description: a package\n Package: mdatp\n Version: 9.9\n",
+        # the same name for two architectures: the first installed one counts
+        "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n",
+        "Package: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-8\n",
+        # Package is not the first field, and a name that is a prefix of another
+        "Status: install ok installed\nPackage: libc6-dev\nVersion: 2.36-9\n",
+        # the last paragraph without a trailing blank line
+        "Package: zz-last\nStatus: install ok installed\nVersion: 7",
+    ]
+)
+
+
+def test_find_dpkg_packages_matches_the_full_parse_on_edge_cases():
+    full = parse_dpkg_status(DPKG_EDGE_CASES)
+    names = [*full, "mdatp", "libc", "missing", "Package"]
+    found = find_dpkg_packages(DPKG_EDGE_CASES.encode(), names)
+    assert found == {name: full[name] for name in names if name in full}
+    assert found["libc6"] == "2.36-9"  # amd64, the first paragraph
+    assert "mdatp" not in found  # config-files only, and the look-alike in a description
+    assert found["zz-last"] == "7"
+
+
+@pytest.mark.skipif(not os.path.exists("/var/lib/dpkg/status"), reason="no dpkg on this machine")
+def test_find_dpkg_packages_matches_the_full_parse_on_this_machine():
+    with open("/var/lib/dpkg/status", "rb") as handle:
+        status = handle.read()
+    full = parse_dpkg_status(status.decode("utf-8", "replace"))
+    names = [*full, "mdatp", "no-such-package"]
+    assert full  # this machine has packages
+    assert find_dpkg_packages(status, names) == {name: full[name] for name in names if name in full}
+
+
+def test_package_versions_on_dpkg(machine):
+    machine.os_release("ubuntu-22.04")
+    machine.dpkg({"mdatp": "101.25042.0003", "ubuntu-desktop": "1.481", "libc6": "2.35-0"})
+    host = machine.host()
+    assert host.package_versions(["mdatp", "ubuntu-desktop", "kubuntu-desktop"]) == {
+        "mdatp": "101.25042.0003",
+        "ubuntu-desktop": "1.481",
+    }
+    assert "installed_packages" not in host.__dict__  # the whole database was not parsed
+
+
+def test_package_versions_uses_a_full_read_already_made(machine, monkeypatch):
+    machine.os_release("debian-12")
+    machine.dpkg({"mdatp": "101.1"})
+    host = machine.host()
+    assert host.installed_packages == {"mdatp": "101.1"}
+    monkeypatch.setattr(host_module, "find_dpkg_packages", None)  # must not be called
+    assert host.package_versions(["mdatp", "bash"]) == {"mdatp": "101.1"}
+
+
+@pytest.mark.parametrize("with_name_index", [True, False], ids=["name-index", "no-name-index"])
+def test_package_versions_on_rpmdb_sqlite(machine, with_name_index):
+    machine.os_release("rhel-9.4")
+    path = machine.root / "var/lib/rpm/rpmdb.sqlite"
+    (write_rpmdb_with_name_index if with_name_index else write_rpmdb)(path, RHEL_PACKAGES)
+    host = machine.host()
+    assert host.package_versions(["mdatp", "glibc", "absent"]) == {
+        "mdatp": "101.25042.0003-1",
+        "glibc": "2.34-100.el9_4.2",
+    }
+    assert _read_rpmdb_sqlite(str(path), ["openssl-libs"]) == {"openssl-libs": "1:3.0.7-27.el9"}
+
+
+def test_package_versions_without_a_database(machine):
+    machine.os_release("debian-12")
+    assert machine.host().package_versions(["mdatp"]) is None
+
+
+def test_corrupt_rpmdb_package_versions_is_none_without_subprocess(machine, monkeypatch):
+    machine.os_release("rhel-9.4")
+    machine.write("/var/lib/rpm/rpmdb.sqlite", "this is not a database")
+    monkeypatch.setattr(host_module, "_rpm_query_all", lambda: pytest.fail("rpm -qa ran"))
+    assert machine.host().package_versions(["mdatp"]) is None
