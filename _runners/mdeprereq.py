@@ -4,7 +4,7 @@ failing (the target of the remediation reactor), and report on the whole fleet.
 
 The decisions live in the plain ``mdeprereq_engine`` package (``remediation``, ``report``); this
 runner reads the settings, keeps its state in the master's cache (``salt.cache``, banks
-``mdeprereq/remediation`` and ``mdeprereq/results``) and talks to the minions.
+``mdeprereq/remediation``, ``mdeprereq/fleet`` and ``mdeprereq/jobs``) and talks to the minions.
 
 Settings, read with ``config.get`` on the master (master config):
 
@@ -14,6 +14,8 @@ Settings, read with ``config.get`` on the master (master config):
       remediation:
         max_attempts: 3     # failed remediations of a minion within the window, then gave_up
         window: 3600        # seconds
+      report:
+        settle: 600         # seconds after which a job's returns are final (see report)
 
 The reactor (master config):
 
@@ -33,6 +35,7 @@ import time
 
 import salt.cache
 import salt.client
+import salt.loader
 import salt.minion
 from salt.exceptions import SaltInvocationError
 
@@ -50,7 +53,11 @@ log = logging.getLogger(__name__)
 __virtualname__ = "mdeprereq"
 
 REMEDIATION_BANK = "mdeprereq/remediation"
-RESULTS_BANK = "mdeprereq/results"
+# what the remediation runner saw of each minion (digests, sharded: see report.SHARDS)
+FLEET_BANK = "mdeprereq/fleet"
+# digests of the returns of finished mdeprereq.check jobs, by jid
+JOBS_BANK = "mdeprereq/jobs"
+DEFAULT_SETTLE = 600
 DEFAULT_SLS = "mde.remediate"
 SOURCES = ("all", "events", "jobs")
 CHECK_FUNCTION = "mdeprereq.check"
@@ -96,9 +103,13 @@ def _update_record(cache, minion, change):
 
 
 def _store_result(cache, minion, result, moment):
+    """Keep the digest of a minion's result for the report (in the minion's shard)."""
+    key = engine_report.shard_of(minion)
     with _locked():
-        stored = cache.fetch(RESULTS_BANK, minion) or None
-        cache.store(RESULTS_BANK, minion, engine_report.store_update(stored, result, moment))
+        shard = cache.fetch(FLEET_BANK, key)
+        shard = dict(shard) if isinstance(shard, dict) else {}
+        shard[minion] = engine_report.store_update(shard.get(minion), result, moment)
+        cache.store(FLEET_BANK, key, shard)
 
 
 def _fire(tag, data):
@@ -302,34 +313,81 @@ def reset(tgt):
 # -- the report ----------------------------------------------------------------------------------
 def _stored_observations(cache):
     observations = []
-    for minion in cache.list(RESULTS_BANK):
-        stored = cache.fetch(RESULTS_BANK, minion)
-        observations.extend(engine_report.stored_observations(minion, stored, source="event"))
+    for key in cache.list(FLEET_BANK):
+        shard = cache.fetch(FLEET_BANK, key)
+        for minion, stored in (shard if isinstance(shard, dict) else {}).items():
+            observations.extend(engine_report.stored_observations(minion, stored, source="event"))
     return observations
 
 
-def _job_cache_observations():
+def _settle_seconds():
+    raw = __salt__["config.get"]("mdeprereq:report:settle", default=DEFAULT_SETTLE)
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+        raise SaltInvocationError(
+            "Invalid setting: mdeprereq:report:settle must be a number of seconds >= 0, "
+            f"not {raw!r}"
+        )
+    return raw
+
+
+@contextlib.contextmanager
+def _job_cache():
+    """``(name, returners)`` of the master's job cache."""
     returner = __opts__.get("ext_job_cache") or __opts__["master_job_cache"]
+    if returner == "local_cache":
+        # Salt's own job cache needs only the master's opts: no MasterMinion (0.4 s) for it
+        yield returner, salt.loader.returners(__opts__, {})
+        return
     mminion = salt.minion.MasterMinion(__opts__, states=False, rend=False, matcher=False)
     try:
-        get_jids, get_jid = f"{returner}.get_jids", f"{returner}.get_jid"
-        if get_jids not in mminion.returners or get_jid not in mminion.returners:
-            log.warning("mdeprereq.report: job cache %s can't list jobs", returner)
-            return []
-        utc = bool(__opts__.get("utc_jid"))
-        observations = []
-        for jid, job in (mminion.returners[get_jids]() or {}).items():
-            if not isinstance(job, dict) or job.get("Function") != CHECK_FUNCTION:
-                continue
-            moment = engine_report.jid_time(jid, utc=utc)
-            for minion, value in (mminion.returners[get_jid](jid) or {}).items():
-                ret = value.get("return") if isinstance(value, dict) else value
-                observations.append((minion, moment, ret, "job"))
-        return observations
+        yield returner, mminion.returners
     finally:
         destroy = getattr(mminion, "destroy", None)
         if destroy is not None:
             destroy()
+
+
+def _job_digests(cache, known, jid, read_returns, settled):
+    """``{minion: digest}`` of one job: kept in the cache once the job is ``settled`` (no more
+    returns expected), so the returns of a job are read from the job cache once, not at every
+    report (10,000 returns take seconds to read; their digests a few milliseconds)."""
+    if jid in known:
+        digests = cache.fetch(JOBS_BANK, jid)
+        if isinstance(digests, dict) and all(map(engine_report.is_digest, digests.values())):
+            return digests
+    digests = {}
+    for minion, value in (read_returns(jid) or {}).items():
+        ret = value.get("return") if isinstance(value, dict) else value
+        digests[minion] = engine_report.observe(ret)
+    if settled:
+        cache.store(JOBS_BANK, jid, digests)
+    return digests
+
+
+def _job_cache_observations(cache):
+    settle = _settle_seconds()
+    utc = bool(__opts__.get("utc_jid"))
+    with _job_cache() as (returner, returners):
+        get_jids, get_jid = f"{returner}.get_jids", f"{returner}.get_jid"
+        if get_jids not in returners or get_jid not in returners:
+            log.warning("mdeprereq.report: job cache %s can't list jobs", returner)
+            return []
+        jobs = {
+            str(jid): job
+            for jid, job in (returners[get_jids]() or {}).items()
+            if isinstance(job, dict) and job.get("Function") == CHECK_FUNCTION
+        }
+        known = set(cache.list(JOBS_BANK))
+        now = time.time()
+        observations = []
+        for jid in sorted(jobs):
+            moment = engine_report.jid_time(jid, utc=utc)
+            settled = moment is not None and now - moment >= settle
+            digests = _job_digests(cache, known, jid, returners[get_jid], settled)
+            observations.extend((minion, moment, seen, "job") for minion, seen in digests.items())
+    for jid in known - jobs.keys():  # gone from the job cache (keep_jobs_seconds)
+        cache.flush(JOBS_BANK, jid)
+    return observations
 
 
 def report(source="all"):
@@ -341,8 +399,13 @@ def report(source="all"):
 
     source
         ``jobs``: the master's job cache (``mdeprereq.check`` jobs, scheduled ones included);
-        ``events``: the results the remediation reactor kept (fast: one entry per minion);
+        ``events``: the results the remediation reactor kept;
         ``all`` (default): both, the newest result of each check winning.
+
+    The report keeps a digest of each result (every check's status and the distribution), not
+    the result: the returns of a job are read from the job cache once it has settled
+    (``mdeprereq:report:settle`` seconds after it started, default 600), and their digests
+    are used from then on. A job younger than that is read afresh at every report.
 
     Shown as a table (the ``mdeprereq`` outputter); ``--out=json`` gives the data:
     ``{"total", "ready", "notready", "unknown", "failing", "distros", "minions"}``.
@@ -361,7 +424,7 @@ def report(source="all"):
     if source in ("all", "events"):
         observations.extend(_stored_observations(cache))
     if source in ("all", "jobs"):
-        observations.extend(_job_cache_observations())
+        observations.extend(_job_cache_observations(cache))
     records = engine_report.latest(observations)
     remediations = {
         minion: cache.fetch(REMEDIATION_BANK, minion) for minion in cache.list(REMEDIATION_BANK)

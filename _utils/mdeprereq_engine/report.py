@@ -3,7 +3,10 @@
 The ``mdeprereq.report`` runner gathers observations (from the master's job cache and from the
 results the remediation runner stores) and hands them here:
 
-* :func:`latest` keeps, per minion, the newest result of every check: a partial run (``checks=``
+* :func:`observe` / :func:`digest` keep of a result only what the report needs (each check's
+  status and the distribution): a few hundred bytes instead of the whole result, so that the
+  runner can keep them for 10,000 minions and read them back in a fraction of a second;
+* :func:`latest` keeps, per minion, the newest status of every check: a partial run (``checks=``
   a subset, the beacon's checks) updates those checks and leaves the others as last seen;
 * :func:`aggregate` counts ready / not ready, lists the failing minions per check and counts per
   distribution, in one pass (10,000 minions aggregate in a fraction of a second).
@@ -12,9 +15,10 @@ Plain data in, JSON-able data out; no Salt, no clock.
 """
 
 import datetime
+import zlib
 
 from .remediation import InvalidEvent, validate_result
-from .result import FAIL, summarize
+from .result import FAIL
 
 READY, NOTREADY, UNKNOWN = "ready", "notready", "unknown"
 UNKNOWN_DISTRO = "unknown"
@@ -46,22 +50,52 @@ def is_result(value):
     return True
 
 
-def merge(previous, newer):
-    """``newer``'s checks laid over ``previous``'s, with ``ready`` and the summary recomputed."""
-    checks = dict(previous["checks"])
-    checks.update(newer["checks"])
-    return summarize(checks)
+# -- digests: what the report keeps of a result --------------------------------------------------
+def digest(result):
+    """What the report needs of a valid result, a small fraction of its size: every check's
+    status, and the distribution when the result has the ``distro`` check (a partial run may
+    not): ``{"checks": {check ID: status}, "distro": label or None}``."""
+    checks = result["checks"]
+    return {
+        "checks": {check_id: entry["status"] for check_id, entry in checks.items()},
+        "distro": distro_label(result) if "distro" in checks else None,
+    }
+
+
+def observe(value):
+    """The digest of a return that is a check result, else ``{"error": what it was}`` (an error
+    string from a minion without the module, say)."""
+    return digest(value) if is_result(value) else {"error": _describe(value)}
+
+
+def is_digest(value):
+    """Whether ``value`` looks like what :func:`observe` returns (as read back from a cache).
+
+    A shape check, cheap enough for 10,000 digests at every report: a status that is not one of
+    the result statuses would only count as not failing."""
+    if not isinstance(value, dict):
+        return False
+    if "error" in value:
+        return isinstance(value["error"], str)
+    return (
+        isinstance(value.get("checks"), dict)
+        and "distro" in value
+        and isinstance(value["distro"], (str, NONE))
+    )
+
+
+NONE = type(None)
 
 
 def latest(observations):
-    """Per minion, the newest result of every check.
+    """Per minion, the newest status of every check.
 
-    ``observations`` is an iterable of ``(minion, time, result, source)``; ``time`` in seconds
-    since the epoch (None sorts first). A result that is not a check result (an error string from
-    a minion without the module, say) is kept only when the minion has no valid one.
+    ``observations`` is an iterable of ``(minion, time, digest, source)`` (digests from
+    :func:`observe`); ``time`` in seconds since the epoch (None sorts first). A partial result
+    updates only its checks. An error is kept only when the minion has no valid result.
 
-    Returns ``{minion: {"time", "source", "result"}}``, or with ``"error"`` instead of
-    ``"result"`` for a minion without any valid result.
+    Returns ``{minion: {"time", "source", "checks", "distro"}}``, or ``{"time", "source",
+    "error"}`` for a minion without any valid result.
     """
     ordered = sorted(
         observations, key=lambda item: (item[1] is not None, item[1] if item[1] is not None else 0)
@@ -69,40 +103,59 @@ def latest(observations):
     records = {}
     for minion, moment, seen, source in ordered:
         previous = records.get(minion)
-        if is_result(seen):
-            if previous is not None and "result" in previous:
-                result = merge(previous["result"], seen)
+        if "checks" in seen:
+            if previous is not None and "checks" in previous:
+                checks = {**previous["checks"], **seen["checks"]}
+                distro = seen["distro"] if "distro" in seen["checks"] else previous["distro"]
             else:
-                result = summarize(dict(seen["checks"]))
-            records[minion] = {"time": moment, "source": source, "result": result}
-        elif previous is None or "result" not in previous:
-            records[minion] = {"time": moment, "source": source, "error": _describe(seen)}
+                checks, distro = dict(seen["checks"]), seen["distro"]
+            records[minion] = {"time": moment, "source": source, "checks": checks, "distro": distro}
+        elif previous is None or "checks" not in previous:
+            records[minion] = {"time": moment, "source": source, "error": seen["error"]}
     return records
 
 
+# -- what the remediation runner keeps per minion -------------------------------------------------
 def store_update(stored, result, moment):
-    """What the remediation runner keeps of a minion after a ``result`` seen at ``moment``:
-    ``{"checks": {check ID: {"time", "entry"}}}``, every check with when it was last seen (a
-    partial run updates only its checks). A malformed ``stored`` starts afresh."""
-    checks = {}
-    if isinstance(stored, dict) and isinstance(stored.get("checks"), dict):
-        checks.update(
-            (check_id, item)
-            for check_id, item in stored["checks"].items()
-            if isinstance(item, dict) and "entry" in item
-        )
-    for check_id, entry in result["checks"].items():
-        checks[check_id] = {"time": moment, "entry": entry}
-    return {"checks": checks}
+    """What the master keeps of a minion after a valid ``result`` seen at ``moment``: its
+    digests by the time they were seen, each check and the distribution in the newest one only
+    (a partial run moves just its checks): ``{"seen": [{"time", "checks", "distro"}, ...]}``,
+    oldest first. A malformed ``stored`` starts afresh."""
+    seen = digest(result)
+    previous = stored.get("seen") if isinstance(stored, dict) else None
+    kept = []
+    for item in previous if isinstance(previous, list) else []:
+        if not (isinstance(item, dict) and "checks" in item and is_digest(item)):
+            continue
+        checks = {
+            cid: status for cid, status in item["checks"].items() if cid not in seen["checks"]
+        }
+        distro = None if seen["distro"] is not None else item["distro"]
+        if checks:
+            kept.append({"time": item.get("time"), "checks": checks, "distro": distro})
+    kept.append({"time": moment, **seen})
+    return {"seen": kept}
 
 
 def stored_observations(minion, stored, source="event"):
-    """The observations (for :func:`latest`) of what :func:`store_update` kept: one partial
-    result per moment a check was seen."""
-    by_time = {}
-    for check_id, item in ((stored or {}).get("checks") or {}).items():
-        by_time.setdefault(item.get("time"), {})[check_id] = item["entry"]
-    return [(minion, moment, summarize(entries), source) for moment, entries in by_time.items()]
+    """The observations (for :func:`latest`) of what :func:`store_update` kept."""
+    items = stored.get("seen") if isinstance(stored, dict) else None
+    return [
+        (minion, item.get("time"), {"checks": item["checks"], "distro": item["distro"]}, source)
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict) and "checks" in item and is_digest(item)
+    ]
+
+
+# Results kept by the remediation runner are spread over this many cache entries (by a hash of
+# the minion id): an event rewrites one small entry, and the report reads a few dozen entries
+# instead of one per minion (10,000 cache reads cost seconds).
+SHARDS = 64
+
+
+def shard_of(minion):
+    """The cache key of ``minion``'s shard: ``shard-00`` .. ``shard-63``."""
+    return f"shard-{zlib.crc32(str(minion).encode()) % SHARDS:02d}"
 
 
 def _describe(value):
@@ -137,13 +190,13 @@ def aggregate(records, remediation=None):
     minions = {}
     for minion in sorted(records):
         record = records[minion]
-        result = record.get("result")
-        if result is None:
+        checks = record.get("checks")
+        if checks is None:
             status, failed, distro = UNKNOWN, [], UNKNOWN_DISTRO
         else:
-            failed = [cid for cid, entry in result["checks"].items() if entry["status"] == FAIL]
+            failed = [check_id for check_id, status in checks.items() if status == FAIL]
             status = READY if not failed else NOTREADY
-            distro = distro_label(result)
+            distro = record.get("distro") or UNKNOWN_DISTRO
             for check_id in failed:
                 failing.setdefault(check_id, []).append(minion)
         counts[status] += 1
@@ -161,7 +214,7 @@ def aggregate(records, remediation=None):
             "source": record.get("source"),
             "remediation": dict(last) if isinstance(last, dict) else None,
         }
-        if result is None:
+        if checks is None:
             row["error"] = record.get("error")
         minions[minion] = row
     return {

@@ -4,7 +4,10 @@ mde.schedule / mde.remediate states rendered."""
 
 import copy
 import json
+import os
 import re
+import shutil
+import time
 
 import pytest
 import salt.cache
@@ -249,6 +252,81 @@ def test_report_from_events_and_the_job_cache(runners, minions):
     assert set(jobs_only["minions"]) == {"db1", "old1"}
     with pytest.raises(salt.exceptions.SaltInvocationError, match="source"):
         runners["mdeprereq.report"](source="everything")
+
+
+def save_job(opts, jid, returns):
+    """An mdeprereq.check job in the master's job cache (Salt's local_cache), as the master
+    writes it: the load, then one return per minion."""
+    returners = salt.loader.returners(opts, {})
+    returners["local_cache.prep_jid"](passed_jid=jid)
+    returners["local_cache.save_load"](
+        jid, {"fun": "mdeprereq.check", "arg": [], "tgt": "*", "tgt_type": "glob", "jid": jid}
+    )
+    for minion, ret in returns.items():
+        returners["local_cache.returner"](
+            {"jid": jid, "id": minion, "fun": "mdeprereq.check", "return": ret, "retcode": 0}
+        )
+    return returners
+
+
+def test_report_reads_a_settled_job_once(runners, minions):
+    report = runners["mdeprereq.report"]
+    opts = report.__globals__["__opts__"]
+    cache = salt.cache.factory(opts)
+    debian = {"distro": {"id": "debian", "version": "12"}}
+    # a jid is the master's local time, YYYYmmddHHMMSSffffff: a job that ran two hours ago
+    two_hours_ago = time.strftime("%Y%m%d%H%M%S", time.localtime(time.time() - 7200)) + "000000"
+    save_job(opts, two_hours_ago, {"db1": result({"distro": "pass", "disk": "fail"}, facts=debian)})
+    fresh = salt.utils.jid.gen_jid(opts)
+    returners = save_job(opts, fresh, {"db2": result({"distro": "pass"}, facts=debian)})
+
+    data = report(source="jobs")["data"]
+    assert set(data["minions"]) == {"db1", "db2"}
+    assert data["failing"] == {"disk": ["db1"]}
+    # the settled job's digests are kept; the fresh one (within mdeprereq:report:settle) is not
+    assert cache.list("mdeprereq/jobs") == [two_hours_ago]
+    assert cache.fetch("mdeprereq/jobs", two_hours_ago) == {
+        "db1": {"checks": {"distro": "pass", "disk": "fail"}, "distro": "debian 12"}
+    }
+    # proof that the settled job is not read again: its return on disk changes, the report not
+    job_dir = salt.utils.jid.jid_dir(
+        two_hours_ago, os.path.join(opts["cachedir"], "jobs"), opts["hash_type"]
+    )
+    os.remove(os.path.join(job_dir, "db1", "return.p"))
+    # ... while the fresh job is: a late return shows at once
+    returners["local_cache.returner"](
+        {"jid": fresh, "id": "db3", "fun": "mdeprereq.check", "return": "late", "retcode": 1}
+    )
+    data = report(source="jobs")["data"]
+    assert set(data["minions"]) == {"db1", "db2", "db3"}
+    assert data["minions"]["db1"]["failing"] == ["disk"]
+    # a job gone from the job cache (keep_jobs_seconds) takes its digests with it
+    shutil.rmtree(job_dir)
+    assert set(report(source="jobs")["data"]["minions"]) == {"db2", "db3"}
+    assert cache.list("mdeprereq/jobs") == []
+
+
+def test_report_refuses_a_bad_settle_setting(master_opts, tmp_path):
+    opts = copy.deepcopy(master_opts)
+    opts.update(cachedir=str(tmp_path), mdeprereq={"report": {"settle": "soon"}})
+    runners = salt.loader.runner(opts, utils=salt.loader.utils(opts))
+    with pytest.raises(salt.exceptions.SaltInvocationError, match="mdeprereq:report:settle"):
+        runners["mdeprereq.report"](source="jobs")
+    assert runners["mdeprereq.report"](source="events")["data"]["total"] == 0
+
+
+def test_report_events_are_kept_in_shards(runners, minions):
+    remediate = runners["mdeprereq.remediate"]
+    opts = remediate.__globals__["__opts__"]
+    for number in range(200):
+        remediate(*event(f"m{number:03d}", result({"distro": "pass", "disk": "pass"})))
+    remediate(*event("m007", result({"disk": "fail"})))  # a partial, later result
+    cache = salt.cache.factory(opts)
+    shards = cache.list("mdeprereq/fleet")
+    assert 40 < len(shards) <= 64  # 200 minions over 64 shards, not 200 entries
+    data = runners["mdeprereq.report"](source="events")["data"]
+    assert (data["total"], data["notready"]) == (200, 1)
+    assert data["minions"]["m007"]["failing"] == ["disk"]
 
 
 # -- the beacon ----------------------------------------------------------------------------------

@@ -10,6 +10,13 @@ READY = make_result({"distro": "pass", "systemd": "pass"}, facts=distro_facts())
 SYSTEMD_FAILS = make_result({"distro": "pass", "systemd": "fail"}, facts=distro_facts())
 
 
+def observed(*items):
+    """``(minion, time, return, source)`` observations as the runner hands them to latest()."""
+    return [
+        (minion, moment, report.observe(value), source) for minion, moment, value, source in items
+    ]
+
+
 def test_jid_time():
     jid = "20250102030405123456"
     local = datetime.datetime(2025, 1, 2, 3, 4, 5, 123456).timestamp()
@@ -23,14 +30,35 @@ def test_jid_time():
 
 def test_latest_keeps_the_newest_result_per_minion():
     records = report.latest(
-        [
+        observed(
             ("web1", 20.0, READY, "job"),
             ("web1", 10.0, SYSTEMD_FAILS, "job"),
             ("web2", 5.0, SYSTEMD_FAILS, "event"),
-        ]
+        )
     )
-    assert records["web1"] == {"time": 20.0, "source": "job", "result": READY}
-    assert records["web2"]["result"]["ready"] is False
+    assert records["web1"] == {
+        "time": 20.0,
+        "source": "job",
+        "checks": {"distro": "pass", "systemd": "pass"},
+        "distro": "debian 12",
+    }
+    assert records["web2"]["checks"]["systemd"] == "fail"
+
+
+def test_digest_keeps_statuses_and_the_distribution_only():
+    full = make_result(
+        {"distro": "pass", "disk": "warn", "mdatp_user": "fail"},
+        facts={**distro_facts("rhel", "9.4"), "disk": {"free": 123, "path": "/opt"}},
+    )
+    assert report.digest(full) == {
+        "checks": {"distro": "pass", "disk": "warn", "mdatp_user": "fail"},
+        "distro": "rhel 9.4",
+    }
+    assert report.digest(make_result({"disk": "pass"}))["distro"] is None  # a partial run
+    assert report.is_digest(report.observe(full))
+    assert report.is_digest(report.observe("'mdeprereq.check' is not available."))
+    for bad in (None, "x", {"checks": "x"}, {"checks": {"disk": 1}}, {"error": 3}):
+        assert not report.is_digest(bad)
 
 
 def test_a_partial_check_updates_only_its_checks():
@@ -38,27 +66,26 @@ def test_a_partial_check_updates_only_its_checks():
         {"distro": "pass", "disk": "pass", "mdatp_user": "pass"}, facts=distro_facts()
     )
     partial = make_result({"mdatp_user": "fail"}, fixable={"mdatp_user"})
-    records = report.latest([("web1", 2.0, partial, "event"), ("web1", 1.0, full, "job")])
-    merged = records["web1"]["result"]
-    assert list(merged["checks"]) == ["distro", "disk", "mdatp_user"]
-    assert merged["checks"]["mdatp_user"]["status"] == "fail"
-    assert merged["ready"] is False
-    assert merged["summary"] == {"pass": 2, "warn": 0, "fail": 1, "skip": 0}
+    records = report.latest(observed(("web1", 2.0, partial, "event"), ("web1", 1.0, full, "job")))
+    merged = records["web1"]
+    assert merged["checks"] == {"distro": "pass", "disk": "pass", "mdatp_user": "fail"}
+    assert merged["distro"] == "debian 12"  # from the full run: the partial one has no distro
+    assert (merged["time"], merged["source"]) == (2.0, "event")
     # an older partial result does not override a newer full one
-    older = report.latest([("web1", 0.5, partial, "event"), ("web1", 1.0, full, "job")])
-    assert older["web1"]["result"]["ready"] is True
+    older = report.latest(observed(("web1", 0.5, partial, "event"), ("web1", 1.0, full, "job")))
+    assert older["web1"]["checks"]["mdatp_user"] == "pass"
 
 
 def test_an_error_return_counts_only_without_a_valid_result():
     records = report.latest(
-        [
+        observed(
             ("web1", 1.0, READY, "job"),
             ("web1", 2.0, "'mdeprereq.check' is not available.", "job"),
             ("web2", 1.0, "'mdeprereq.check' is not available.", "job"),
             ("web3", None, {"ready": True}, "job"),
-        ]
+        )
     )
-    assert records["web1"]["result"] == READY
+    assert records["web1"]["checks"] == {"distro": "pass", "systemd": "pass"}
     assert records["web2"] == {
         "time": 1.0,
         "source": "job",
@@ -71,26 +98,50 @@ def test_store_update_and_its_observations_round_trip():
     full = make_result({"distro": "pass", "mdatp_user": "pass"}, facts=distro_facts())
     stored = report.store_update(None, full, 1.0)
     stored = report.store_update(stored, make_result({"mdatp_user": "fail"}), 2.0)
-    assert stored["checks"]["distro"]["time"] == 1.0
-    assert stored["checks"]["mdatp_user"] == {
-        "time": 2.0,
-        "entry": make_result({"mdatp_user": "fail"})["checks"]["mdatp_user"],
+    # each check (and the distribution) only where it was seen last
+    assert stored == {
+        "seen": [
+            {"time": 1.0, "checks": {"distro": "pass"}, "distro": "debian 12"},
+            {"time": 2.0, "checks": {"mdatp_user": "fail"}, "distro": None},
+        ]
     }
     assert json.loads(json.dumps(stored)) == stored
     observations = report.stored_observations("web1", stored)
     assert sorted(moment for _, moment, _, _ in observations) == [1.0, 2.0]
+    assert all(report.is_digest(seen) for _, _, seen, _ in observations)
     merged = report.latest(observations)["web1"]
     assert merged["time"] == 2.0 and merged["source"] == "event"
-    assert merged["result"]["ready"] is False
-    assert report.store_update({"checks": "garbage"}, full, 3.0)["checks"].keys() == {
-        "distro",
-        "mdatp_user",
-    }
+    assert merged["checks"] == {"distro": "pass", "mdatp_user": "fail"}
+    assert merged["distro"] == "debian 12"
+    # a full run supersedes everything: one digest left
+    stored = report.store_update(stored, full, 3.0)
+    assert stored == {"seen": [{"time": 3.0, **report.digest(full)}]}
+    garbage_kinds = (
+        "x",
+        {"seen": "garbage"},
+        {"seen": [{"time": 1.0, "checks": "x"}, 7, {"time": 1.0, "checks": {}, "distro": 3}]},
+    )
+    for garbage in garbage_kinds:
+        assert report.store_update(garbage, full, 3.0) == {
+            "seen": [{"time": 3.0, **report.digest(full)}]
+        }
+        assert report.stored_observations("web1", garbage) == []
+
+
+def test_shards_spread_minions_and_are_stable():
+    counts = {}
+    for number in range(10_000):
+        key = report.shard_of(f"minion-{number:05d}.example.net")
+        counts[key] = counts.get(key, 0) + 1
+    assert len(counts) == report.SHARDS
+    assert max(counts.values()) < 2 * 10_000 / report.SHARDS  # no hot shard
+    assert report.shard_of("web1") == report.shard_of("web1")
+    assert report.shard_of("web1") == "shard-45"  # the same on every master and Python
 
 
 def test_aggregate_counts_lists_and_distributions():
     records = report.latest(
-        [
+        observed(
             ("web1", 1.0, READY, "job"),
             ("web2", 1.0, SYSTEMD_FAILS, "job"),
             (
@@ -104,7 +155,7 @@ def test_aggregate_counts_lists_and_distributions():
             ),
             ("old", 1.0, "timeout", "job"),
             ("nodistro", 1.0, make_result({"systemd": "pass"}), "job"),
-        ]
+        )
     )
     remediations = {"web2": {"last": {"outcome": "failed", "time": 5.0}, "attempts": [4.0]}}
     result = report.aggregate(records, remediations)
@@ -190,7 +241,7 @@ def test_ten_thousand_minions_aggregate_correctly():
         label = f"{os_id} {version}"
         counts = expected_distros.setdefault(label, {"ready": 0, "notready": 0})
         counts["notready" if failing else "ready"] += 1
-    records = report.latest(observations)
+    records = report.latest(observed(*observations))
     result = report.aggregate(records)
     notready = len(expected_failing["disk"] | expected_failing["mdatp_user"])
     assert result["total"] == 10_000
