@@ -83,23 +83,22 @@ def test_anything_else_is_not_rendered():
 
 
 def test_the_report_table():
+    observations = [
+        ("web1", 0.0, make_result({"distro": "pass"}, facts=distro_facts()), "job"),
+        ("web2", 0.0, make_result({"distro": "pass", "systemd": "fail"}), "job"),
+        ("old", None, "timeout", "job"),
+    ] + [
+        (
+            f"m{n}",
+            0.0,
+            make_result({"distro": "pass", "systemd": "fail"}, facts=distro_facts("rhel", "9.4")),
+            "job",
+        )
+        for n in range(7)
+    ]
     records = report.latest(
-        [
-            ("web1", 0.0, make_result({"distro": "pass"}, facts=distro_facts()), "job"),
-            ("web2", 0.0, make_result({"distro": "pass", "systemd": "fail"}), "job"),
-            ("old", None, "timeout", "job"),
-        ]
-        + [
-            (
-                f"m{n}",
-                0.0,
-                make_result(
-                    {"distro": "pass", "systemd": "fail"}, facts=distro_facts("rhel", "9.4")
-                ),
-                "job",
-            )
-            for n in range(7)
-        ]
+        (minion, moment, report.observe(value), source)
+        for minion, moment, value, source in observations
     )
     data = report.aggregate(records, {"web2": {"last": {"outcome": "gave_up", "time": 0.0}}})
     assert tables.is_report(data)
