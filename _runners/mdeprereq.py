@@ -390,7 +390,7 @@ def _job_cache_observations(cache):
     return observations
 
 
-def report(source="all"):
+def report(source="all", show="notready"):
     """
     The latest ``mdeprereq.check`` result of every minion: how many are ready and not ready, the
     failing minions per check, counts per distribution, and per minion its failing checks, when
@@ -407,6 +407,11 @@ def report(source="all"):
     (``mdeprereq:report:settle`` seconds after it started, default 600), and their digests
     are used from then on. A job younger than that is read afresh at every report.
 
+    show
+        ``notready`` (default): a row per minion that is not ready or unknown, the ones that
+        need attention; ``all``: a row for every minion (a big return for a big fleet: Salt
+        keeps every runner return in the job cache). The counts cover every minion either way.
+
     Shown as a table (the ``mdeprereq`` outputter); ``--out=json`` gives the data:
     ``{"total", "ready", "notready", "unknown", "failing", "distros", "minions"}``.
 
@@ -416,9 +421,14 @@ def report(source="all"):
 
         salt-run mdeprereq.report
         salt-run mdeprereq.report source=events --out=json
+        salt-run mdeprereq.report show=all --out=json
     """
     if source not in SOURCES:
         raise SaltInvocationError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    if show not in engine_report.SHOW:
+        raise SaltInvocationError(
+            f"show must be one of {', '.join(engine_report.SHOW)}, not {show!r}"
+        )
     cache = salt.cache.factory(__opts__)
     observations = []
     if source in ("all", "events"):
@@ -429,6 +439,6 @@ def report(source="all"):
     remediations = {
         minion: cache.fetch(REMEDIATION_BANK, minion) for minion in cache.list(REMEDIATION_BANK)
     }
-    data = engine_report.aggregate(records, remediations)
+    data = engine_report.aggregate(records, remediations, show=show)
     # salt-run shows it with the mdeprereq outputter; --out=json etc. show the data as it is
     return {"outputter": "mdeprereq", "data": data}

@@ -212,7 +212,7 @@ def check_glibc(host, settings):
             "floor applies",
         )
     package, floor = data.GLIBC_FLOOR[family]
-    installed = host.installed_packages or {}
+    installed = host.package_versions((package,)) or {}
     source = f"package {package}"
     version = upstream_version(installed[package]) if package in installed else None
     if version is None and host.root in ("/", ""):
@@ -440,7 +440,7 @@ def check_dependencies(host, settings):
             SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}"
         )
     needed, from_microsoft, reasons = required_packages(family, settings.mdatp_version)
-    installed = host.installed_packages
+    installed = host.package_versions(needed)
     facts = {
         "family": family,
         "mdatp_version": target,

@@ -310,9 +310,9 @@ class Host:
     # -- mdatp itself ----------------------------------------------------------------------
     def mdatp_installed(self, install_path=data.DEFAULT_INSTALL_PATH):
         """Whether mdatp is installed: its package, or its daemon under ``install_path``."""
-        return data.MDATP_PACKAGE in (self.installed_packages or {}) or self.exists(
-            posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)
-        )
+        packages = self.package_versions((data.MDATP_PACKAGE,)) or {}
+        daemon = posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)
+        return data.MDATP_PACKAGE in packages or self.exists(daemon)
 
     def mdatp_running(self, install_path=data.DEFAULT_INSTALL_PATH):
         """Whether a process runs mdatp's daemon (``<install_path>/sbin/wdavdaemon``)."""
@@ -338,6 +338,10 @@ class Host:
                 return handle.read()
         except (FileNotFoundError, NotADirectoryError):
             return None
+
+    @functools.cached_property
+    def _dpkg_status(self):
+        return self.read_bytes(DPKG_STATUS)
 
     @functools.cached_property
     def installed_packages(self):
@@ -372,7 +376,7 @@ class Host:
             if installed is None:
                 return None
             return {name: installed[name] for name in names if name in installed}
-        status = self.read_bytes(DPKG_STATUS)
+        status = self._dpkg_status
         if status is not None and self.family in ("debian", None):
             return find_dpkg_packages(status, names)
         import sqlite3  # noqa: PLC0415 - only RPM machines pay for it

@@ -172,16 +172,22 @@ def distro_label(result):
     return f"{facts['id']} {facts.get('version') or ''}".strip()
 
 
-def aggregate(records, remediation=None):
+SHOW = ("notready", "all")
+
+
+def aggregate(records, remediation=None, show="notready"):
     """The report over ``records`` (as :func:`latest` returns them).
 
     ``remediation`` maps minions to their remediation records (see
-    :mod:`.remediation`); its ``last`` outcome is shown per minion.
+    :mod:`.remediation`); its ``last`` outcome is shown per minion. ``show`` says which minions
+    get a row: ``notready`` (those not ready or unknown: what needs attention, and a return a
+    fleet of 10,000 can carry) or ``all``; the counts always cover every minion.
 
     Returns ``{"total", "ready", "notready", "unknown", "failing", "distros", "minions"}``:
     ``failing`` maps each failing check to its minions (most widespread first), ``distros`` maps
     each distribution to ``{"total", "ready", "notready", "unknown"}``, and ``minions`` holds one
-    row per minion: ``status``, ``failing``, ``distro``, ``time``, ``source``, ``remediation``.
+    row per shown minion: ``status``, ``failing``, ``distro``, ``time``, ``source``,
+    ``remediation``.
     """
     remediation = remediation or {}
     counts = {READY: 0, NOTREADY: 0, UNKNOWN: 0}
@@ -216,9 +222,10 @@ def aggregate(records, remediation=None):
         }
         if checks is None:
             row["error"] = record.get("error")
-        minions[minion] = row
+        if show == "all" or status != READY:
+            minions[minion] = row
     return {
-        "total": len(minions),
+        "total": len(records),
         READY: counts[READY],
         NOTREADY: counts[NOTREADY],
         UNKNOWN: counts[UNKNOWN],

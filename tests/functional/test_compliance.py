@@ -246,12 +246,22 @@ def test_report_from_events_and_the_job_cache(runners, minions):
     assert data["distros"]["debian 12"]["total"] == 2
     assert data["minions"]["db1"]["source"] == "job"
     assert data["minions"]["web2"]["source"] == "event"
-    events_only = runners["mdeprereq.report"](source="events")["data"]
+    # by default a row for each minion that needs attention; show=all adds the ready ones
+    assert set(data["minions"]) == {"web2", "db1", "old1"}
+    assert set(runners["mdeprereq.report"](show="all")["data"]["minions"]) == {
+        MINION,
+        "web2",
+        "db1",
+        "old1",
+    }
+    events_only = runners["mdeprereq.report"](source="events", show="all")["data"]
     assert set(events_only["minions"]) == {MINION, "web2"}
-    jobs_only = runners["mdeprereq.report"](source="jobs")["data"]
+    jobs_only = runners["mdeprereq.report"](source="jobs", show="all")["data"]
     assert set(jobs_only["minions"]) == {"db1", "old1"}
     with pytest.raises(salt.exceptions.SaltInvocationError, match="source"):
         runners["mdeprereq.report"](source="everything")
+    with pytest.raises(salt.exceptions.SaltInvocationError, match="show"):
+        runners["mdeprereq.report"](show="ready")
 
 
 def save_job(opts, jid, returns):
@@ -280,7 +290,7 @@ def test_report_reads_a_settled_job_once(runners, minions):
     fresh = salt.utils.jid.gen_jid(opts)
     returners = save_job(opts, fresh, {"db2": result({"distro": "pass"}, facts=debian)})
 
-    data = report(source="jobs")["data"]
+    data = report(source="jobs", show="all")["data"]
     assert set(data["minions"]) == {"db1", "db2"}
     assert data["failing"] == {"disk": ["db1"]}
     # the settled job's digests are kept; the fresh one (within mdeprereq:report:settle) is not
@@ -297,12 +307,12 @@ def test_report_reads_a_settled_job_once(runners, minions):
     returners["local_cache.returner"](
         {"jid": fresh, "id": "db3", "fun": "mdeprereq.check", "return": "late", "retcode": 1}
     )
-    data = report(source="jobs")["data"]
+    data = report(source="jobs", show="all")["data"]
     assert set(data["minions"]) == {"db1", "db2", "db3"}
     assert data["minions"]["db1"]["failing"] == ["disk"]
     # a job gone from the job cache (keep_jobs_seconds) takes its digests with it
     shutil.rmtree(job_dir)
-    assert set(report(source="jobs")["data"]["minions"]) == {"db2", "db3"}
+    assert set(report(source="jobs", show="all")["data"]["minions"]) == {"db2", "db3"}
     assert cache.list("mdeprereq/jobs") == []
 
 

@@ -474,7 +474,7 @@ def test_report_json_and_table(minions, local, master, runner):
         tgt_type="list",
         timeout=60,
     )
-    ret = runner.cmd("mdeprereq.report", print_event=False)
+    ret = runner.cmd("mdeprereq.report", arg=["show=all"], print_event=False)
     assert ret["outputter"] == "mdeprereq"
     data = ret["data"]
     assert set(data) == {"total", "ready", "notready", "unknown", "failing", "distros", "minions"}

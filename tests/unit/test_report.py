@@ -178,6 +178,14 @@ def test_aggregate_counts_lists_and_distributions():
     }
     assert result["minions"]["old"]["status"] == "unknown"
     assert result["minions"]["old"]["error"] == "timeout"
+    # the ready minions are counted, and get a row with show="all" only
+    assert set(result["minions"]) == {"web2", "db1", "old"}
+    everyone = report.aggregate(records, remediations, show="all")
+    assert set(everyone["minions"]) == {"web1", "web2", "db1", "old", "nodistro"}
+    assert everyone["minions"]["web1"]["status"] == "ready"
+    assert {key: everyone[key] for key in ("total", "ready", "failing", "distros")} == {
+        key: result[key] for key in ("total", "ready", "failing", "distros")
+    }
     assert json.loads(json.dumps(result)) == result
 
 
