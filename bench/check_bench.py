@@ -3,8 +3,8 @@
 - in-process: ``checks.run(Host(), Settings.from_raw({}), only=<every ID but connectivity>)``,
   a fresh Host per run (so every file is read again), and each check alone;
 - end to end: ``salt-call --local mdeprereq.check checks=<the same>`` against
-  ``salt-call --local test.ping``, with a private masterless config and ``--module-dirs=<repo>``
-  (as tools/check runs it), interleaved.
+  ``salt-call --local test.ping``, with a private masterless config and ``--module-dirs`` set
+  to a bytecode-compiled copy of the extension (as tools/check runs it), interleaved.
 """
 
 import json
@@ -15,7 +15,7 @@ import tempfile
 
 from bench.common import (
     CHECKS_OFFLINE,
-    REPO_ROOT,
+    compiled_copy,
     figure,
     main,
     median,
@@ -46,12 +46,12 @@ def minion_config(directory):
     return directory
 
 
-def salt_call(config_dir, *arguments):
+def salt_call(config_dir, module_dir, *arguments):
     argv = [
         SALT_CALL,
         "--local",
         f"--config-dir={config_dir}",
-        f"--module-dirs={REPO_ROOT}",
+        f"--module-dirs={module_dir}",
         "--log-level=quiet",
         "--out=json",
         *arguments,
@@ -88,17 +88,20 @@ def run(repeats):
     salt_call_repeats = max(5, min(repeats, SALT_CALL_REPEATS))
     with tempfile.TemporaryDirectory(prefix="mdeprereq-bench-salt-call-") as directory:
         config_dir = minion_config(directory)
+        module_dir = compiled_copy(directory, ("_grains", "_modules", "_utils"))
         returncode, value = salt_call(
-            config_dir, "mdeprereq.check", f"checks={','.join(CHECKS_OFFLINE)}"
+            config_dir, module_dir, "mdeprereq.check", f"checks={','.join(CHECKS_OFFLINE)}"
         )
         if not isinstance(value, dict) or set(value.get("checks", {})) != set(CHECKS_OFFLINE):
             raise RuntimeError(f"salt-call mdeprereq.check returned {value!r}")
-        _ping_code, pong = salt_call(config_dir, "test.ping")
+        _ping_code, pong = salt_call(config_dir, module_dir, "test.ping")
         if pong is not True:
             raise RuntimeError(f"salt-call test.ping returned {pong!r}")
         check_times, ping_times = paired(
-            lambda: salt_call(config_dir, "mdeprereq.check", f"checks={','.join(CHECKS_OFFLINE)}"),
-            lambda: salt_call(config_dir, "test.ping"),
+            lambda: salt_call(
+                config_dir, module_dir, "mdeprereq.check", f"checks={','.join(CHECKS_OFFLINE)}"
+            ),
+            lambda: salt_call(config_dir, module_dir, "test.ping"),
             salt_call_repeats,
             warmup=1,
         )
@@ -145,7 +148,8 @@ def run(repeats):
             f"only=[{', '.join(CHECKS_OFFLINE)}]) after 2 warm-ups, a fresh Host each time; "
             f"per check the same with run_one. salt-call: {salt_call_repeats} interleaved (ABBA) "
             "pairs after 1 warm-up, private masterless config (file_client local, "
-            "enable_fqdns_grains False), --module-dirs=<repo>, --out=json; wall time of the "
+            "enable_fqdns_grains False), --module-dirs=<a bytecode-compiled copy of _grains, "
+            "_modules, _utils>, --out=json; wall time of the "
             "whole process."
         ),
         "figures": figures,

@@ -6,10 +6,13 @@ that run, with its target and verdict), details and raw samples.
 """
 
 import argparse
+import compileall
 import contextlib
 import ctypes
 import json
+import os
 import pathlib
+import shutil
 import signal
 import statistics
 import subprocess
@@ -22,6 +25,23 @@ if str(ENGINE_DIR) not in sys.path:
     sys.path.insert(0, str(ENGINE_DIR))  # mdeprereq_engine, as pytest's pythonpath does
 
 from mdeprereq_engine import checks  # noqa: E402 - needs the path above
+
+
+def compiled_copy(directory, parts=("_grains", "_utils")):
+    """This repository's extension directories ``parts`` copied under ``directory`` with their
+    bytecode compiled, as a minion has them (``pip install`` compiles; Salt's loader writes
+    ``__pycache__`` for synced modules). Salt's own modules have their bytecode from pip; loading
+    ours from source would charge our side for compiling what Salt's side doesn't (CI and this
+    sandbox set PYTHONDONTWRITEBYTECODE). Returns the directory to use as ``module_dirs``."""
+    target = os.path.join(directory, "ext")
+    for part in parts:
+        shutil.copytree(
+            REPO_ROOT / part, os.path.join(target, part), ignore=shutil.ignore_patterns("*.pyc")
+        )
+    if not compileall.compile_dir(target, quiet=1):
+        raise RuntimeError(f"could not compile {target}")
+    return target
+
 
 # Every check but connectivity (which waits on the network; benchmark 4 measures it alone)
 CHECKS_OFFLINE = [check_id for check_id in checks.CHECKS if check_id != "connectivity"]

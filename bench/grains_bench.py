@@ -8,19 +8,17 @@
   ``mdeprereq.mde`` (what the loader calls), and the package-database read inside it.
 """
 
-import compileall
 import copy
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 from bench.common import (
-    REPO_ROOT,
+    compiled_copy,
     figure,
     main,
     median,
@@ -66,21 +64,6 @@ def minion_config(directory):
             "enable_fqdns_grains: False\n"
         )
     return path
-
-
-def compiled_copy(directory):
-    """Our grain and engine copied under ``directory`` with their bytecode compiled, as a minion
-    has them (``pip install`` compiles; a minion writes ``__pycache__`` for synced modules). Salt's
-    own modules have their bytecode from pip; without this, the cold figure would charge our side
-    for compiling source that Salt's side doesn't pay (PYTHONDONTWRITEBYTECODE may be set here)."""
-    target = os.path.join(directory, "ext")
-    for part in ("_grains", "_utils"):
-        shutil.copytree(
-            REPO_ROOT / part, os.path.join(target, part), ignore=shutil.ignore_patterns("*.pyc")
-        )
-    if not compileall.compile_dir(target, quiet=1):
-        raise RuntimeError(f"could not compile {target}")
-    return target
 
 
 # Our part of a minion start alone, in a fresh interpreter with Salt imported: importing the
