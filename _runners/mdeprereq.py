@@ -4,7 +4,8 @@ failing (the target of the remediation reactor), and report on the whole fleet.
 
 The decisions live in the plain ``mdeprereq_engine`` package (``remediation``, ``report``); this
 runner reads the settings, keeps its state in the master's cache (``salt.cache``, banks
-``mdeprereq/remediation``, ``mdeprereq/fleet`` and ``mdeprereq/jobs``) and talks to the minions.
+``mdeprereq/remediation``, ``mdeprereq/fleet``, ``mdeprereq/jobs`` and ``mdeprereq/joblist``)
+and talks to the minions.
 
 Settings, read with ``config.get`` on the master (master config):
 
@@ -37,6 +38,7 @@ import salt.cache
 import salt.client
 import salt.loader
 import salt.minion
+import salt.payload
 from salt.exceptions import SaltInvocationError
 
 try:
@@ -57,6 +59,8 @@ REMEDIATION_BANK = "mdeprereq/remediation"
 FLEET_BANK = "mdeprereq/fleet"
 # digests of the returns of finished mdeprereq.check jobs, by jid
 JOBS_BANK = "mdeprereq/jobs"
+# the function of each job in Salt's local_cache, by job directory (see _local_cache_check_jids)
+JOBLIST_BANK = "mdeprereq/joblist"
 DEFAULT_SETTLE = 600
 DEFAULT_SLS = "mde.remediate"
 SOURCES = ("all", "events", "jobs")
@@ -364,6 +368,47 @@ def _job_digests(cache, known, jid, read_returns, settled):
     return digests
 
 
+def _local_cache_check_jids(cache):
+    """The jids of the ``mdeprereq.check`` jobs in Salt's own job cache (``local_cache``).
+
+    ``get_jids`` reads every job's load at every call, and a runner's load holds its return:
+    each ``salt-run mdeprereq.report`` of a big fleet leaves one of a megabyte, which every later
+    report would read again. Here each job directory's load is read once and its function kept
+    (bank ``mdeprereq/joblist``), so a report reads only the loads of jobs it has not seen.
+    """
+    job_dir = os.path.join(__opts__["cachedir"], "jobs")
+    known = cache.fetch(JOBLIST_BANK, "local_cache")
+    known = dict(known) if isinstance(known, dict) else {}
+    present = {}
+    with contextlib.suppress(FileNotFoundError):
+        for top in os.scandir(job_dir):
+            if not top.is_dir():
+                continue
+            for final in os.scandir(top.path):
+                key = f"{top.name}/{final.name}"
+                entry = known.get(key)
+                if not (isinstance(entry, list) and len(entry) == 2):
+                    entry = _job_function(os.path.join(final.path, ".load.p"))
+                if entry is not None:
+                    present[key] = entry
+    if present != known:
+        cache.store(JOBLIST_BANK, "local_cache", present)
+    return {str(jid) for jid, function in present.values() if function == CHECK_FUNCTION}
+
+
+def _job_function(load_path):
+    """``[jid, function]`` of a local_cache job, or None while its load is not written yet."""
+    try:
+        with open(load_path, "rb") as handle:
+            load = salt.payload.load(handle)
+    except Exception as exc:  # noqa: BLE001 - a job being written, or corrupt: not a report error
+        log.debug("mdeprereq.report: skipping %s: %s", load_path, exc)
+        return None
+    if not isinstance(load, dict) or "jid" not in load:
+        return None
+    return [str(load["jid"]), str(load.get("fun"))]
+
+
 def _job_cache_observations(cache):
     settle = _settle_seconds()
     utc = bool(__opts__.get("utc_jid"))
@@ -372,11 +417,14 @@ def _job_cache_observations(cache):
         if get_jids not in returners or get_jid not in returners:
             log.warning("mdeprereq.report: job cache %s can't list jobs", returner)
             return []
-        jobs = {
-            str(jid): job
-            for jid, job in (returners[get_jids]() or {}).items()
-            if isinstance(job, dict) and job.get("Function") == CHECK_FUNCTION
-        }
+        if returner == "local_cache":
+            jobs = dict.fromkeys(_local_cache_check_jids(cache))
+        else:
+            jobs = {
+                str(jid): job
+                for jid, job in (returners[get_jids]() or {}).items()
+                if isinstance(job, dict) and job.get("Function") == CHECK_FUNCTION
+            }
         known = set(cache.list(JOBS_BANK))
         now = time.time()
         observations = []

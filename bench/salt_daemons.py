@@ -18,29 +18,36 @@ import copy
 import json
 import os
 import pathlib
+import pwd
 import random
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 
 import psutil
 import pytest
+from pytestshellutils.utils.ports import get_unused_localhost_port
 from saltfactories.utils import random_string
 
 from bench.common import (
     CHECKS_OFFLINE,
     REPO_ROOT,
     check_figure,
+    die_with_parent,
     figure,
     median,
     ms,
     paired,
     repeat,
+    stop,
     summary,
     timed,
 )
 
+BIN = pathlib.Path(sys.executable).parent  # this venv's salt-master, salt-run
 FLEET_SIZES = (1, 5, 20)
 FLEET_REPEATS = 5
 FLEET_TARGET = 3.0
@@ -103,6 +110,98 @@ def master(salt_factories, file_root):
     )
     with factory.started():
         yield factory
+
+
+class PlainMaster:
+    """A salt-master started the way an admin starts one: its own config file, no test harness.
+
+    For the report benchmark: pytest-salt-factories' masters forward every event to the pytest
+    process (its engine), so the report's return event (hundreds of kilobytes for 10,000
+    minions) would be decoded and sent on by the master and decoded again by pytest while the
+    timed salt-run is still printing, on the same 2 cores. Also a master of its own: the fleet's
+    jobs are not in its job cache.
+    """
+
+    def __init__(self, root, file_root):
+        self.root = root
+        self.config_dir = root / "conf"
+        self.config_dir.mkdir(parents=True)
+        settings = {
+            "id": "bench-report-master",
+            "root_dir": str(root),
+            "pki_dir": str(root / "pki"),
+            "cachedir": str(root / "cache"),
+            "sock_dir": str(root / "sock"),
+            "pidfile": str(root / "master.pid"),
+            "log_file": str(root / "master.log"),
+            "log_level": "warning",
+            "log_level_logfile": "warning",
+            "interface": "127.0.0.1",
+            "publish_port": get_unused_localhost_port(),
+            "ret_port": get_unused_localhost_port(),
+            "user": pwd.getpwuid(os.getuid()).pw_name,
+            "file_roots": {"base": [str(file_root)]},
+        }
+        (self.config_dir / "master").write_text(json.dumps(settings))  # YAML reads JSON
+        import salt.config  # noqa: PLC0415 - Salt's import is not what is measured
+
+        self.config = salt.config.master_config(str(self.config_dir / "master"))
+        self.process = None
+
+    def start(self, timeout=120):
+        with open(self.root / "master.out", "wb") as output:
+            self.process = subprocess.Popen(
+                [str(BIN / "salt-master"), f"--config-dir={self.config_dir}"],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, no locks
+            )
+        ready = self.root / "sock" / "master_event_pub.ipc"
+        deadline = time.monotonic() + timeout
+        while not ready.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"salt-master did not start: {(self.root / 'master.out').read_text()[-2000:]}"
+                )
+            time.sleep(0.2)
+        time.sleep(2)  # its worker processes come up after the event publisher
+
+    def salt_run(self, *arguments):
+        """``salt-run --out=json ARGUMENTS``: its JSON output (raises when it fails)."""
+        argv = [
+            str(BIN / "salt-run"),
+            f"--config-dir={self.config_dir}",
+            "--out=json",
+            "--log-level=quiet",
+            *arguments,
+        ]
+        completed = subprocess.run(
+            argv, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
+        )
+        try:
+            data = json.loads(completed.stdout)
+        except ValueError:
+            data = None
+        if completed.returncode != 0 or data is None:
+            raise RuntimeError(
+                f"salt-run {arguments}: {completed.returncode} {completed.stdout[-1000:]}"
+                f"{completed.stderr[-1000:]}"
+            )
+        return data
+
+    def stop(self):
+        if self.process is not None:
+            stop([self.process], grace=15)
+
+
+@pytest.fixture
+def report_master(file_root, tmp_path):
+    master = PlainMaster(tmp_path / "report-master", file_root)
+    try:
+        master.start()
+        yield master
+    finally:
+        master.stop()
 
 
 def in_parallel(calls, raise_errors=True, workers=None):
@@ -496,7 +595,7 @@ def test_report(request):
     runner_file = REPO_ROOT / "_runners" / "mdeprereq.py"
     if runner_file.exists():
         runner_method = run_runner(
-            request.getfixturevalue("master"),
+            request.getfixturevalue("report_master"),
             engine_report,
             results=results,
             moments=moments,
@@ -531,9 +630,8 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
     import salt.cache  # noqa: PLC0415
     import salt.loader  # noqa: PLC0415
 
-    salt_run = master.salt_run_cli(timeout=CLI_TIMEOUT)
-    synced = salt_run.run("saltutil.sync_all")
-    if synced.returncode != 0 or "runners.mdeprereq" not in json.dumps(synced.data):
+    synced = master.salt_run("saltutil.sync_all")
+    if "runners.mdeprereq" not in json.dumps(synced):
         raise RuntimeError(f"salt-run saltutil.sync_all: {synced}")
     compile_extmods(master)  # as for the minions: salt-run would compile our runner every time
     opts = dict(master.config)
@@ -619,10 +717,7 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
 
     # (d) salt-run end to end, the master running: the command as an admin types it
     def cli(*arguments):
-        ret = salt_run.run(*arguments)
-        if ret.returncode != 0 or ret.data is None:
-            raise RuntimeError(f"salt-run {arguments}: {ret.returncode} {ret.stdout[-1000:]}")
-        return ret.data
+        return master.salt_run(*arguments)
 
     cli_repeats = max(3, min(repeats, SALT_RUN_REPEATS))
     answer = cli("mdeprereq.report")
@@ -658,7 +753,8 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
     raw.update(salt_run_all=summary(all_cli), salt_run_baseline=summary(baseline_cli))
     method = (
         "The runner (_runners/mdeprereq.py, synced with salt-run saltutil.sync_all) on a "
-        "running salt-master (pytest-salt-factories), the results stored where it reads them: "
+        "salt-master of its own started from a plain config (no pytest-salt-factories event "
+        "forwarding), the results stored where it reads them: "
         "the master cache bank mdeprereq/fleet (the runner's _store_result, as the remediation "
         f"reactor keeps them), then the job cache ({job_cache}: one mdeprereq.check job with "
         "10,000 returns, started an hour before, so settled; the first report, which digests "

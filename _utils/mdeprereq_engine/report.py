@@ -15,7 +15,9 @@ Plain data in, JSON-able data out; no Salt, no clock.
 """
 
 import datetime
+import itertools
 import zlib
+from operator import itemgetter
 
 from .remediation import InvalidEvent, validate_result
 from .result import FAIL
@@ -97,18 +99,18 @@ def latest(observations):
     Returns ``{minion: {"time", "source", "checks", "distro"}}``, or ``{"time", "source",
     "error"}`` for a minion without any valid result.
     """
-    ordered = sorted(
-        observations, key=lambda item: (item[1] is not None, item[1] if item[1] is not None else 0)
-    )
+    observations = list(observations)
+    untimed = [item for item in observations if item[1] is None]
+    timed = sorted((item for item in observations if item[1] is not None), key=itemgetter(1))
     records = {}
-    for minion, moment, seen, source in ordered:
+    for minion, moment, seen, source in itertools.chain(untimed, timed):
         previous = records.get(minion)
         if "checks" in seen:
             if previous is not None and "checks" in previous:
                 checks = {**previous["checks"], **seen["checks"]}
                 distro = seen["distro"] if "distro" in seen["checks"] else previous["distro"]
-            else:
-                checks, distro = dict(seen["checks"]), seen["distro"]
+            else:  # shared with the digest, not copied: neither is ever modified
+                checks, distro = seen["checks"], seen["distro"]
             records[minion] = {"time": moment, "source": source, "checks": checks, "distro": distro}
         elif previous is None or "checks" not in previous:
             records[minion] = {"time": moment, "source": source, "error": seen["error"]}
@@ -200,7 +202,12 @@ def aggregate(records, remediation=None, show="notready"):
         if checks is None:
             status, failed, distro = UNKNOWN, [], UNKNOWN_DISTRO
         else:
-            failed = [check_id for check_id, status in checks.items() if status == FAIL]
+            statuses = checks.values()
+            failed = (
+                [check_id for check_id, status in checks.items() if status == FAIL]
+                if FAIL in statuses
+                else []
+            )
             status = READY if not failed else NOTREADY
             distro = record.get("distro") or UNKNOWN_DISTRO
             for check_id in failed:
@@ -211,6 +218,8 @@ def aggregate(records, remediation=None, show="notready"):
             per_distro = distros[distro] = {"total": 0, READY: 0, NOTREADY: 0, UNKNOWN: 0}
         per_distro["total"] += 1
         per_distro[status] += 1
+        if show != "all" and status == READY:
+            continue  # counted above; no row
         last = (remediation.get(minion) or {}).get("last")
         row = {
             "status": status,
@@ -222,8 +231,7 @@ def aggregate(records, remediation=None, show="notready"):
         }
         if checks is None:
             row["error"] = record.get("error")
-        if show == "all" or status != READY:
-            minions[minion] = row
+        minions[minion] = row
     return {
         "total": len(records),
         READY: counts[READY],

@@ -264,19 +264,48 @@ def test_report_from_events_and_the_job_cache(runners, minions):
         runners["mdeprereq.report"](show="ready")
 
 
-def save_job(opts, jid, returns):
-    """An mdeprereq.check job in the master's job cache (Salt's local_cache), as the master
-    writes it: the load, then one return per minion."""
+def save_job(opts, jid, returns, fun="mdeprereq.check"):
+    """A job in the master's job cache (Salt's local_cache), as the master writes it: the load,
+    then one return per minion."""
     returners = salt.loader.returners(opts, {})
     returners["local_cache.prep_jid"](passed_jid=jid)
     returners["local_cache.save_load"](
-        jid, {"fun": "mdeprereq.check", "arg": [], "tgt": "*", "tgt_type": "glob", "jid": jid}
+        jid, {"fun": fun, "arg": [], "tgt": "*", "tgt_type": "glob", "jid": jid}
     )
     for minion, ret in returns.items():
         returners["local_cache.returner"](
-            {"jid": jid, "id": minion, "fun": "mdeprereq.check", "return": ret, "retcode": 0}
+            {"jid": jid, "id": minion, "fun": fun, "return": ret, "retcode": 0}
         )
     return returners
+
+
+def test_report_reads_each_job_load_once(runners, minions):
+    """Salt's get_jids reads every job's load at every call; the report reads a load once and
+    remembers the job's function (a runner's load holds its whole return)."""
+    report = runners["mdeprereq.report"]
+    opts = report.__globals__["__opts__"]
+    cache = salt.cache.factory(opts)
+    debian = {"distro": {"id": "debian", "version": "12"}}
+    check_jid = salt.utils.jid.gen_jid(opts)
+    save_job(opts, check_jid, {"db1": result({"distro": "pass"}, facts=debian)})
+    ping_jid = str(int(check_jid) + 1)
+    save_job(opts, ping_jid, {"db1": True}, fun="test.ping")
+    assert set(report(source="jobs", show="all")["data"]["minions"]) == {"db1"}
+    index = cache.fetch("mdeprereq/joblist", "local_cache")
+    assert sorted(index.values()) == [[check_jid, "mdeprereq.check"], [ping_jid, "test.ping"]]
+    jobs = os.path.join(opts["cachedir"], "jobs")
+    ping_dir = salt.utils.jid.jid_dir(ping_jid, jobs, opts["hash_type"])
+    with open(os.path.join(ping_dir, ".load.p"), "wb") as handle:
+        handle.write(b"\xc1 not msgpack")  # read again, this would be skipped, not test.ping
+    assert set(report(source="jobs", show="all")["data"]["minions"]) == {"db1"}
+    assert [ping_jid, "test.ping"] in cache.fetch("mdeprereq/joblist", "local_cache").values()
+    # a job being written (no load yet) is not remembered; a job gone is forgotten
+    half_written = salt.utils.jid.jid_dir(str(int(check_jid) + 2), jobs, opts["hash_type"])
+    os.makedirs(half_written)
+    shutil.rmtree(ping_dir)
+    report(source="jobs")
+    index = cache.fetch("mdeprereq/joblist", "local_cache")
+    assert sorted(index.values()) == [[check_jid, "mdeprereq.check"]]
 
 
 def test_report_reads_a_settled_job_once(runners, minions):
