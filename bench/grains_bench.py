@@ -261,9 +261,9 @@ def run(repeats):
         "name": "grains",
         "title": "1. Grains",
         "method": (
-            f"salt.loader.grains(opts, force_refresh=True) with module_dirs=[repo] and without, "
-            f"{repeats} interleaved repeats (ABBA) after 2 warm-ups in one process; the cold "
-            f"figure is one load per fresh interpreter (Salt imported before timing), "
+            "salt.loader.grains(opts, force_refresh=True) with our grain in module_dirs and "
+            f"without, {repeats} interleaved repeats (ABBA) after 2 warm-ups in one process; "
+            "the cold figure is one load per fresh interpreter (Salt imported before timing), "
             f"{COLD_REPEATS} each, alternating (ABBA), with our modules' bytecode compiled "
             "beforehand as Salt's is (both figures load ours from a compiled copy of _grains and "
             "_utils). The fresh-process figure is noisy on a small VM, so its bootstrap interval "
