@@ -74,8 +74,9 @@ class Layer:
 
 def host_mirror():
     """The Debian mirror this machine's apt uses (deb822 ``URIs:`` or a ``deb`` line)."""
-    for path in sorted(pathlib.Path("/etc/apt").glob("sources.list.d/*")) + [
-        pathlib.Path("/etc/apt/sources.list")
+    for path in [
+        *sorted(pathlib.Path("/etc/apt").glob("sources.list.d/*")),
+        pathlib.Path("/etc/apt/sources.list"),
     ]:
         with contextlib.suppress(OSError):
             text = path.read_text()
@@ -297,8 +298,16 @@ def wheelhouse(requirements, python="python3.11"):
     def build(target):
         target.mkdir(parents=True)
         _run(
-            [shutil.which(python) or python, "-m", "pip", "wheel", "-q", "-w", str(target)]
-            + list(requirements),
+            [
+                shutil.which(python) or python,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "-w",
+                str(target),
+                *list(requirements),
+            ],
             timeout=1500,
             what="pip wheel",
         )
