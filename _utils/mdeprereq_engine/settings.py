@@ -189,8 +189,7 @@ def _connectivity(value):
         return {}
     if not isinstance(value, dict):
         raise SettingsError(
-            "mdeprereq:connectivity must be a mapping (urls, timeout, roots), "
-            f"got {value!r}"
+            f"mdeprereq:connectivity must be a mapping (urls, timeout, roots), got {value!r}"
         )
     result = {}
     urls = value.get("urls")
