@@ -1482,9 +1482,12 @@ def check_connectivity(host, settings, environ=None, system=None, mdatp_command=
     hosts = ", ".join(_entry_name(entry) for entry in inspected)
     if inspected:
         seen = sorted({entry.get("inspected_by") or "an unknown CA" for entry in inspected})
+        copied = sorted({entry["impostor_of"] for entry in inspected if entry.get("impostor_of")})
         parts.append(
             f"{INSPECTION_MESSAGE}: {hosts} (chains issued by {', '.join(map(repr, seen))}, "
-            f"not verifying to {trust.source})"
+            f"not verifying to {trust.source}"
+            + (f"; named like {', '.join(map(repr, copied))} without its key" if copied else "")
+            + ")"
         )
     parts.extend(f"{_entry_name(e)}: {e['result']} ({e['detail']})" for e in others)
     message = f"{len(bad)} of {len(entries)} Defender URLs fail {via}: " + "; ".join(parts)

@@ -473,6 +473,7 @@ def test_ca_copying_the_roots_names_but_not_its_key_is_inspection(
     assert entry["impostor_of"]
     assert "copies the name of" in entry["detail"]
     assert "but not its key" in entry["detail"]
+    assert "without its key" in result["message"]
 
 
 @pytest.mark.parametrize(
