@@ -558,10 +558,10 @@ def _geo_alias(candidate):
 def read_onboarding(host):
     """What the onboarding JSON tells about the tenant's geo, onboarding kind and service URLs.
 
-    :returns: None when there is no onboarding JSON, else ``{"geo", "kind", "datacenter",
-        "geo_location_url", "vortex_server_url", "error", "unreadable"}``; ``kind`` is
-        :data:`STREAMLINED` or :data:`LEGACY` (decided as Microsoft's analyzer decides it) or None.
-        Nothing secret: no org ID, no blob.
+    :returns: None when there is no onboarding JSON, else ``{"geo", "kind", "us_government",
+        "datacenter", "geo_location_url", "vortex_server_url", "error", "unreadable"}``; ``kind``
+        is :data:`STREAMLINED` or :data:`LEGACY` (decided as Microsoft's analyzer decides it) or
+        None. Nothing secret: no org ID, no blob.
     """
     text, error = _read(host, data.ONBOARD_JSON)
     if text is None and error is None:
@@ -569,6 +569,7 @@ def read_onboarding(host):
     info = {
         "geo": None,
         "kind": None,
+        "us_government": False,
         "datacenter": None,
         "geo_location_url": None,
         "vortex_server_url": None,
@@ -596,6 +597,13 @@ def read_onboarding(host):
             info[key] = body[field]
     token = _STREAMLINED_TOKEN.search(text)
     host_name = urllib.parse.urlsplit(info["geo_location_url"] or "").hostname or ""
+    service_hosts = [
+        urllib.parse.urlsplit(url or "").hostname or ""
+        for url in (info["geo_location_url"], info["vortex_server_url"])
+    ]
+    # A US government tenant's service hosts are under microsoft.us (Microsoft's US government
+    # URL page: *.endpoint.security.microsoft.us); the blob doesn't say which of GCC, GCC High, DoD
+    info["us_government"] = any(name.endswith(".microsoft.us") for name in service_hosts)
     if token:
         info["kind"] = STREAMLINED
     elif isinstance(body.get("vortexGeoLocation"), str):
@@ -604,6 +612,8 @@ def read_onboarding(host):
     if host_name.endswith(".endpoint.security.microsoft.com"):
         candidates.append(host_name.split(".")[1])
     info["geo"] = next((geo for geo in map(_geo_alias, candidates) if geo), None)
+    if info["us_government"]:
+        info["geo"] = None  # not a commercial geo; mdeprereq:geo names the cloud
     return info
 
 
@@ -656,7 +666,7 @@ def default_urls(geo, onboarding=None):
             url = onboarding.get(key)
             if isinstance(url, str) and url.startswith("https://"):
                 urls.append(url)
-    if geo not in data.US_GOVERNMENT_GEOS:
+    if geo not in data.US_GOVERNMENT_GEOS and not (onboarding or {}).get("us_government"):
         urls.append(data.ECS_URL)
     urls.extend(data.CONNECTIVITY_COMMON_URLS)
     unique, seen = [], set()
@@ -1411,6 +1421,19 @@ def check_connectivity(host, settings, environ=None, system=None, mdatp_command=
                     else f"Put the onboarding JSON from the portal at {data.ONBOARD_JSON}.",
                 )
             )
+        elif onboarding["us_government"] and geo not in data.US_GOVERNMENT_GEOS:
+            notes.append(
+                (
+                    "the onboarding JSON is for a US government cloud"
+                    + (
+                        f" but mdeprereq:geo is {geo}"
+                        if geo
+                        else ", so its geo's hosts were not probed"
+                    ),
+                    "Set mdeprereq:geo to the tenant's cloud: "
+                    f"{', '.join(data.US_GOVERNMENT_GEOS)}.",
+                )
+            )
         elif onboarding["geo"] and geo and onboarding["geo"] != geo:
             notes.append(
                 (
@@ -1419,7 +1442,11 @@ def check_connectivity(host, settings, environ=None, system=None, mdatp_command=
                 )
             )
     urls = list(dict.fromkeys(settings.connectivity_urls or default_urls(geo, onboarding)))
-    if not settings.connectivity_urls and geo is None:
+    if (
+        not settings.connectivity_urls
+        and geo is None
+        and not (onboarding or {}).get("us_government")
+    ):
         notes.append(
             (
                 "the geo is unknown (no mdeprereq:geo, no onboarding JSON), so the geo's "

@@ -1216,3 +1216,31 @@ def test_mdatp_that_cannot_run_warns(machine, probes, tmp_path):
     result = network.check_connectivity(host, settings(geo="eu"), mdatp_command=[stub])
     assert result["status"] == "warn"
     assert "exited with 1 and tested no URL: Could not connect to the daemon" in result["message"]
+
+
+GOV_STREAMLINED = {
+    "orgId": "00000000-1111-2222-3333-666666666666",
+    "geoLocationUrl": "https://edr-usgv.gcc.endpoint.security.microsoft.us/edr/",
+    "vortexGeoLocation": "US",
+    "partnerGeoLocation": "GW_US",
+}
+
+
+def test_us_government_onboarding_is_not_probed_as_commercial(machine, probes):
+    machine.write(data.ONBOARD_JSON, onboarding_json(GOV_STREAMLINED))
+    info = network.read_onboarding(machine.host())
+    assert info["us_government"] is True
+    assert info["geo"] is None
+    result = network.check_connectivity(machine.host(), settings())
+    assert result["status"] == "warn"
+    assert "the onboarding JSON is for a US government cloud" in result["message"]
+    assert "gcc, gcc-high, dod" in result["remediation"]
+    hosts = {network.url_address(c["url"])[0] for c in probes.calls}
+    assert "edr-usgv.gcc.endpoint.security.microsoft.us" in hosts
+    assert not any(host.endswith(".endpoint.security.microsoft.com") for host in hosts)
+    assert "config.edge.skype.com" not in hosts  # the commercial ECS
+    probes.calls.clear()
+    result = network.check_connectivity(machine.host(), settings(geo="gcc-high"))
+    assert result["status"] == "pass", result
+    hosts = {network.url_address(c["url"])[0] for c in probes.calls}
+    assert "config.ecs.gov.teams.microsoft.us" in hosts
