@@ -1351,7 +1351,9 @@ CONNECTIVITY_REMEDIATIONS = {
     "answers in Microsoft's place (a certificate for another host name).",
     INSPECTION: "Exempt *.endpoint.security.microsoft.com and the other Defender URLs from SSL "
     "inspection on the proxy or firewall: Defender pins its connections to Microsoft's roots, so "
-    "adding the interception certificate to the system store does not make it work.",
+    "adding the interception certificate to the system store does not make it work. (Should the "
+    "CA named be Microsoft's own, a root newer than the shipped ones, add it to a PEM bundle set "
+    "as mdeprereq:connectivity:roots.)",
 }
 MDATP_REMEDIATION = (
     "Compare with 'mdatp connectivity test' on this host: mdatp uses its own proxy setting "
