@@ -6,7 +6,7 @@ import json
 import os
 import posixpath
 
-from . import data, network
+from . import data, network, support
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
@@ -22,18 +22,43 @@ def _gib(value):
 
 # -- distro --------------------------------------------------------------------------------
 def check_distro(host, settings):
-    supported, message, facts = support_verdict(host, settings.support)
-    if supported:
+    """Three levels: pass (listed on this architecture), warn (a desktop edition of a listed
+    version, or a distribution derived from a listed one; ``mdeprereq:desktop`` and
+    ``mdeprereq:derived`` make either fail), fail (anything else, or a listed entry that ended)."""
+    level, message, facts = support_verdict(host, settings.support)
+    facts["level"] = level
+    if level == support.LISTED:
+        days_left = facts.get("days_left")
+        if days_left is not None and days_left <= data.WARN_BEFORE_END_DAYS:
+            return verdict(
+                WARN,
+                message,
+                remediation=f"Plan the move before {facts['support_ends']}.",
+                facts=facts,
+            )
         return verdict(PASS, message, facts=facts)
-    return verdict(
-        FAIL,
-        message,
-        remediation=(
-            f"Run mdatp on a server distribution and version listed on {PAGE}. If Microsoft "
-            "has since added this one, add it under the mdeprereq:support setting."
-        ),
-        facts=facts,
-    )
+    policy = {support.DESKTOP: settings.desktop, support.DERIVED: settings.derived}.get(level)
+    if policy == WARN:
+        return verdict(WARN, message, facts=facts)
+    if level == support.DESKTOP:
+        remediation = (
+            "mdeprereq:desktop is fail: run mdatp on a server edition, or set mdeprereq:desktop "
+            "to warn to allow desktops (with a desktop licence)."
+        )
+    elif level == support.DERIVED:
+        remediation = (
+            "mdeprereq:derived is fail: run mdatp on a distribution listed on "
+            f"{PAGE}, or set mdeprereq:derived to warn to allow derived systems."
+        )
+    elif facts.get("support_ended"):
+        remediation = f"Move to a listed distribution and version ({PAGE})."
+    else:
+        remediation = (
+            f"Run mdatp on a distribution and version listed on {PAGE} "
+            f"({data.PREREQUISITES_PAGE['date']}). If Microsoft has since added this one, add "
+            "it under the mdeprereq:support setting."
+        )
+    return verdict(FAIL, message, remediation=remediation, facts=facts)
 
 
 # -- kernel, resources, system ---------------------------------------------------------------

@@ -1,32 +1,121 @@
 """Every table the project encodes, in one place.
 
-Sources: Microsoft's "Prerequisites for Microsoft Defender for Endpoint on Linux" page (dated
-06/30/2025) and the facts collected in ``shared/reference/mde-facts.md``. Settings may widen or
-narrow these defaults (see :mod:`mdeprereq_engine.settings`); nothing else in the project repeats
-them.
+Sources: Microsoft's "Prerequisites for Microsoft Defender for Endpoint on Linux" page, the
+version of 2026-09-14 (:data:`PREREQUISITES_PAGE`; the older one, 06/30/2025, is named where a
+rule still comes from it), and the facts collected in ``shared/reference/mde-facts.md``. Settings
+may widen or narrow these defaults (see :mod:`mdeprereq_engine.settings`); nothing else in the
+project repeats them.
 """
 
-# Support matrix: os-release ID -> CPU architecture -> list of ``packaging`` specifier strings.
-# A version is supported when it matches any one specifier of the list.
-SUPPORT_MATRIX = {
-    "rhel": {"x86_64": [">=7.2,<8", "==8.*", "==9.*"], "aarch64": ["==8.*", "==9.*"]},
-    "centos": {"x86_64": [">=7.2,<8", "==8.*"]},
-    "ubuntu": {
-        "x86_64": ["==16.04", "==18.04", "==20.04", "==22.04", "==24.04"],
-        "aarch64": ["==20.04", "==22.04", "==24.04"],
-    },
-    "debian": {
-        "x86_64": ["==9.*", "==10.*", "==11.*", "==12.*"],
-        "aarch64": ["==11.*", "==12.*"],
-    },
-    "sles": {"x86_64": ["==12.*", "==15.*"], "aarch64": ["==15.5", "==15.6"]},
-    "ol": {"x86_64": [">=7.2,<8", "==8.*", "==9.*"], "aarch64": ["==8.*", "==9.*"]},
-    "amzn": {"x86_64": ["==2", "==2023.*"], "aarch64": ["==2", "==2023.*"]},
-    "fedora": {"x86_64": [">=33,<43"]},
-    "rocky": {"x86_64": [">=8.7,<9", ">=9.2,<10"]},
-    "almalinux": {"x86_64": [">=8.4,<9", ">=9.2,<10"]},
-    "mariner": {"x86_64": ["==2.*"]},
+# The page the support matrix, the filesystems and the isolation tools follow
+PREREQUISITES_PAGE = {
+    "title": "Prerequisites for Microsoft Defender for Endpoint on Linux",
+    "url": "https://learn.microsoft.com/en-us/defender-endpoint/mde-linux-prerequisites",
+    "date": "2026-09-14",
 }
+# The version the project followed before (06/30/2025): still the source of some rules below
+PREREQUISITES_PAGE_2025 = {
+    "title": PREREQUISITES_PAGE["title"],
+    "url": "https://github.com/MicrosoftDocs/defender-docs/blob/public/defender-endpoint/"
+    "mde-linux-prerequisites.md",
+    "date": "2025-06-30",
+}
+
+# Support matrix: the page's "Supported Linux distributions" table, both architectures.
+# Row key (the os-release ID, or see MATRIX_KEY_* below) -> CPU architecture -> list of
+# ``packaging`` specifier strings; a version is listed when it matches any one specifier.
+SUPPORT_MATRIX = {
+    # Red Hat Enterprise Linux | 7.2+, 8.x, 9.x, 10.x | 8.x, 9.x, 10.x
+    "rhel": {
+        "x86_64": [">=7.2,<8", "==8.*", "==9.*", "==10.*"],
+        "aarch64": ["==8.*", "==9.*", "==10.*"],
+    },
+    # CentOS | 7.2+, 8.x | -
+    "centos": {"x86_64": [">=7.2,<8", "==8.*"]},
+    # CentOS Stream | 8.x, 9.x, 10.x | 8.x, 9.x, 10.x
+    "centos-stream": {
+        "x86_64": ["==8.*", "==9.*", "==10.*"],
+        "aarch64": ["==8.*", "==9.*", "==10.*"],
+    },
+    # Ubuntu LTS | 16.04, 18.04, 20.04, 22.04, 24.04, 26.04 | 20.04, 22.04, 24.04, 26.04
+    "ubuntu": {
+        "x86_64": ["==16.04", "==18.04", "==20.04", "==22.04", "==24.04", "==26.04"],
+        "aarch64": ["==20.04", "==22.04", "==24.04", "==26.04"],
+    },
+    # Ubuntu Pro | 22.04, 24.04 | 22.04, 24.04 (os-release ID ubuntu: see MATRIX_KEYS_BY_OS_ID)
+    "ubuntu-pro": {"x86_64": ["==22.04", "==24.04"], "aarch64": ["==22.04", "==24.04"]},
+    # Debian | 9-13 | 11, 12, 13
+    "debian": {
+        "x86_64": ["==9.*", "==10.*", "==11.*", "==12.*", "==13.*"],
+        "aarch64": ["==11.*", "==12.*", "==13.*"],
+    },
+    # SUSE Linux Enterprise Server | 12.x, 15.x, 16.x | 15 (SP5, SP6), 16.x
+    # (VERSION_ID of 15 SP5 is "15.5")
+    "sles": {"x86_64": ["==12.*", "==15.*", "==16.*"], "aarch64": ["==15.5", "==15.6", "==16.*"]},
+    # openSUSE Leap | 15.6, 16.x | 15.6, 16.x
+    "opensuse-leap": {"x86_64": ["==15.6", "==16.*"], "aarch64": ["==15.6", "==16.*"]},
+    # Oracle Linux | 7.2+, 8.x, 9.x, 10.x | 8.x, 9.x, 10.x
+    "ol": {
+        "x86_64": [">=7.2,<8", "==8.*", "==9.*", "==10.*"],
+        "aarch64": ["==8.*", "==9.*", "==10.*"],
+    },
+    # Amazon Linux | 2, 2023 | 2 (support retiring 31 October 2026: SUPPORT_ENDS), 2023
+    "amzn": {"x86_64": ["==2", "==2023.*"], "aarch64": ["==2", "==2023.*"]},
+    # Fedora | 33-44 | 40-44
+    "fedora": {"x86_64": [">=33,<45"], "aarch64": [">=40,<45"]},
+    # Rocky Linux | 8.7+, 9.2+, 10.x | 8.7+, 9.2+, 10.x
+    "rocky": {
+        "x86_64": [">=8.7,<9", ">=9.2,<10", "==10.*"],
+        "aarch64": [">=8.7,<9", ">=9.2,<10", "==10.*"],
+    },
+    # Alma Linux | 8.4+, 9.2+, 10.x | 8.4+, 9.2+, 10.x
+    "almalinux": {
+        "x86_64": [">=8.4,<9", ">=9.2,<10", "==10.*"],
+        "aarch64": [">=8.4,<9", ">=9.2,<10", "==10.*"],
+    },
+    # Mariner | 2 | 2
+    "mariner": {"x86_64": ["==2.*"], "aarch64": ["==2.*"]},
+}
+# The page's name of each row, for messages
+SUPPORT_ROW_NAMES = {
+    "rhel": "Red Hat Enterprise Linux",
+    "centos": "CentOS",
+    "centos-stream": "CentOS Stream",
+    "ubuntu": "Ubuntu LTS",
+    "ubuntu-pro": "Ubuntu Pro",
+    "debian": "Debian",
+    "sles": "SUSE Linux Enterprise Server",
+    "opensuse-leap": "openSUSE Leap",
+    "ol": "Oracle Linux",
+    "amzn": "Amazon Linux",
+    "fedora": "Fedora",
+    "rocky": "Rocky Linux",
+    "almalinux": "Alma Linux",
+    "mariner": "Mariner",
+}
+# os-release IDs that more than one row of the table covers. Ubuntu Pro is Ubuntu LTS with a
+# subscription, same os-release: an Ubuntu machine is listed when either row lists its version.
+MATRIX_KEYS_BY_OS_ID = {"ubuntu": ("ubuntu", "ubuntu-pro")}
+# CentOS Stream says ID=centos in os-release; its NAME tells it apart ("CentOS Stream")
+MATRIX_KEY_CENTOS_STREAM = "centos-stream"
+
+# Entries that end: row key -> architecture -> specifier -> the end. After ``date`` the entry no
+# longer counts as listed (the verdict fails); in the WARN_BEFORE_END_DAYS before, it warns.
+# "Amazon Linux 2 on ARM64: deprecated on 31 October 2026; the last supported Defender version
+# for it is 101.25122.0004 (expiry 31 October 2026); after that date official support ends.
+# AMD64 is not affected." (PREREQUISITES_PAGE)
+SUPPORT_ENDS = {
+    "amzn": {
+        "aarch64": {
+            "==2": {
+                "date": "2026-10-31",
+                "last_build": "101.25122.0004",
+                "instead": "move to Amazon Linux 2023, which stays listed on ARM64",
+            }
+        }
+    }
+}
+WARN_BEFORE_END_DAYS = 90
 
 ARCHITECTURES = ("x86_64", "aarch64")
 # uname -m and dpkg spellings -> the matrix's spelling
@@ -38,8 +127,10 @@ ARCH_ALIASES = {
     "aarch64": "aarch64",
 }
 
-# os-release VARIANT_ID values of editions the page excludes ("workstation and desktop versions")
-# (Fedora's desktop spins and atomic desktops have a VARIANT_ID of their own.)
+# Desktops: "All Linux distributions currently supported on servers are also supported on Linux
+# desktops" (Public Preview; licence: Defender for Endpoint P2, or Microsoft 365 E5/E7).
+# os-release VARIANT_ID values of workstation/desktop editions (Fedora's desktop spins and
+# atomic desktops have a VARIANT_ID of their own; RHEL 7 Workstation/Client say so too).
 DESKTOP_VARIANT_IDS = frozenset(
     {
         "workstation",
@@ -61,8 +152,9 @@ DESKTOP_VARIANT_IDS = frozenset(
         "onyx",
     }
 )
-# os-release IDs that are desktop editions by themselves
-DESKTOP_OS_IDS = frozenset({"sled"})
+# os-release IDs that are desktop editions by themselves -> the server row whose versions apply
+# (SUSE Linux Enterprise Desktop shares SLES's versions)
+DESKTOP_OS_IDS = {"sled": "sles"}
 # A Debian-family machine with one of these packages installed is a desktop edition
 # (Ubuntu's flavours share its os-release; their desktop metapackages tell them apart.)
 DESKTOP_PACKAGES = {
@@ -79,6 +171,24 @@ DESKTOP_PACKAGES = {
         "ubuntu-unity-desktop",
     )
 }
+DESKTOP_LICENCE = (
+    "Linux desktops are a public preview and need a desktop licence (Microsoft Defender for "
+    "Endpoint P2, also in Microsoft 365 E5 and E7) instead of a server licence"
+)
+
+# Derived distributions: "Customized operating systems that meet the minimal kernel requirements
+# and are derived from known, standard, vendor-provided distributions that Microsoft supports:
+# Defender can be installed and may function [...] they aren't part of the validated support
+# baseline" (PREREQUISITES_PAGE). A distribution is derived when a word of its os-release ID_LIKE
+# names a row of the matrix listed for its architecture; these ID_LIKE words name a row by
+# another spelling (SLES and openSUSE say ID_LIKE="suse", openSUSE's rebuilds "opensuse").
+DERIVED_ID_LIKE_KEYS = {"suse": "sles", "opensuse": "opensuse-leap"}
+DERIVED_NOTE = (
+    "Microsoft says such a system 'can be installed and may function', but it is outside the "
+    "validated support baseline: issues must be reproduced on a listed distribution"
+)
+# mdeprereq:desktop and mdeprereq:derived: what a desktop edition / a derived distribution gets
+SUPPORT_POLICIES = ("warn", "fail")
 
 # Package families: which package database and which dependency column apply.
 FAMILY_BY_OS_ID = {

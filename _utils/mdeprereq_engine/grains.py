@@ -3,7 +3,7 @@ minion start, so it reads files only (os-release, /proc, the package database fi
 
 from . import data
 from .host import Host
-from .support import support_verdict
+from .support import LISTED, support_verdict
 
 
 def _account_ids(host):
@@ -21,7 +21,7 @@ def collect(host=None, support=None):
     :param support: the support matrix (default: Microsoft's list)
     """
     host = host or Host(allow_subprocess=False)
-    supported, reason, facts = support_verdict(host, support or data.SUPPORT_MATRIX)
+    level, reason, facts = support_verdict(host, support or data.SUPPORT_MATRIX)
     installed = host.package_versions((data.MDATP_PACKAGE,)) or {}
     uid, gid = _account_ids(host)
     pid1 = (host.proc_text("1", "comm") or "").strip()
@@ -29,8 +29,12 @@ def collect(host=None, support=None):
         "os": facts.get("id"),
         "version": facts.get("version"),
         "arch": facts.get("arch"),
-        "supported": supported,
+        # true only for a listed system (the distro check's pass, or its warning that the
+        # entry ends soon: Microsoft still supports it until then)
+        "supported": level == LISTED,
+        "support_level": level,
         "support_reason": reason,
+        "support_ends": facts.get("support_ends"),
         "kernel": host.kernel_release(),
         "glibc": host.libc_version(),
         "systemd": pid1 == "systemd" and host.exists("/run/systemd/system"),
