@@ -369,7 +369,9 @@ def classify_filesystem(fstype):
     base, _, subtype = fstype.partition(".")
     virtual = fstype in data.VIRTUAL_FILESYSTEMS
     if subtype and base in ("fuse", "fuseblk"):
-        if subtype in data.CUSTOM_SCAN_FILESYSTEMS:
+        # fuse.<anything> is fuse (custom scans); fuseblk.<subtype> is fuseblk (real-time)
+        # unless the subtype itself is custom-scan only
+        if base == "fuse" or subtype in data.CUSTOM_SCAN_FILESYSTEMS:
             return "custom_scan", virtual
         return "realtime", virtual
     if fstype in data.CUSTOM_SCAN_FILESYSTEMS:
@@ -405,8 +407,6 @@ def check_filesystems(host, settings):
             )
             entry["nfs_version"] = version
             entry["note"] = data.NFS_NOTE
-            if version and not version.startswith("3"):
-                entry["class"] = fs_class = "custom_scan"
             concerns.append(f"{mount.mount_point} (NFS v{version or '?'})")
         elif mount.fstype in data.READ_ONLY_IMAGE_FILESYSTEMS:
             entry["read_only_image"] = True
@@ -451,7 +451,7 @@ def required_packages(family, target_version):
             continue
         packages = rule["packages"].get(family, [])
         if packages or rule.get("microsoft_packages"):
-            reasons.append(rule["reason"])
+            reasons.append(f"{rule['reason']} (source: {rule['source']})")
         distro_packages.extend(package for package in packages if package not in distro_packages)
         microsoft_packages.extend(rule.get("microsoft_packages", []))
     return distro_packages, microsoft_packages, reasons

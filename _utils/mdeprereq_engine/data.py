@@ -16,7 +16,7 @@ PREREQUISITES_PAGE = {
 # The version the project followed before (06/30/2025): still the source of some rules below
 PREREQUISITES_PAGE_2025 = {
     "title": PREREQUISITES_PAGE["title"],
-    "url": "https://github.com/MicrosoftDocs/defender-docs/blob/public/defender-endpoint/"
+    "url": "https://github.com/MicrosoftDocs/defender-docs/blob/7a96122b/defender-endpoint/"
     "mde-linux-prerequisites.md",
     "date": "2025-06-30",
 }
@@ -238,15 +238,22 @@ MDATP_USER = "mdatp"
 MDATP_GROUP = "mdatp"
 MDATP_SHELL = "/usr/sbin/nologin"
 
-# The newest mdatp version this table knows about. A target of None means "the newest".
-# Dependencies per mdatp version and family. Each row applies when the target version is below
-# ``below`` (None: every version). Packages marked "microsoft" come from Microsoft's repository
-# together with mdatp and are reported, not required up front.
+# Dependencies per mdatp version and family. The 2026-09-14 page has no dependency section any
+# more (it was gone from 03/08/2026 on); the rules below are those of the 06/30/2025 page
+# ("External package dependency", PREREQUISITES_PAGE_2025), which still hold for the builds they
+# name, so the check is kept by target build. Each row applies when the target version is below
+# ``below`` (None: every version; a target of None means the newest). Packages in
+# "microsoft_packages" come from Microsoft's repository together with mdatp and are reported,
+# not required up front.
+_PAGE_2025 = f"{PREREQUISITES_PAGE_2025['url']} ({PREREQUISITES_PAGE_2025['date']})"
 DEPENDENCY_RULES = (
     {
         "below": None,
         "reason": "every mdatp version",
         "packages": {"rpm": ["glibc"], "debian": ["libc6"], "mariner": []},
+        # "The mdatp RPM package requires glibc >= 2.17. For DEBIAN the mdatp package requires
+        # libc6 >= 2.23." (the floors themselves are GLIBC_FLOOR, checked by the glibc check)
+        "source": _PAGE_2025,
     },
     {
         "below": "101.24072.0002",  # i.e. <= 101.24072.0001: the auditd event provider era
@@ -256,6 +263,9 @@ DEPENDENCY_RULES = (
             "debian": ["auditd"],
             "mariner": ["audit"],
         },
+        # "version 101.24072.0001 or older [...] The mdatp RPM package requires audit, semanage
+        # [policycoreutils-python-utils]. For DEBIAN [...] auditd. For Mariner [...] audit."
+        "source": _PAGE_2025,
     },
     {
         "below": "101.25032.0000",
@@ -266,11 +276,17 @@ DEPENDENCY_RULES = (
             "mariner": ["libnfnetlink", "libnetfilter_queue"],
         },
         "microsoft_packages": ["mde-netfilter"],
+        # "For versions older than 101.25032.0000: RPM package needs mde-netfilter and pcre;
+        # DEBIAN package needs mde-netfilter and libpcre3", and mde-netfilter's own dependencies
+        # (Mariner's: shared/reference/mde-facts.md, "Package dependencies")
+        "source": _PAGE_2025,
     },
     {
         "below": "101.25042.0003",
         "reason": "mdatp older than 101.25042.0003 needs uuid-runtime",
         "packages": {"rpm": [], "debian": ["uuid-runtime"], "mariner": []},
+        # "Beginning with version 101.25042.0003, uuid-runtime is no longer required"
+        "source": _PAGE_2025,
     },
 )
 
@@ -293,7 +309,8 @@ KNOWN_AGENTS = {
     "fapolicyd": "fapolicyd (Linux file access policy daemon)",
 }
 
-# Filesystems (mount types as /proc/self/mountinfo spells them)
+# Filesystems (mount types as /proc/self/mountinfo spells them): the page's "Supported
+# filesystems" table (PREREQUISITES_PAGE). Real-time protection and quick/full scans:
 REALTIME_FILESYSTEMS = frozenset(
     {
         "btrfs",
@@ -301,10 +318,8 @@ REALTIME_FILESYSTEMS = frozenset(
         "ext2",
         "ext3",
         "ext4",
-        "fuse",
         "fuseblk",
         "jfs",
-        "nfs",
         "overlay",
         "ramfs",
         "reiserfs",
@@ -314,7 +329,11 @@ REALTIME_FILESYSTEMS = frozenset(
         "xfs",
     }
 )
-# Custom scans only. FUSE filesystems show as "fuse.<subtype>"; the subtype is matched here.
+# Custom scans only: "Efs, S3fs, Blobfuse, Lustre, glusterfs, Afs, sshfs, cifs, smb, gcsfuse,
+# sysfs, nfs (v3), fuse, nfs4" (the 06/30/2025 page had fuse and nfs v3 in the real-time column,
+# and misspelt Lustre and glusterfs). Every NFS version is custom-scan only now. FUSE filesystems
+# show as "fuse.<subtype>": all of them are fuse, so custom scans; the subtype is matched here too.
+# The spellings blobfuse2, smb3 and smbfs are those mountinfo shows for Blobfuse and SMB.
 CUSTOM_SCAN_FILESYSTEMS = frozenset(
     {
         "efs",
@@ -331,6 +350,8 @@ CUSTOM_SCAN_FILESYSTEMS = frozenset(
         "smbfs",
         "gcsfuse",
         "sysfs",
+        "nfs",
+        "fuse",
         "nfs4",
     }
 )
