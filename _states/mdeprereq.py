@@ -271,6 +271,10 @@ def passive_if_conflicting(name):
         ret["comment"] = f"No blocking-mode fanotify conflict: {entry['message']}"
         return ret
     listed = "; ".join(conflicts)
+    if (entry["facts"].get("fapolicyd_active_mode") or {}).get("supported"):
+        # RHEL and Fedora, from build 101.25062.0003: fapolicyd is supported in active mode
+        ret["comment"] = f"Nothing to change, active mode is supported: {entry['message']}"
+        return ret
     if settings["fanotify_conflict"] == "fail":
         return _failed(
             ret,

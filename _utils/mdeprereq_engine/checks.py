@@ -270,6 +270,52 @@ def _managed_enforcement_level(host):
         return None
 
 
+def _target_build(host, settings):
+    """``(text, parsed)`` of the mdatp build the checks judge: ``mdeprereq:mdatp_version``, else
+    the installed mdatp's, else the newest (parsed None)."""
+    if settings.mdatp_version:
+        return settings.mdatp_version, parse_mdatp_version(settings.mdatp_version)
+    installed = (host.package_versions((data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
+    if installed:
+        try:
+            return f"{upstream_version(installed)} (installed)", parse_mdatp_version(
+                upstream_version(installed)
+            )
+        except ValueError:
+            pass
+    return "newest", None
+
+
+def _fapolicyd_active_mode(host, settings, blocking):
+    """Whether the page's fapolicyd exception applies: every blocking holder is fapolicyd, the
+    distribution is RHEL or Fedora, and the target build is new enough."""
+    rule = data.FAPOLICYD_ACTIVE_MODE
+    os_id = host.os_release.get("ID", "").lower()
+    target, parsed = _target_build(host, settings)
+    facts = {
+        "supported": False,
+        "distribution": host.os_release.get("NAME", os_id or "unknown"),
+        "target": target,
+        "from_build": rule["from_build"],
+    }
+    if not all(holder.name == rule["holder"] for holder in blocking):
+        return facts
+    facts["reason"] = None
+    if os_id not in rule["os_ids"]:
+        facts["reason"] = (
+            f"fapolicyd is supported beside Defender in active mode only on RHEL and Fedora, "
+            f"not on {facts['distribution']}"
+        )
+    elif parsed is not None and parsed < parse_mdatp_version(rule["from_build"]):
+        facts["reason"] = (
+            f"fapolicyd is supported beside Defender in active mode from build "
+            f"{rule['from_build']}; the target is {target}"
+        )
+    else:
+        facts["supported"] = True
+    return facts
+
+
 def check_fanotify(host, settings):
     daemon = posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
     try:
@@ -296,6 +342,20 @@ def check_fanotify(host, settings):
     }
     if blocking:
         listed = "; ".join(holder.describe() for holder in blocking)
+        active = _fapolicyd_active_mode(host, settings, blocking)
+        facts["fapolicyd_active_mode"] = active
+        if active["supported"]:
+            return verdict(
+                WARN,
+                f"blocking-mode fanotify held by: {listed}. On {active['distribution']}, "
+                f"Defender {active['target']} is supported beside fapolicyd in active mode "
+                f"(from build {active['from_build']}), provided mdatp health reports healthy",
+                remediation=(
+                    "After installing, check that 'mdatp health --field healthy' says true; "
+                    "if it does not, run Defender's antivirus in passive mode beside fapolicyd."
+                ),
+                facts=facts,
+            )
         fixable = all(holder.name in data.PASSIVE_MODE_FIXES for holder in blocking)
         message = (
             f"blocking-mode fanotify held by: {listed}. Running mdatp beside another blocking "
@@ -311,6 +371,8 @@ def check_fanotify(host, settings):
                     "which is supported beside it",
                     facts=facts,
                 )
+            if active.get("reason"):
+                message += f" ({active['reason']})"
             return verdict(
                 FAIL,
                 message,

@@ -296,6 +296,15 @@ FAN_CLASS_NAMES = {0x0: "notification", 0x4: "content", 0x8: "pre-content"}
 FAN_BLOCKING_CLASSES = frozenset({0x4, 0x8})
 # Holders whose blocking conflict mdatp tolerates in passive mode (fixed by a state)
 PASSIVE_MODE_FIXES = frozenset({"fapolicyd"})
+# "Exception: fapolicyd, which also uses fanotify in blocking mode, is supported with Defender in
+# active mode on RHEL and Fedora, provided that mdatp health reports healthy" (PREREQUISITES_PAGE);
+# product side: build 101.25062.0003 (release notes of August 2025; installer change
+# microsoft/mdatp-xplat#192). Elsewhere, and with older builds, passive mode is still the way.
+FAPOLICYD_ACTIVE_MODE = {
+    "holder": "fapolicyd",
+    "os_ids": ("rhel", "fedora"),
+    "from_build": "101.25062.0003",
+}
 # Other security agents often named as conflicting, by process name
 KNOWN_AGENTS = {
     "masvc": "McAfee",

@@ -223,3 +223,21 @@ def test_licensed_waits_then_fails_with_the_health_issues(states, monkeypatch):
     assert "health issues: ['missing license']" in ret["comment"]
     answers["licensed"] = True
     assert states.licensed("mdatp", timeout=1)["result"] is True
+
+
+def test_passive_is_not_set_where_fapolicyd_is_supported_in_active_mode(states):
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.fanotify"] = lambda: entry(
+        "warn",
+        "blocking-mode fanotify held by: fapolicyd (pid 655). On Red Hat Enterprise Linux, ...",
+        conflicting_applications=["fapolicyd (pid 655, /usr/sbin/fapolicyd)"],
+        fapolicyd_active_mode={"supported": True},
+    )
+    states.__salt__["mdeprereq.set_managed"] = fail_with("must not be called")
+    for policy in ("passive", "fail"):
+        states.__salt__["mdeprereq.settings"] = lambda policy=policy: settings(
+            fanotify_conflict=policy
+        )
+        ret = states.passive_if_conflicting("fapolicyd")
+        assert ret["result"] is True and ret["changes"] == {}
+        assert ret["comment"].startswith("Nothing to change, active mode is supported")
