@@ -98,7 +98,7 @@ def check(checks=None, fire_event=False):
     checks
         Comma-separated check IDs (or a list) to run instead of all of them:
         distro, kernel, cpu, memory, disk, systemd, privileges, glibc, fanotify, filesystems,
-        dependencies, mdatp_user, install_path, proxy, connectivity.
+        dependencies, mdatp_user, install_path, isolation, proxy, connectivity.
 
     fire_event
         Also send the result to the master on tag
@@ -146,6 +146,30 @@ def distro(root="/", arch=None):
         salt '*' mdeprereq.distro root=/mnt/image arch=aarch64
     """
     return _one("distro", Host(root=root, arch=arch))
+
+
+def support_level():
+    """
+    Return how this minion stands on Microsoft's list and what the ``distro`` check makes of
+    it, without a failing exit code (the ``mde`` formula's early refusal reads it):
+    ``{"level", "status", "message", "remediation"}``. ``level`` is ``listed``, ``desktop``,
+    ``derived`` or ``unsupported`` (as grain ``mde:support_level``); ``status`` is ``pass``,
+    ``warn`` (a desktop edition or a derived distribution, unless ``mdeprereq:desktop`` or
+    ``mdeprereq:derived`` is ``fail``; or a listed entry that ends within 90 days) or ``fail``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.support_level
+    """
+    entry = engine_checks.run_one("distro", Host(), _settings())
+    return {
+        "level": entry["facts"].get("level"),
+        "status": entry["status"],
+        "message": entry["message"],
+        "remediation": entry["remediation"],
+    }
 
 
 def kernel():
@@ -321,6 +345,22 @@ def install_path():
     return _one("install_path")
 
 
+def isolation():
+    """
+    Check that device isolation can work: ``iptables`` and ``ip6tables``, or ``iptables-nft``
+    and ``ip6tables-nft`` (Microsoft's prerequisites page of 2026-09-14). Missing, the check
+    warns: mdatp runs, but isolating the device from the Defender portal won't work. The package
+    that brings them is in ``facts:packages`` (state ``mdeprereq.isolation_tools_installed``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.isolation
+    """
+    return _one("isolation")
+
+
 def proxy():
     """
     Find the proxy mdatp would use (``mdeprereq:proxy``, else ``HTTPS_PROXY``/``https_proxy``,
@@ -494,7 +534,10 @@ def repository(os_id=None, version=None, arch=None, channel=None):
 
     The distribution comes from the ``mde`` grain (so it can be overridden like any grain); the
     support matrix, channel and mirror from the settings (``mdeprereq:support``,
-    ``mdeprereq:channel``, ``mdeprereq:repo:url``, ``:key_url``, ``:trusted``).
+    ``mdeprereq:channel``, ``mdeprereq:repo:url``, ``:key_url``, ``:trusted``). A distribution
+    derived from a listed one (grain ``mde:support_level`` ``derived``) gets the repository of
+    the listed release named by ``mdeprereq:repo:base_distro`` (e.g. ``rhel 9``), and is refused
+    with the reason while that is not set.
 
     os_id, version, arch
         Another distribution than this minion's (e.g. to render for another release).
@@ -510,6 +553,23 @@ def repository(os_id=None, version=None, arch=None, channel=None):
     """
     settings = _settings(channel=channel)
     identity = __grains__.get("mde") or {}
+    derived = None
+    if os_id is None and identity.get("support_level") == "derived":
+        # a derived distribution: the repository of the one the admin names, never a guess
+        derived = f"{identity.get('os')} {identity.get('version') or ''}".strip()
+        if settings.repo_base_distro is None:
+            return {
+                "supported": False,
+                "reason": (
+                    f"refusing to add Microsoft's repository: {derived} is derived from "
+                    f"{', '.join(identity.get('derived_from') or []) or 'a listed distribution'}"
+                    ", for which Microsoft publishes repositories per release; name the one to "
+                    "use with mdeprereq:repo:base_distro (e.g. 'rhel 9' or 'ubuntu 22.04')"
+                ),
+                "os": identity.get("os"),
+                "version": str(identity.get("version") or ""),
+            }
+        os_id, version = settings.repo_base_distro
     os_id = os_id or identity.get("os")
     version = str(version or identity.get("version") or "")
     arch = arch or identity.get("arch")
@@ -527,6 +587,8 @@ def repository(os_id=None, version=None, arch=None, channel=None):
     except repos.RepositoryError as exc:
         return {"supported": False, "reason": str(exc), "os": os_id, "version": version}
     repo["supported"] = True
+    if derived:
+        repo["derived"] = derived
     repo["package_version"] = repos.package_version(
         repo["family"], settings.channel, settings.mdatp_version
     )

@@ -496,6 +496,70 @@ def check_filesystems(host, settings):
     )
 
 
+# -- device isolation ------------------------------------------------------------------------
+def isolation_packages(host):
+    """The package(s) that bring iptables and ip6tables on this host, or None when unknown: by
+    its row of the support matrix, else by a word of its os-release ``ID_LIKE``."""
+    os_release = host.os_release
+    major = os_release.get("VERSION_ID", "").split(".")[0]
+    key = support.matrix_key(os_release)
+    candidates = [data.DESKTOP_OS_IDS.get(key, key), *os_release.get("ID_LIKE", "").split()]
+    for candidate in candidates:
+        by_major = data.ISOLATION_PACKAGES.get(candidate.lower())
+        if by_major is not None:
+            return list(by_major.get(major) or by_major[None])
+    return None
+
+
+def _find_command(host, name):
+    for directory in data.ISOLATION_COMMAND_DIRS:
+        path = posixpath.join(directory, name)
+        if host.exists(path):
+            return path
+    return None
+
+
+def check_isolation(host, settings):
+    found = {
+        name: _find_command(host, name) for pair in data.ISOLATION_COMMAND_SETS for name in pair
+    }
+    facts = {"commands": found, "packages": isolation_packages(host)}
+    for pair in data.ISOLATION_COMMAND_SETS:
+        if all(found[name] for name in pair):
+            facts["usable"] = list(pair)
+            return verdict(
+                PASS,
+                f"device isolation can work: {' and '.join(found[name] for name in pair)}",
+                facts=facts,
+            )
+    missing = [
+        " and ".join(name for name in pair if not found[name])
+        for pair in data.ISOLATION_COMMAND_SETS
+    ]
+    message = (
+        "device isolation needs iptables and ip6tables, or iptables-nft and ip6tables-nft "
+        f"(missing: {missing[0]}; or {missing[1]}). mdatp runs without them, but isolating "
+        "this device from the Defender portal won't work"
+    )
+    if facts["packages"] is None:
+        return verdict(
+            WARN,
+            message,
+            remediation="Install the package that provides iptables and ip6tables.",
+            facts=facts,
+        )
+    return verdict(
+        WARN,
+        message,
+        remediation=(
+            "Apply state mdeprereq.isolation_tools_installed, or install "
+            f"{' '.join(facts['packages'])} with the package manager."
+        ),
+        fixable=True,
+        facts=facts,
+    )
+
+
 # -- packages and accounts -------------------------------------------------------------------
 def required_packages(family, target_version):
     """What mdatp ``target_version`` needs on ``family``.
@@ -720,6 +784,7 @@ CHECKS = {
     "dependencies": check_dependencies,
     "mdatp_user": check_mdatp_user,
     "install_path": check_install_path,
+    "isolation": check_isolation,
     "proxy": network.check_proxy,
     "connectivity": network.check_connectivity,
 }

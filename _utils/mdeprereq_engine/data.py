@@ -290,6 +290,38 @@ DEPENDENCY_RULES = (
     },
 )
 
+# Device isolation: "Device isolation needs iptables and ip6tables, or iptables-nft and
+# ip6tables-nft" (PREREQUISITES_PAGE, "Software requirements"). Either pair of commands, found in
+# one of these directories, will do.
+ISOLATION_COMMAND_SETS = (("iptables", "ip6tables"), ("iptables-nft", "ip6tables-nft"))
+ISOLATION_COMMAND_DIRS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
+# The package that brings a pair, by matrix row (or os-release ID_LIKE word) and major version
+# (None: every other version). Sources: Debian's and Ubuntu's iptables package ships iptables,
+# ip6tables, iptables-nft and ip6tables-nft (https://packages.debian.org/bookworm/amd64/iptables/
+# filelist); RHEL 8 and its rebuilds ship the nf_tables iptables in package iptables
+# (https://developers.redhat.com/blog/2020/08/18/iptables-the-two-variants-and-their-
+# relationship-with-nftables), EL 9 and later, Fedora and Amazon Linux 2023 in iptables-nft
+# ("The iptables-nft [...] packages that include utilities such as iptables, ip6tables",
+# https://docs.oracle.com/en/operating-systems/oracle-linux/9/firewall/
+# firewall-UsingthenftablesFramework.html); EL 7, Amazon Linux 2, SUSE and Mariner name it iptables.
+_EL_ISOLATION = {"7": ["iptables"], "8": ["iptables"], None: ["iptables-nft"]}
+ISOLATION_PACKAGES = {
+    "debian": {None: ["iptables"]},
+    "ubuntu": {None: ["iptables"]},
+    "rhel": _EL_ISOLATION,
+    "centos": _EL_ISOLATION,
+    "centos-stream": _EL_ISOLATION,
+    "ol": _EL_ISOLATION,
+    "rocky": _EL_ISOLATION,
+    "almalinux": _EL_ISOLATION,
+    "fedora": {None: ["iptables-nft"]},
+    "amzn": {"2": ["iptables"], None: ["iptables-nft"]},
+    "sles": {None: ["iptables"]},
+    "suse": {None: ["iptables"]},
+    "opensuse-leap": {None: ["iptables"]},
+    "mariner": {None: ["iptables"]},
+}
+
 # fanotify: class bits of the "fanotify flags:" value in /proc/<pid>/fdinfo/<fd>
 FAN_CLASS_MASK = 0x0C
 FAN_CLASS_NAMES = {0x0: "notification", 0x4: "content", 0x8: "pre-content"}

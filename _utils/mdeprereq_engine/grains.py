@@ -35,6 +35,7 @@ def collect(host=None, support=None):
         "support_level": level,
         "support_reason": reason,
         "support_ends": facts.get("support_ends"),
+        "derived_from": facts.get("derived_from"),
         "kernel": host.kernel_release(),
         "glibc": host.libc_version(),
         "systemd": pid1 == "systemd" and host.exists("/run/systemd/system"),

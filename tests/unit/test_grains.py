@@ -38,6 +38,7 @@ def test_collect_onboarded_machine(onboarded_ubuntu):
         "support_level": "listed",
         "support_reason": "Ubuntu 22.04 on x86_64 is supported (matches ==22.04)",
         "support_ends": None,
+        "derived_from": None,
         "kernel": "5.15.0-105-generic",
         "glibc": host.libc_version(),
         "systemd": True,
