@@ -1,8 +1,10 @@
 """
 Check the prerequisites of Microsoft Defender for Endpoint on Linux (``mdatp``).
 
-Every check of Microsoft's prerequisites page, with a machine-readable verdict, the reason and the
-fix. The checks live in the plain ``mdeprereq_engine`` package; this module is its Salt adapter.
+Every check of Microsoft's prerequisites page (the defaults follow its version of 2026-09-14,
+https://learn.microsoft.com/en-us/defender-endpoint/mde-linux-prerequisites), with a
+machine-readable verdict, the reason and the fix. The checks live in the plain
+``mdeprereq_engine`` package; this module is its Salt adapter.
 
 Settings are read with ``config.get('mdeprereq:<key>')``, so they can be set in the minion config
 or in pillar:
@@ -18,6 +20,8 @@ or in pillar:
       support:                        # replaces Microsoft's entry for a distribution/architecture
         debian:
           x86_64: ["==11.*", "==12.*", "==13.*"]
+      desktop: warn                   # a desktop edition of a listed version: warn or fail
+      derived: warn                   # a distribution derived from a listed one: warn or fail
 """
 
 import dataclasses
@@ -130,7 +134,13 @@ def _one(check_id, host=None, settings=None):
 
 def distro(root="/", arch=None):
     """
-    Check the distribution, version and CPU architecture against Microsoft's support lists.
+    Check the distribution, version and CPU architecture against the table of Microsoft's
+    prerequisites page of 2026-09-14 (x64 and ARM64). ``pass``: listed. ``warn``: a desktop or
+    workstation edition of a listed version (public preview, desktop licence), a distribution
+    whose os-release ``ID_LIKE`` names a listed one ("can be installed and may function",
+    outside Microsoft's support baseline), or a listed entry that ends within 90 days (Amazon
+    Linux 2 on ARM64, 2026-10-31). ``fail``: anything else. ``mdeprereq:desktop`` and
+    ``mdeprereq:derived`` set to ``fail`` make those fail too (the 06/30/2025 page's rule).
 
     root
         Read os-release and release files under this directory instead of ``/`` (to check a
@@ -267,7 +277,9 @@ def glibc():
 def fanotify():
     """
     List every process holding a fanotify fd; blocking-mode holders (fapolicyd, other agents)
-    fail, notification-only ones warn. mdatp's own wdavdaemon is ignored.
+    fail, notification-only ones warn. mdatp's own wdavdaemon is ignored. fapolicyd on RHEL and
+    Fedora with a target build from 101.25062.0003 only warns: Microsoft supports it beside
+    Defender in active mode there, provided ``mdatp health`` reports healthy.
 
     CLI Example:
 
@@ -280,7 +292,8 @@ def fanotify():
 
 def filesystems():
     """
-    Classify every mount: supported for real-time protection, custom scans only, or unknown.
+    Classify every mount: supported for real-time protection, custom scans only (fuse, NFS v3
+    and nfs4, cifs/smb, sshfs, ...: the 2026-09-14 table), or unknown.
 
     CLI Example:
 
@@ -294,7 +307,8 @@ def filesystems():
 def dependencies(version=None):
     """
     Check the packages the target mdatp version needs on this OS family, and which are missing
-    (``facts:missing``).
+    (``facts:missing``). The newest page lists no dependencies; the rules for older builds
+    (auditd, mde-netfilter's libraries, uuid-runtime) come from the 06/30/2025 page.
 
     version
         Target mdatp version, e.g. ``101.25042.0003``; default ``mdeprereq:mdatp_version``, else
