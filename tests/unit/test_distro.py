@@ -1217,3 +1217,64 @@ def test_uncomparable_version_fails_with_reason(machine):
     entry = checks.check_distro(machine.host(), settings)
     assert entry["status"] == FAIL
     assert "'kali-rolling' can't be compared with the supported list" in entry["message"]
+
+
+# -- the README's recipe for the old page's strict behaviour ------------------------------------
+# The 06/30/2025 page's table (shared/reference/mde-facts.md, "Support matrix of the 06/30/2025
+# page"), written out here, not taken from the code
+OLD_PAGE_MATRIX = {
+    "rhel": {"x86_64": [">=7.2,<8", "==8.*", "==9.*"], "aarch64": ["==8.*", "==9.*"]},
+    "centos": {"x86_64": [">=7.2,<8", "==8.*"]},
+    "ubuntu": {
+        "x86_64": ["==16.04", "==18.04", "==20.04", "==22.04", "==24.04"],
+        "aarch64": ["==20.04", "==22.04", "==24.04"],
+    },
+    "debian": {"x86_64": ["==9.*", "==10.*", "==11.*", "==12.*"], "aarch64": ["==11.*", "==12.*"]},
+    "sles": {"x86_64": ["==12.*", "==15.*"], "aarch64": ["==15.5", "==15.6"]},
+    "ol": {"x86_64": [">=7.2,<8", "==8.*", "==9.*"], "aarch64": ["==8.*", "==9.*"]},
+    "amzn": {"x86_64": ["==2", "==2023.*"], "aarch64": ["==2", "==2023.*"]},
+    "fedora": {"x86_64": [">=33,<43"]},
+    "rocky": {"x86_64": [">=8.7,<9", ">=9.2,<10"]},
+    "almalinux": {"x86_64": [">=8.4,<9", ">=9.2,<10"]},
+    "mariner": {"x86_64": ["==2.*"]},
+}
+
+
+def readme_strict_settings():
+    import re
+
+    import yaml
+
+    from tests.conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The old page's strict behaviour", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL).group(1)
+    return yaml.safe_load(block)["mdeprereq"]
+
+
+def test_readme_recipe_gives_the_old_pages_table():
+    settings = Settings.from_raw(readme_strict_settings())
+    assert (settings.desktop, settings.derived) == ("fail", "fail")
+    listed = {
+        key: {arch: specs for arch, specs in arches.items() if specs}
+        for key, arches in settings.support.items()
+    }
+    assert {key: arches for key, arches in listed.items() if arches} == OLD_PAGE_MATRIX
+
+
+@pytest.mark.parametrize(
+    ("os_release", "arch"),
+    [
+        pytest.param(rhel("10.0"), X64, id="rhel-10"),
+        pytest.param(debian("13", "trixie"), X64, id="debian-13"),
+        pytest.param(centos_stream("9"), X64, id="centos-stream-9"),
+        pytest.param(rocky("9.2"), ARM, id="rocky-9.2-aarch64"),
+        pytest.param(LINUX_MINT_213, X64, id="linux-mint"),
+        pytest.param(fedora("42", "Workstation Edition", "workstation"), X64, id="fedora-ws"),
+    ],
+)
+def test_readme_recipe_fails_what_the_old_page_did_not_list(machine, os_release, arch):
+    machine.os_release(os_release)
+    settings = Settings.from_raw(readme_strict_settings())
+    assert checks.check_distro(machine.host(arch=arch), settings)["status"] == FAIL
