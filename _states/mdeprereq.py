@@ -383,12 +383,13 @@ def satisfied(name, ignore=None):
         return _failed(ret, error)
     lines, blocking, to_fix, warnings = [], [], [], []
     for check_id, entry in result["checks"].items():
-        if entry["status"] == "warn":
-            warnings.append(f"{check_id}: warning: {entry['message']}")
-        if entry["status"] != "fail":
+        if entry["status"] not in ("fail", "warn"):
             continue
         if check_id in waived:
             lines.append(f"{check_id}: waived ({waived[check_id]}): {entry['message']}")
+            continue
+        if entry["status"] == "warn":  # said, never blocking (a desktop, a derived system, ...)
+            warnings.append(f"{check_id}: warning: {entry['message']}")
             continue
         line = f"{check_id}: {entry['message']}. Fix: {entry['remediation']}"
         (to_fix if entry["fixable"] else blocking).append(line)

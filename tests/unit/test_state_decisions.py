@@ -328,3 +328,17 @@ def test_satisfied_goes_on_with_warnings_and_says_so(states):
         "Prerequisites met (1 pass, 1 warn, 0 skip)",
         "distro: warning: Linux Mint 22.1 is not on Microsoft's list, but derived",
     ]
+
+
+def test_satisfied_names_a_waived_warning_as_waived(states):
+    states.__salt__["mdeprereq.settings"] = lambda: settings(ignore={"isolation": "no iptables"})
+    states.__salt__["mdeprereq.check"] = lambda: {
+        "ready": True,
+        "summary": {"pass": 0, "warn": 1, "fail": 0, "skip": 0},
+        "checks": {"isolation": entry("warn", "device isolation needs iptables")},
+    }
+    ret = states.satisfied("mdatp")
+    assert ret["result"] is True
+    assert ret["comment"].splitlines()[1:] == [
+        "isolation: waived (no iptables): device isolation needs iptables"
+    ]
