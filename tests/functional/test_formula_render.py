@@ -323,3 +323,55 @@ def test_base_distro_is_ignored_on_a_listed_system(render):
     )
     _, _, args = state_args(rendered, "mde-repo-pkgrepo-managed")
     assert "/debian/12/prod bookworm main" in args["name"]
+
+
+@pytest.fixture
+def support_level(monkeypatch):
+    """Give the distro check (which reads this machine) the verdict a test needs: the engine's
+    check, as mdeprereq.support_level runs it, is replaced for the test."""
+    from mdeprereq_engine import checks
+
+    def use(verdict):
+        def fake_check(host, settings):
+            return {
+                "status": verdict["status"],
+                "message": verdict["message"],
+                "remediation": verdict["remediation"],
+                "fixable": False,
+                "facts": {"level": verdict["level"]},
+            }
+
+        monkeypatch.setitem(checks.CHECKS, "distro", fake_check)
+
+    return use
+
+
+def test_a_warning_goes_on_and_says_so(render, support_level):
+    message = "Ubuntu 24.04 is a workstation/desktop edition (package ubuntu-desktop is installed)"
+    support_level({"level": "desktop", "status": "warn", "message": message, "remediation": None})
+    rendered = render({"os": "ubuntu", "version": "24.04", "arch": "x86_64"})
+    module, function, args = state_args(rendered, "mde-prereqs-supported")
+    assert (module, function) == ("test", "succeed_without_changes")
+    assert args["comment"] == f"Going on with a warning (desktop): {message}"
+    _, function, _ = state_args(rendered, "mde-repo-pkgrepo-managed")
+    assert function == "managed"
+
+
+def test_a_failure_stops_before_any_change(render, support_level):
+    support_level(
+        {
+            "level": "derived",
+            "status": "fail",
+            "message": "AcmeOS 9.4 is not on Microsoft's list, but derived from rhel",
+            "remediation": "mdeprereq:derived is fail: ...",
+        }
+    )
+    rendered = render({"os": "rhel", "version": "9.4", "arch": "x86_64"})
+    module, function, args = state_args(rendered, "mde-prereqs-supported")
+    assert (module, function) == ("test", "fail_without_changes")
+    assert args["comment"].startswith("AcmeOS 9.4 is not on Microsoft's list")
+    assert "Fix: mdeprereq:derived is fail" in args["comment"]
+    # every fixing state requires the refusal, so none of them runs
+    for state_id in args["require_in"]:
+        assert state_id["mdeprereq"].startswith("mde-prereqs-")
+    assert len(args["require_in"]) == 3  # dependencies, passive mode, isolation tools
