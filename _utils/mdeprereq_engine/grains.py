@@ -14,6 +14,11 @@ def _account_ids(host):
     return None, None
 
 
+def _ends_soon(facts):
+    days_left = facts.get("days_left")
+    return days_left is not None and days_left <= data.WARN_BEFORE_END_DAYS
+
+
 def collect(host=None, support=None):
     """The ``mde`` grain's value.
 
@@ -29,9 +34,9 @@ def collect(host=None, support=None):
         "os": facts.get("id"),
         "version": facts.get("version"),
         "arch": facts.get("arch"),
-        # true only for a listed system (the distro check's pass, or its warning that the
-        # entry ends soon: Microsoft still supports it until then)
-        "supported": level == LISTED,
+        # true only where the distro check passes: listed, and not within the warning window
+        # before the entry ends (then support_level is still listed, support_ends says when)
+        "supported": level == LISTED and not _ends_soon(facts),
         "support_level": level,
         "support_reason": reason,
         "support_ends": facts.get("support_ends"),
