@@ -1,6 +1,6 @@
 """
 The ``mde`` grain: Defender for Endpoint facts for targeting, e.g.
-``salt -G 'mde:supported:True' mdeprereq.check``.
+``salt -G 'mde:supported:True' mdeprereq.check`` or ``salt -G 'mde:support_level:derived' ...``.
 
 Cheap by design (it runs at every minion start): files only, no network, no subprocess. The
 support verdict honours ``mdeprereq:support`` from the minion config (grains can't see pillar).
@@ -30,7 +30,8 @@ def __virtual__():
 
 
 def mde():
-    """Return ``{"mde": {...}}``: os, version, arch, supported, kernel, glibc, systemd, ...."""
+    """Return ``{"mde": {...}}``: os, version, arch, supported, support_level (listed, desktop,
+    derived or unsupported, on Microsoft's list of 2026-09-14), kernel, glibc, systemd, ...."""
     configured = (__opts__.get("mdeprereq") or {}).get("support")
     support = None
     if configured is not None:

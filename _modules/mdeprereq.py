@@ -1,8 +1,10 @@
 """
 Check the prerequisites of Microsoft Defender for Endpoint on Linux (``mdatp``).
 
-Every check of Microsoft's prerequisites page, with a machine-readable verdict, the reason and the
-fix. The checks live in the plain ``mdeprereq_engine`` package; this module is its Salt adapter.
+Every check of Microsoft's prerequisites page (the defaults follow its version of 2026-09-14,
+https://learn.microsoft.com/en-us/defender-endpoint/mde-linux-prerequisites), with a
+machine-readable verdict, the reason and the fix. The checks live in the plain
+``mdeprereq_engine`` package; this module is its Salt adapter.
 
 Settings are read with ``config.get('mdeprereq:<key>')``, so they can be set in the minion config
 or in pillar:
@@ -18,6 +20,8 @@ or in pillar:
       support:                        # replaces Microsoft's entry for a distribution/architecture
         debian:
           x86_64: ["==11.*", "==12.*", "==13.*"]
+      desktop: warn                   # a desktop edition of a listed version: warn or fail
+      derived: warn                   # a distribution derived from a listed one: warn or fail
 """
 
 import dataclasses
@@ -98,7 +102,7 @@ def check(checks=None, fire_event=False):
     checks
         Comma-separated check IDs (or a list) to run instead of all of them:
         distro, kernel, cpu, memory, disk, systemd, privileges, glibc, fanotify, filesystems,
-        dependencies, mdatp_user, install_path, proxy, connectivity.
+        dependencies, mdatp_user, install_path, isolation, proxy, connectivity.
 
     fire_event
         Also send the result to the master on tag
@@ -130,7 +134,13 @@ def _one(check_id, host=None, settings=None):
 
 def distro(root="/", arch=None):
     """
-    Check the distribution, version and CPU architecture against Microsoft's support lists.
+    Check the distribution, version and CPU architecture against the table of Microsoft's
+    prerequisites page of 2026-09-14 (x64 and ARM64). ``pass``: listed. ``warn``: a desktop or
+    workstation edition of a listed version (public preview, desktop licence), a distribution
+    whose os-release ``ID_LIKE`` names a listed one ("can be installed and may function",
+    outside Microsoft's support baseline), or a listed entry that ends within 90 days (Amazon
+    Linux 2 on ARM64, 2026-10-31). ``fail``: anything else. ``mdeprereq:desktop`` and
+    ``mdeprereq:derived`` set to ``fail`` make those fail too (the 06/30/2025 page's rule).
 
     root
         Read os-release and release files under this directory instead of ``/`` (to check a
@@ -146,6 +156,30 @@ def distro(root="/", arch=None):
         salt '*' mdeprereq.distro root=/mnt/image arch=aarch64
     """
     return _one("distro", Host(root=root, arch=arch))
+
+
+def support_level():
+    """
+    Return how this minion stands on Microsoft's list and what the ``distro`` check makes of
+    it, without a failing exit code (the ``mde`` formula's early refusal reads it):
+    ``{"level", "status", "message", "remediation"}``. ``level`` is ``listed``, ``desktop``,
+    ``derived`` or ``unsupported`` (as grain ``mde:support_level``); ``status`` is ``pass``,
+    ``warn`` (a desktop edition or a derived distribution, unless ``mdeprereq:desktop`` or
+    ``mdeprereq:derived`` is ``fail``; or a listed entry that ends within 90 days) or ``fail``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.support_level
+    """
+    entry = engine_checks.run_one("distro", Host(), _settings())
+    return {
+        "level": entry["facts"].get("level"),
+        "status": entry["status"],
+        "message": entry["message"],
+        "remediation": entry["remediation"],
+    }
 
 
 def kernel():
@@ -243,7 +277,9 @@ def glibc():
 def fanotify():
     """
     List every process holding a fanotify fd; blocking-mode holders (fapolicyd, other agents)
-    fail, notification-only ones warn. mdatp's own wdavdaemon is ignored.
+    fail, notification-only ones warn. mdatp's own wdavdaemon is ignored. fapolicyd on RHEL and
+    Fedora with a target build from 101.25062.0003 only warns: Microsoft supports it beside
+    Defender in active mode there, provided ``mdatp health`` reports healthy.
 
     CLI Example:
 
@@ -256,7 +292,8 @@ def fanotify():
 
 def filesystems():
     """
-    Classify every mount: supported for real-time protection, custom scans only, or unknown.
+    Classify every mount: supported for real-time protection, custom scans only (fuse, NFS v3
+    and nfs4, cifs/smb, sshfs, ...: the 2026-09-14 table), or unknown.
 
     CLI Example:
 
@@ -270,7 +307,8 @@ def filesystems():
 def dependencies(version=None):
     """
     Check the packages the target mdatp version needs on this OS family, and which are missing
-    (``facts:missing``).
+    (``facts:missing``). The newest page lists no dependencies; the rules for older builds
+    (auditd, mde-netfilter's libraries, uuid-runtime) come from the 06/30/2025 page.
 
     version
         Target mdatp version, e.g. ``101.25042.0003``; default ``mdeprereq:mdatp_version``, else
@@ -319,6 +357,22 @@ def install_path():
         salt '*' mdeprereq.install_path
     """
     return _one("install_path")
+
+
+def isolation():
+    """
+    Check that device isolation can work: ``iptables`` and ``ip6tables``, or ``iptables-nft``
+    and ``ip6tables-nft`` (Microsoft's prerequisites page of 2026-09-14). Missing, the check
+    warns: mdatp runs, but isolating the device from the Defender portal won't work. The package
+    that brings them is in ``facts:packages`` (state ``mdeprereq.isolation_tools_installed``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.isolation
+    """
+    return _one("isolation")
 
 
 def proxy():
@@ -496,7 +550,10 @@ def repository(os_id=None, version=None, arch=None, channel=None):
 
     The distribution comes from the ``mde`` grain (so it can be overridden like any grain); the
     support matrix, channel and mirror from the settings (``mdeprereq:support``,
-    ``mdeprereq:channel``, ``mdeprereq:repo:url``, ``:key_url``, ``:trusted``).
+    ``mdeprereq:channel``, ``mdeprereq:repo:url``, ``:key_url``, ``:trusted``). A distribution
+    derived from a listed one (grain ``mde:support_level`` ``derived``) gets the repository of
+    the listed release named by ``mdeprereq:repo:base_distro`` (e.g. ``rhel 9``), and is refused
+    with the reason while that is not set.
 
     os_id, version, arch
         Another distribution than this minion's (e.g. to render for another release).
@@ -512,6 +569,23 @@ def repository(os_id=None, version=None, arch=None, channel=None):
     """
     settings = _settings(channel=channel)
     identity = __grains__.get("mde") or {}
+    derived = None
+    if os_id is None and identity.get("support_level") == "derived":
+        # a derived distribution: the repository of the one the admin names, never a guess
+        derived = f"{identity.get('os')} {identity.get('version') or ''}".strip()
+        if settings.repo_base_distro is None:
+            return {
+                "supported": False,
+                "reason": (
+                    f"refusing to add Microsoft's repository: {derived} is derived from "
+                    f"{', '.join(identity.get('derived_from') or []) or 'a listed distribution'}"
+                    ", for which Microsoft publishes repositories per release; name the one to "
+                    "use with mdeprereq:repo:base_distro (e.g. 'rhel 9' or 'ubuntu 22.04')"
+                ),
+                "os": identity.get("os"),
+                "version": str(identity.get("version") or ""),
+            }
+        os_id, version = settings.repo_base_distro
     os_id = os_id or identity.get("os")
     version = str(version or identity.get("version") or "")
     arch = arch or identity.get("arch")
@@ -529,6 +603,8 @@ def repository(os_id=None, version=None, arch=None, channel=None):
     except repos.RepositoryError as exc:
         return {"supported": False, "reason": str(exc), "os": os_id, "version": version}
     repo["supported"] = True
+    if derived:
+        repo["derived"] = derived
     repo["package_version"] = repos.package_version(
         repo["family"], settings.channel, settings.mdatp_version
     )

@@ -20,6 +20,10 @@ truth for every table) and apply Salt's own states and modules for the change.
       mdeprereq.passive_if_conflicting:
         - name: fapolicyd
 
+    mde-prereqs-isolation-tools-installed:
+      mdeprereq.isolation_tools_installed:
+        - name: isolation-tools
+
     mde-prereqs-satisfied:
       mdeprereq.satisfied:
         - name: mdatp
@@ -115,6 +119,56 @@ def dependencies_installed(name, version=None):
             f"{installed.get('comment') or ''} {error or after['message']}".strip(),
         )
     ret["comment"] = f"Installed {', '.join(missing)}"
+    return ret
+
+
+def isolation_tools_installed(name="isolation-tools"):
+    """
+    Install the package that brings ``iptables`` and ``ip6tables`` (or their ``-nft`` pair),
+    which device isolation needs (the ``isolation`` check's ``packages``: ``iptables`` on Debian,
+    Ubuntu, SUSE, EL 7/8 and Amazon Linux 2; ``iptables-nft`` on EL 9+, Fedora and Amazon Linux
+    2023), through Salt's ``pkg.installed``. Does nothing when the ``isolation`` check is waived
+    (``mdeprereq:ignore``).
+
+    name
+        An ID for the state; not a package name.
+    """
+    ret = _ret(name)
+    settings, error = _call("mdeprereq.settings")
+    if error:
+        return _failed(ret, error)
+    entry, error = _call("mdeprereq.isolation")
+    if error:
+        return _failed(ret, error)
+    if entry["status"] == "pass":
+        ret["comment"] = f"The isolation tools are already installed: {entry['message']}"
+        return ret
+    if "isolation" in settings["ignore"]:
+        ret["comment"] = (
+            f"isolation is waived ({settings['ignore']['isolation']}); nothing installed: "
+            f"{entry['message']}"
+        )
+        return ret
+    packages = entry["facts"].get("packages")
+    if not entry["fixable"] or not packages:
+        return _failed(ret, f"Could not tell which package brings the tools: {entry['message']}")
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            comment=f"Would have installed {', '.join(packages)}",
+            changes={"installed": packages},
+        )
+        return ret
+    installed = __states__["pkg.installed"](name=name, pkgs=packages)
+    ret["changes"] = installed.get("changes", {})
+    after, error = _call("mdeprereq.isolation")
+    if error or after["status"] != "pass":
+        return _failed(
+            ret,
+            f"Installing {', '.join(packages)} did not bring the isolation tools: "
+            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
+        )
+    ret["comment"] = f"Installed {', '.join(packages)}: {after['message']}"
     return ret
 
 
@@ -271,6 +325,10 @@ def passive_if_conflicting(name):
         ret["comment"] = f"No blocking-mode fanotify conflict: {entry['message']}"
         return ret
     listed = "; ".join(conflicts)
+    if (entry["facts"].get("fapolicyd_active_mode") or {}).get("supported"):
+        # RHEL and Fedora, from build 101.25062.0003: fapolicyd is supported in active mode
+        ret["comment"] = f"Nothing to change, active mode is supported: {entry['message']}"
+        return ret
     if settings["fanotify_conflict"] == "fail":
         return _failed(
             ret,
@@ -323,12 +381,15 @@ def satisfied(name, ignore=None):
     __context__.pop("retcode", None)  # the check's exit code is not this state's
     if error:
         return _failed(ret, error)
-    lines, blocking, to_fix = [], [], []
+    lines, blocking, to_fix, warnings = [], [], [], []
     for check_id, entry in result["checks"].items():
-        if entry["status"] != "fail":
+        if entry["status"] not in ("fail", "warn"):
             continue
         if check_id in waived:
             lines.append(f"{check_id}: waived ({waived[check_id]}): {entry['message']}")
+            continue
+        if entry["status"] == "warn":  # said, never blocking (a desktop, a derived system, ...)
+            warnings.append(f"{check_id}: warning: {entry['message']}")
             continue
         line = f"{check_id}: {entry['message']}. Fix: {entry['remediation']}"
         (to_fix if entry["fixable"] else blocking).append(line)
@@ -346,6 +407,7 @@ def satisfied(name, ignore=None):
             f"Prerequisites met ({summary['pass']} pass, {summary['warn']} warn, "
             f"{summary['skip']} skip)",
             *lines,
+            *warnings,
         ]
     )
     return ret

@@ -24,6 +24,7 @@ CHECK_IDS = (
     "dependencies",
     "mdatp_user",
     "install_path",
+    "isolation",
     "proxy",
     "connectivity",
 )

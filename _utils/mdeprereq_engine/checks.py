@@ -6,7 +6,7 @@ import json
 import os
 import posixpath
 
-from . import data, network
+from . import data, network, support
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
@@ -22,18 +22,43 @@ def _gib(value):
 
 # -- distro --------------------------------------------------------------------------------
 def check_distro(host, settings):
-    supported, message, facts = support_verdict(host, settings.support)
-    if supported:
+    """Three levels: pass (listed on this architecture), warn (a desktop edition of a listed
+    version, or a distribution derived from a listed one; ``mdeprereq:desktop`` and
+    ``mdeprereq:derived`` make either fail), fail (anything else, or a listed entry that ended)."""
+    level, message, facts = support_verdict(host, settings.support)
+    facts["level"] = level
+    if level == support.LISTED:
+        days_left = facts.get("days_left")
+        if days_left is not None and days_left <= data.WARN_BEFORE_END_DAYS:
+            return verdict(
+                WARN,
+                message,
+                remediation=f"Plan the move before {facts['support_ends']}.",
+                facts=facts,
+            )
         return verdict(PASS, message, facts=facts)
-    return verdict(
-        FAIL,
-        message,
-        remediation=(
-            f"Run mdatp on a server distribution and version listed on {PAGE}. If Microsoft "
-            "has since added this one, add it under the mdeprereq:support setting."
-        ),
-        facts=facts,
-    )
+    policy = {support.DESKTOP: settings.desktop, support.DERIVED: settings.derived}.get(level)
+    if policy == WARN:
+        return verdict(WARN, message, facts=facts)
+    if level == support.DESKTOP:
+        remediation = (
+            "mdeprereq:desktop is fail: run mdatp on a server edition, or set mdeprereq:desktop "
+            "to warn to allow desktops (with a desktop licence)."
+        )
+    elif level == support.DERIVED:
+        remediation = (
+            "mdeprereq:derived is fail: run mdatp on a distribution listed on "
+            f"{PAGE}, or set mdeprereq:derived to warn to allow derived systems."
+        )
+    elif facts.get("support_ended"):
+        remediation = f"Move to a listed distribution and version ({PAGE})."
+    else:
+        remediation = (
+            f"Run mdatp on a distribution and version listed on {PAGE} "
+            f"({data.PREREQUISITES_PAGE['date']}). If Microsoft has since added this one, add "
+            "it under the mdeprereq:support setting."
+        )
+    return verdict(FAIL, message, remediation=remediation, facts=facts)
 
 
 # -- kernel, resources, system ---------------------------------------------------------------
@@ -245,6 +270,52 @@ def _managed_enforcement_level(host):
         return None
 
 
+def _target_build(host, settings):
+    """``(text, parsed)`` of the mdatp build the checks judge: ``mdeprereq:mdatp_version``, else
+    the installed mdatp's, else the newest (parsed None)."""
+    if settings.mdatp_version:
+        return settings.mdatp_version, parse_mdatp_version(settings.mdatp_version)
+    installed = (host.package_versions((data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
+    if installed:
+        try:
+            return f"{upstream_version(installed)} (installed)", parse_mdatp_version(
+                upstream_version(installed)
+            )
+        except ValueError:
+            pass
+    return "newest", None
+
+
+def _fapolicyd_active_mode(host, settings, blocking):
+    """Whether the page's fapolicyd exception applies: every blocking holder is fapolicyd, the
+    distribution is RHEL or Fedora, and the target build is new enough."""
+    rule = data.FAPOLICYD_ACTIVE_MODE
+    os_id = host.os_release.get("ID", "").lower()
+    target, parsed = _target_build(host, settings)
+    facts = {
+        "supported": False,
+        "distribution": host.os_release.get("NAME", os_id or "unknown"),
+        "target": target,
+        "from_build": rule["from_build"],
+    }
+    if not all(holder.name == rule["holder"] for holder in blocking):
+        return facts
+    facts["reason"] = None
+    if os_id not in rule["os_ids"]:
+        facts["reason"] = (
+            f"fapolicyd is supported beside Defender in active mode only on RHEL and Fedora, "
+            f"not on {facts['distribution']}"
+        )
+    elif parsed is not None and parsed < parse_mdatp_version(rule["from_build"]):
+        facts["reason"] = (
+            f"fapolicyd is supported beside Defender in active mode from build "
+            f"{rule['from_build']}; the target is {target}"
+        )
+    else:
+        facts["supported"] = True
+    return facts
+
+
 def check_fanotify(host, settings):
     daemon = posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
     try:
@@ -271,6 +342,20 @@ def check_fanotify(host, settings):
     }
     if blocking:
         listed = "; ".join(holder.describe() for holder in blocking)
+        active = _fapolicyd_active_mode(host, settings, blocking)
+        facts["fapolicyd_active_mode"] = active
+        if active["supported"]:
+            return verdict(
+                WARN,
+                f"blocking-mode fanotify held by: {listed}. On {active['distribution']}, "
+                f"Defender {active['target']} is supported beside fapolicyd in active mode "
+                f"(from build {active['from_build']}), provided mdatp health reports healthy",
+                remediation=(
+                    "After installing, check that 'mdatp health --field healthy' says true; "
+                    "if it does not, run Defender's antivirus in passive mode beside fapolicyd."
+                ),
+                facts=facts,
+            )
         fixable = all(holder.name in data.PASSIVE_MODE_FIXES for holder in blocking)
         message = (
             f"blocking-mode fanotify held by: {listed}. Running mdatp beside another blocking "
@@ -286,6 +371,8 @@ def check_fanotify(host, settings):
                     "which is supported beside it",
                     facts=facts,
                 )
+            if active.get("reason"):
+                message += f" ({active['reason']})"
             return verdict(
                 FAIL,
                 message,
@@ -344,7 +431,9 @@ def classify_filesystem(fstype):
     base, _, subtype = fstype.partition(".")
     virtual = fstype in data.VIRTUAL_FILESYSTEMS
     if subtype and base in ("fuse", "fuseblk"):
-        if subtype in data.CUSTOM_SCAN_FILESYSTEMS:
+        # fuse.<anything> is fuse (custom scans); fuseblk.<subtype> is fuseblk (real-time)
+        # unless the subtype itself is custom-scan only
+        if base == "fuse" or subtype in data.CUSTOM_SCAN_FILESYSTEMS:
             return "custom_scan", virtual
         return "realtime", virtual
     if fstype in data.CUSTOM_SCAN_FILESYSTEMS:
@@ -380,8 +469,6 @@ def check_filesystems(host, settings):
             )
             entry["nfs_version"] = version
             entry["note"] = data.NFS_NOTE
-            if version and not version.startswith("3"):
-                entry["class"] = fs_class = "custom_scan"
             concerns.append(f"{mount.mount_point} (NFS v{version or '?'})")
         elif mount.fstype in data.READ_ONLY_IMAGE_FILESYSTEMS:
             entry["read_only_image"] = True
@@ -409,6 +496,70 @@ def check_filesystems(host, settings):
     )
 
 
+# -- device isolation ------------------------------------------------------------------------
+def isolation_packages(host):
+    """The package(s) that bring iptables and ip6tables on this host, or None when unknown: by
+    its row of the support matrix, else by a word of its os-release ``ID_LIKE``."""
+    os_release = host.os_release
+    major = os_release.get("VERSION_ID", "").split(".")[0]
+    key = support.matrix_key(os_release)
+    candidates = [data.DESKTOP_OS_IDS.get(key, key), *os_release.get("ID_LIKE", "").split()]
+    for candidate in candidates:
+        by_major = data.ISOLATION_PACKAGES.get(candidate.lower())
+        if by_major is not None:
+            return list(by_major.get(major) or by_major[None])
+    return None
+
+
+def _find_command(host, name):
+    for directory in data.ISOLATION_COMMAND_DIRS:
+        path = posixpath.join(directory, name)
+        if host.exists(path):
+            return path
+    return None
+
+
+def check_isolation(host, settings):
+    found = {
+        name: _find_command(host, name) for pair in data.ISOLATION_COMMAND_SETS for name in pair
+    }
+    facts = {"commands": found, "packages": isolation_packages(host)}
+    for pair in data.ISOLATION_COMMAND_SETS:
+        if all(found[name] for name in pair):
+            facts["usable"] = list(pair)
+            return verdict(
+                PASS,
+                f"device isolation can work: {' and '.join(found[name] for name in pair)}",
+                facts=facts,
+            )
+    missing = [
+        " and ".join(name for name in pair if not found[name])
+        for pair in data.ISOLATION_COMMAND_SETS
+    ]
+    message = (
+        "device isolation needs iptables and ip6tables, or iptables-nft and ip6tables-nft "
+        f"(missing: {missing[0]}; or {missing[1]}). mdatp runs without them, but isolating "
+        "this device from the Defender portal won't work"
+    )
+    if facts["packages"] is None:
+        return verdict(
+            WARN,
+            message,
+            remediation="Install the package that provides iptables and ip6tables.",
+            facts=facts,
+        )
+    return verdict(
+        WARN,
+        message,
+        remediation=(
+            "Apply state mdeprereq.isolation_tools_installed, or install "
+            f"{' '.join(facts['packages'])} with the package manager."
+        ),
+        fixable=True,
+        facts=facts,
+    )
+
+
 # -- packages and accounts -------------------------------------------------------------------
 def required_packages(family, target_version):
     """What mdatp ``target_version`` needs on ``family``.
@@ -426,7 +577,7 @@ def required_packages(family, target_version):
             continue
         packages = rule["packages"].get(family, [])
         if packages or rule.get("microsoft_packages"):
-            reasons.append(rule["reason"])
+            reasons.append(f"{rule['reason']} (source: {rule['source']})")
         distro_packages.extend(package for package in packages if package not in distro_packages)
         microsoft_packages.extend(rule.get("microsoft_packages", []))
     return distro_packages, microsoft_packages, reasons
@@ -633,6 +784,7 @@ CHECKS = {
     "dependencies": check_dependencies,
     "mdatp_user": check_mdatp_user,
     "install_path": check_install_path,
+    "isolation": check_isolation,
     "proxy": network.check_proxy,
     "connectivity": network.check_connectivity,
 }

@@ -1,32 +1,121 @@
 """Every table the project encodes, in one place.
 
-Sources: Microsoft's "Prerequisites for Microsoft Defender for Endpoint on Linux" page (dated
-06/30/2025) and the facts collected in ``shared/reference/mde-facts.md``. Settings may widen or
-narrow these defaults (see :mod:`mdeprereq_engine.settings`); nothing else in the project repeats
-them.
+Sources: Microsoft's "Prerequisites for Microsoft Defender for Endpoint on Linux" page, the
+version of 2026-09-14 (:data:`PREREQUISITES_PAGE`; the older one, 06/30/2025, is named where a
+rule still comes from it), and the facts collected in ``shared/reference/mde-facts.md``. Settings
+may widen or narrow these defaults (see :mod:`mdeprereq_engine.settings`); nothing else in the
+project repeats them.
 """
 
-# Support matrix: os-release ID -> CPU architecture -> list of ``packaging`` specifier strings.
-# A version is supported when it matches any one specifier of the list.
-SUPPORT_MATRIX = {
-    "rhel": {"x86_64": [">=7.2,<8", "==8.*", "==9.*"], "aarch64": ["==8.*", "==9.*"]},
-    "centos": {"x86_64": [">=7.2,<8", "==8.*"]},
-    "ubuntu": {
-        "x86_64": ["==16.04", "==18.04", "==20.04", "==22.04", "==24.04"],
-        "aarch64": ["==20.04", "==22.04", "==24.04"],
-    },
-    "debian": {
-        "x86_64": ["==9.*", "==10.*", "==11.*", "==12.*"],
-        "aarch64": ["==11.*", "==12.*"],
-    },
-    "sles": {"x86_64": ["==12.*", "==15.*"], "aarch64": ["==15.5", "==15.6"]},
-    "ol": {"x86_64": [">=7.2,<8", "==8.*", "==9.*"], "aarch64": ["==8.*", "==9.*"]},
-    "amzn": {"x86_64": ["==2", "==2023.*"], "aarch64": ["==2", "==2023.*"]},
-    "fedora": {"x86_64": [">=33,<43"]},
-    "rocky": {"x86_64": [">=8.7,<9", ">=9.2,<10"]},
-    "almalinux": {"x86_64": [">=8.4,<9", ">=9.2,<10"]},
-    "mariner": {"x86_64": ["==2.*"]},
+# The page the support matrix, the filesystems and the isolation tools follow
+PREREQUISITES_PAGE = {
+    "title": "Prerequisites for Microsoft Defender for Endpoint on Linux",
+    "url": "https://learn.microsoft.com/en-us/defender-endpoint/mde-linux-prerequisites",
+    "date": "2026-09-14",
 }
+# The version the project followed before (06/30/2025): still the source of some rules below
+PREREQUISITES_PAGE_2025 = {
+    "title": PREREQUISITES_PAGE["title"],
+    "url": "https://github.com/MicrosoftDocs/defender-docs/blob/7a96122b/defender-endpoint/"
+    "mde-linux-prerequisites.md",
+    "date": "2025-06-30",
+}
+
+# Support matrix: the page's "Supported Linux distributions" table, both architectures.
+# Row key (the os-release ID, or see MATRIX_KEY_* below) -> CPU architecture -> list of
+# ``packaging`` specifier strings; a version is listed when it matches any one specifier.
+SUPPORT_MATRIX = {
+    # Red Hat Enterprise Linux | 7.2+, 8.x, 9.x, 10.x | 8.x, 9.x, 10.x
+    "rhel": {
+        "x86_64": [">=7.2,<8", "==8.*", "==9.*", "==10.*"],
+        "aarch64": ["==8.*", "==9.*", "==10.*"],
+    },
+    # CentOS | 7.2+, 8.x | -
+    "centos": {"x86_64": [">=7.2,<8", "==8.*"]},
+    # CentOS Stream | 8.x, 9.x, 10.x | 8.x, 9.x, 10.x
+    "centos-stream": {
+        "x86_64": ["==8.*", "==9.*", "==10.*"],
+        "aarch64": ["==8.*", "==9.*", "==10.*"],
+    },
+    # Ubuntu LTS | 16.04, 18.04, 20.04, 22.04, 24.04, 26.04 | 20.04, 22.04, 24.04, 26.04
+    "ubuntu": {
+        "x86_64": ["==16.04", "==18.04", "==20.04", "==22.04", "==24.04", "==26.04"],
+        "aarch64": ["==20.04", "==22.04", "==24.04", "==26.04"],
+    },
+    # Ubuntu Pro | 22.04, 24.04 | 22.04, 24.04 (os-release ID ubuntu: see MATRIX_KEYS_BY_OS_ID)
+    "ubuntu-pro": {"x86_64": ["==22.04", "==24.04"], "aarch64": ["==22.04", "==24.04"]},
+    # Debian | 9-13 | 11, 12, 13
+    "debian": {
+        "x86_64": ["==9.*", "==10.*", "==11.*", "==12.*", "==13.*"],
+        "aarch64": ["==11.*", "==12.*", "==13.*"],
+    },
+    # SUSE Linux Enterprise Server | 12.x, 15.x, 16.x | 15 (SP5, SP6), 16.x
+    # (VERSION_ID of 15 SP5 is "15.5")
+    "sles": {"x86_64": ["==12.*", "==15.*", "==16.*"], "aarch64": ["==15.5", "==15.6", "==16.*"]},
+    # openSUSE Leap | 15.6, 16.x | 15.6, 16.x
+    "opensuse-leap": {"x86_64": ["==15.6", "==16.*"], "aarch64": ["==15.6", "==16.*"]},
+    # Oracle Linux | 7.2+, 8.x, 9.x, 10.x | 8.x, 9.x, 10.x
+    "ol": {
+        "x86_64": [">=7.2,<8", "==8.*", "==9.*", "==10.*"],
+        "aarch64": ["==8.*", "==9.*", "==10.*"],
+    },
+    # Amazon Linux | 2, 2023 | 2 (support retiring 31 October 2026: SUPPORT_ENDS), 2023
+    "amzn": {"x86_64": ["==2", "==2023.*"], "aarch64": ["==2", "==2023.*"]},
+    # Fedora | 33-44 | 40-44
+    "fedora": {"x86_64": [">=33,<45"], "aarch64": [">=40,<45"]},
+    # Rocky Linux | 8.7+, 9.2+, 10.x | 8.7+, 9.2+, 10.x
+    "rocky": {
+        "x86_64": [">=8.7,<9", ">=9.2,<10", "==10.*"],
+        "aarch64": [">=8.7,<9", ">=9.2,<10", "==10.*"],
+    },
+    # Alma Linux | 8.4+, 9.2+, 10.x | 8.4+, 9.2+, 10.x
+    "almalinux": {
+        "x86_64": [">=8.4,<9", ">=9.2,<10", "==10.*"],
+        "aarch64": [">=8.4,<9", ">=9.2,<10", "==10.*"],
+    },
+    # Mariner | 2 | 2
+    "mariner": {"x86_64": ["==2.*"], "aarch64": ["==2.*"]},
+}
+# The page's name of each row, for messages
+SUPPORT_ROW_NAMES = {
+    "rhel": "Red Hat Enterprise Linux",
+    "centos": "CentOS",
+    "centos-stream": "CentOS Stream",
+    "ubuntu": "Ubuntu LTS",
+    "ubuntu-pro": "Ubuntu Pro",
+    "debian": "Debian",
+    "sles": "SUSE Linux Enterprise Server",
+    "opensuse-leap": "openSUSE Leap",
+    "ol": "Oracle Linux",
+    "amzn": "Amazon Linux",
+    "fedora": "Fedora",
+    "rocky": "Rocky Linux",
+    "almalinux": "Alma Linux",
+    "mariner": "Mariner",
+}
+# os-release IDs that more than one row of the table covers. Ubuntu Pro is Ubuntu LTS with a
+# subscription, same os-release: an Ubuntu machine is listed when either row lists its version.
+MATRIX_KEYS_BY_OS_ID = {"ubuntu": ("ubuntu", "ubuntu-pro")}
+# CentOS Stream says ID=centos in os-release; its NAME tells it apart ("CentOS Stream")
+MATRIX_KEY_CENTOS_STREAM = "centos-stream"
+
+# Entries that end: row key -> architecture -> specifier -> the end. After ``date`` the entry no
+# longer counts as listed (the verdict fails); in the WARN_BEFORE_END_DAYS before, it warns.
+# "Amazon Linux 2 on ARM64: deprecated on 31 October 2026; the last supported Defender version
+# for it is 101.25122.0004 (expiry 31 October 2026); after that date official support ends.
+# AMD64 is not affected." (PREREQUISITES_PAGE)
+SUPPORT_ENDS = {
+    "amzn": {
+        "aarch64": {
+            "==2": {
+                "date": "2026-10-31",
+                "last_build": "101.25122.0004",
+                "instead": "move to Amazon Linux 2023, which stays listed on ARM64",
+            }
+        }
+    }
+}
+WARN_BEFORE_END_DAYS = 90
 
 ARCHITECTURES = ("x86_64", "aarch64")
 # uname -m and dpkg spellings -> the matrix's spelling
@@ -38,8 +127,10 @@ ARCH_ALIASES = {
     "aarch64": "aarch64",
 }
 
-# os-release VARIANT_ID values of editions the page excludes ("workstation and desktop versions")
-# (Fedora's desktop spins and atomic desktops have a VARIANT_ID of their own.)
+# Desktops: "All Linux distributions currently supported on servers are also supported on Linux
+# desktops" (Public Preview; licence: Defender for Endpoint P2, or Microsoft 365 E5/E7).
+# os-release VARIANT_ID values of workstation/desktop editions (Fedora's desktop spins and
+# atomic desktops have a VARIANT_ID of their own; RHEL 7 Workstation/Client say so too).
 DESKTOP_VARIANT_IDS = frozenset(
     {
         "workstation",
@@ -61,8 +152,9 @@ DESKTOP_VARIANT_IDS = frozenset(
         "onyx",
     }
 )
-# os-release IDs that are desktop editions by themselves
-DESKTOP_OS_IDS = frozenset({"sled"})
+# os-release IDs that are desktop editions by themselves -> the server row whose versions apply
+# (SUSE Linux Enterprise Desktop shares SLES's versions)
+DESKTOP_OS_IDS = {"sled": "sles"}
 # A Debian-family machine with one of these packages installed is a desktop edition
 # (Ubuntu's flavours share its os-release; their desktop metapackages tell them apart.)
 DESKTOP_PACKAGES = {
@@ -79,6 +171,24 @@ DESKTOP_PACKAGES = {
         "ubuntu-unity-desktop",
     )
 }
+DESKTOP_LICENCE = (
+    "Linux desktops are a public preview and need a desktop licence (Microsoft Defender for "
+    "Endpoint P2, also in Microsoft 365 E5 and E7) instead of a server licence"
+)
+
+# Derived distributions: "Customized operating systems that meet the minimal kernel requirements
+# and are derived from known, standard, vendor-provided distributions that Microsoft supports:
+# Defender can be installed and may function [...] they aren't part of the validated support
+# baseline" (PREREQUISITES_PAGE). A distribution is derived when a word of its os-release ID_LIKE
+# names a row of the matrix listed for its architecture; these ID_LIKE words name a row by
+# another spelling (SLES and openSUSE say ID_LIKE="suse", openSUSE's rebuilds "opensuse").
+DERIVED_ID_LIKE_KEYS = {"suse": "sles", "opensuse": "opensuse-leap"}
+DERIVED_NOTE = (
+    "Microsoft says such a system 'can be installed and may function', but it is outside the "
+    "validated support baseline: issues must be reproduced on a listed distribution"
+)
+# mdeprereq:desktop and mdeprereq:derived: what a desktop edition / a derived distribution gets
+SUPPORT_POLICIES = ("warn", "fail")
 
 # Package families: which package database and which dependency column apply.
 FAMILY_BY_OS_ID = {
@@ -128,15 +238,22 @@ MDATP_USER = "mdatp"
 MDATP_GROUP = "mdatp"
 MDATP_SHELL = "/usr/sbin/nologin"
 
-# The newest mdatp version this table knows about. A target of None means "the newest".
-# Dependencies per mdatp version and family. Each row applies when the target version is below
-# ``below`` (None: every version). Packages marked "microsoft" come from Microsoft's repository
-# together with mdatp and are reported, not required up front.
+# Dependencies per mdatp version and family. The 2026-09-14 page has no dependency section any
+# more (it was gone from 03/08/2026 on); the rules below are those of the 06/30/2025 page
+# ("External package dependency", PREREQUISITES_PAGE_2025), which still hold for the builds they
+# name, so the check is kept by target build. Each row applies when the target version is below
+# ``below`` (None: every version; a target of None means the newest). Packages in
+# "microsoft_packages" come from Microsoft's repository together with mdatp and are reported,
+# not required up front.
+_PAGE_2025 = f"{PREREQUISITES_PAGE_2025['url']} ({PREREQUISITES_PAGE_2025['date']})"
 DEPENDENCY_RULES = (
     {
         "below": None,
         "reason": "every mdatp version",
         "packages": {"rpm": ["glibc"], "debian": ["libc6"], "mariner": []},
+        # "The mdatp RPM package requires glibc >= 2.17. For DEBIAN the mdatp package requires
+        # libc6 >= 2.23." (the floors themselves are GLIBC_FLOOR, checked by the glibc check)
+        "source": _PAGE_2025,
     },
     {
         "below": "101.24072.0002",  # i.e. <= 101.24072.0001: the auditd event provider era
@@ -146,6 +263,9 @@ DEPENDENCY_RULES = (
             "debian": ["auditd"],
             "mariner": ["audit"],
         },
+        # "version 101.24072.0001 or older [...] The mdatp RPM package requires audit, semanage
+        # [policycoreutils-python-utils]. For DEBIAN [...] auditd. For Mariner [...] audit."
+        "source": _PAGE_2025,
     },
     {
         "below": "101.25032.0000",
@@ -156,13 +276,51 @@ DEPENDENCY_RULES = (
             "mariner": ["libnfnetlink", "libnetfilter_queue"],
         },
         "microsoft_packages": ["mde-netfilter"],
+        # "For versions older than 101.25032.0000: RPM package needs mde-netfilter and pcre;
+        # DEBIAN package needs mde-netfilter and libpcre3", and mde-netfilter's own dependencies
+        # (Mariner's: shared/reference/mde-facts.md, "Package dependencies")
+        "source": _PAGE_2025,
     },
     {
         "below": "101.25042.0003",
         "reason": "mdatp older than 101.25042.0003 needs uuid-runtime",
         "packages": {"rpm": [], "debian": ["uuid-runtime"], "mariner": []},
+        # "Beginning with version 101.25042.0003, uuid-runtime is no longer required"
+        "source": _PAGE_2025,
     },
 )
+
+# Device isolation: "Device isolation needs iptables and ip6tables, or iptables-nft and
+# ip6tables-nft" (PREREQUISITES_PAGE, "Software requirements"). Either pair of commands, found in
+# one of these directories, will do.
+ISOLATION_COMMAND_SETS = (("iptables", "ip6tables"), ("iptables-nft", "ip6tables-nft"))
+ISOLATION_COMMAND_DIRS = ("/usr/sbin", "/sbin", "/usr/bin", "/bin")
+# The package that brings a pair, by matrix row (or os-release ID_LIKE word) and major version
+# (None: every other version). Sources: Debian's and Ubuntu's iptables package ships iptables,
+# ip6tables, iptables-nft and ip6tables-nft (https://packages.debian.org/bookworm/amd64/iptables/
+# filelist); RHEL 8 and its rebuilds ship the nf_tables iptables in package iptables
+# (https://developers.redhat.com/blog/2020/08/18/iptables-the-two-variants-and-their-
+# relationship-with-nftables), EL 9 and later, Fedora and Amazon Linux 2023 in iptables-nft
+# ("The iptables-nft [...] packages that include utilities such as iptables, ip6tables",
+# https://docs.oracle.com/en/operating-systems/oracle-linux/9/firewall/
+# firewall-UsingthenftablesFramework.html); EL 7, Amazon Linux 2, SUSE and Mariner name it iptables.
+_EL_ISOLATION = {"7": ["iptables"], "8": ["iptables"], None: ["iptables-nft"]}
+ISOLATION_PACKAGES = {
+    "debian": {None: ["iptables"]},
+    "ubuntu": {None: ["iptables"]},
+    "rhel": _EL_ISOLATION,
+    "centos": _EL_ISOLATION,
+    "centos-stream": _EL_ISOLATION,
+    "ol": _EL_ISOLATION,
+    "rocky": _EL_ISOLATION,
+    "almalinux": _EL_ISOLATION,
+    "fedora": {None: ["iptables-nft"]},
+    "amzn": {"2": ["iptables"], None: ["iptables-nft"]},
+    "sles": {None: ["iptables"]},
+    "suse": {None: ["iptables"]},
+    "opensuse-leap": {None: ["iptables"]},
+    "mariner": {None: ["iptables"]},
+}
 
 # fanotify: class bits of the "fanotify flags:" value in /proc/<pid>/fdinfo/<fd>
 FAN_CLASS_MASK = 0x0C
@@ -170,6 +328,15 @@ FAN_CLASS_NAMES = {0x0: "notification", 0x4: "content", 0x8: "pre-content"}
 FAN_BLOCKING_CLASSES = frozenset({0x4, 0x8})
 # Holders whose blocking conflict mdatp tolerates in passive mode (fixed by a state)
 PASSIVE_MODE_FIXES = frozenset({"fapolicyd"})
+# "Exception: fapolicyd, which also uses fanotify in blocking mode, is supported with Defender in
+# active mode on RHEL and Fedora, provided that mdatp health reports healthy" (PREREQUISITES_PAGE);
+# product side: build 101.25062.0003 (release notes of August 2025; installer change
+# microsoft/mdatp-xplat#192). Elsewhere, and with older builds, passive mode is still the way.
+FAPOLICYD_ACTIVE_MODE = {
+    "holder": "fapolicyd",
+    "os_ids": ("rhel", "fedora"),
+    "from_build": "101.25062.0003",
+}
 # Other security agents often named as conflicting, by process name
 KNOWN_AGENTS = {
     "masvc": "McAfee",
@@ -183,7 +350,8 @@ KNOWN_AGENTS = {
     "fapolicyd": "fapolicyd (Linux file access policy daemon)",
 }
 
-# Filesystems (mount types as /proc/self/mountinfo spells them)
+# Filesystems (mount types as /proc/self/mountinfo spells them): the page's "Supported
+# filesystems" table (PREREQUISITES_PAGE). Real-time protection and quick/full scans:
 REALTIME_FILESYSTEMS = frozenset(
     {
         "btrfs",
@@ -191,10 +359,8 @@ REALTIME_FILESYSTEMS = frozenset(
         "ext2",
         "ext3",
         "ext4",
-        "fuse",
         "fuseblk",
         "jfs",
-        "nfs",
         "overlay",
         "ramfs",
         "reiserfs",
@@ -204,7 +370,11 @@ REALTIME_FILESYSTEMS = frozenset(
         "xfs",
     }
 )
-# Custom scans only. FUSE filesystems show as "fuse.<subtype>"; the subtype is matched here.
+# Custom scans only: "Efs, S3fs, Blobfuse, Lustre, glusterfs, Afs, sshfs, cifs, smb, gcsfuse,
+# sysfs, nfs (v3), fuse, nfs4" (the 06/30/2025 page had fuse and nfs v3 in the real-time column,
+# and misspelt Lustre and glusterfs). Every NFS version is custom-scan only now. FUSE filesystems
+# show as "fuse.<subtype>": all of them are fuse, so custom scans; the subtype is matched here too.
+# The spellings blobfuse2, smb3 and smbfs are those mountinfo shows for Blobfuse and SMB.
 CUSTOM_SCAN_FILESYSTEMS = frozenset(
     {
         "efs",
@@ -221,6 +391,8 @@ CUSTOM_SCAN_FILESYSTEMS = frozenset(
         "smbfs",
         "gcsfuse",
         "sysfs",
+        "nfs",
+        "fuse",
         "nfs4",
     }
 )

@@ -3,7 +3,7 @@ minion start, so it reads files only (os-release, /proc, the package database fi
 
 from . import data
 from .host import Host
-from .support import support_verdict
+from .support import LISTED, support_verdict
 
 
 def _account_ids(host):
@@ -14,6 +14,11 @@ def _account_ids(host):
     return None, None
 
 
+def _ends_soon(facts):
+    days_left = facts.get("days_left")
+    return days_left is not None and days_left <= data.WARN_BEFORE_END_DAYS
+
+
 def collect(host=None, support=None):
     """The ``mde`` grain's value.
 
@@ -21,7 +26,7 @@ def collect(host=None, support=None):
     :param support: the support matrix (default: Microsoft's list)
     """
     host = host or Host(allow_subprocess=False)
-    supported, reason, facts = support_verdict(host, support or data.SUPPORT_MATRIX)
+    level, reason, facts = support_verdict(host, support or data.SUPPORT_MATRIX)
     installed = host.package_versions((data.MDATP_PACKAGE,)) or {}
     uid, gid = _account_ids(host)
     pid1 = (host.proc_text("1", "comm") or "").strip()
@@ -29,8 +34,13 @@ def collect(host=None, support=None):
         "os": facts.get("id"),
         "version": facts.get("version"),
         "arch": facts.get("arch"),
-        "supported": supported,
+        # true only where the distro check passes: listed, and not within the warning window
+        # before the entry ends (then support_level is still listed, support_ends says when)
+        "supported": level == LISTED and not _ends_soon(facts),
+        "support_level": level,
         "support_reason": reason,
+        "support_ends": facts.get("support_ends"),
+        "derived_from": facts.get("derived_from"),
         "kernel": host.kernel_release(),
         "glibc": host.libc_version(),
         "systemd": pid1 == "systemd" and host.exists("/run/systemd/system"),

@@ -192,10 +192,15 @@ class Host:
         read directly (grains never allow it)
     :param environ: the process environment the network checks read (``HTTPS_PROXY``, ...);
         default: this process's for root ``/``, an empty one for a fixture tree
+    :param today: the date (a :class:`datetime.date`) support entries that end are judged on;
+        default None: today's date in UTC, read when needed
     """
 
-    def __init__(self, root="/", proc="/proc", arch=None, allow_subprocess=True, environ=None):
+    def __init__(  # noqa: PLR0917 - keyword arguments of a fixture tree
+        self, root="/", proc="/proc", arch=None, allow_subprocess=True, environ=None, today=None
+    ):
         self.root = root
+        self._today = today
         self.proc = proc
         self._arch = arch
         self.allow_subprocess = allow_subprocess
@@ -248,6 +253,10 @@ class Host:
     def arch(self):
         machine = self._arch or platform.machine()
         return data.ARCH_ALIASES.get(machine, machine)
+
+    def today(self):
+        """The injected date, or None for "today in UTC" (decided where a date is needed)."""
+        return self._today
 
     def euid(self):
         return os.geteuid()

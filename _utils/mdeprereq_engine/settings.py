@@ -27,6 +27,8 @@ KEYS = (
     "fanotify_conflict",
     "channel",
     "repo",
+    "desktop",
+    "derived",
 )
 FANOTIFY_CONFLICT_POLICIES = ("passive", "fail")
 
@@ -62,6 +64,11 @@ class Settings:
     repo_url: str | None = None
     repo_key_url: str | None = None
     repo_trusted: bool = False
+    # For a derived distribution: the listed one whose repository it uses, e.g. ("rhel", "9")
+    repo_base_distro: tuple | None = None
+    # What the distro check says about a desktop edition / a derived distribution: warn or fail
+    desktop: str = "warn"
+    derived: str = "warn"
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -70,8 +77,9 @@ class Settings:
         user = raw.get("user") or {}
         if not isinstance(user, dict):
             raise SettingsError(f"mdeprereq:user must be a mapping with uid and gid, got {user!r}")
+        support = merge_support(raw.get("support"))
         return cls(
-            support=merge_support(raw.get("support")),
+            support=support,
             mdatp_version=_mdatp_version(raw.get("mdatp_version")),
             uid=_account_id("mdeprereq:user:uid", user.get("uid")),
             gid=_account_id("mdeprereq:user:gid", user.get("gid")),
@@ -82,7 +90,9 @@ class Settings:
             ignore=waivers(raw.get("ignore")),
             fanotify_conflict=_fanotify_conflict(raw.get("fanotify_conflict")),
             channel=_channel(raw.get("channel")),
-            **_repo(raw.get("repo")),
+            **_repo(raw.get("repo"), support),
+            desktop=_choice("mdeprereq:desktop", raw.get("desktop"), data.SUPPORT_POLICIES, "warn"),
+            derived=_choice("mdeprereq:derived", raw.get("derived"), data.SUPPORT_POLICIES, "warn"),
         )
 
 
@@ -297,12 +307,12 @@ def _url(key, value):
     return text.rstrip("/")
 
 
-def _repo(value):
+def _repo(value, support):
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise SettingsError(
-            f"mdeprereq:repo must be a mapping (url, key_url, trusted), got {value!r}"
+            f"mdeprereq:repo must be a mapping (url, key_url, trusted, base_distro), got {value!r}"
         )
     trusted = value.get("trusted", False)
     if not isinstance(trusted, bool):
@@ -311,4 +321,25 @@ def _repo(value):
         "repo_url": _url("mdeprereq:repo:url", value.get("url")),
         "repo_key_url": _url("mdeprereq:repo:key_url", value.get("key_url")),
         "repo_trusted": trusted,
+        "repo_base_distro": _base_distro(value.get("base_distro"), support),
     }
+
+
+def _base_distro(value, support):
+    """``"rhel 9"`` -> ``("rhel", "9")``: a row key of the support matrix and a version."""
+    if value is None or value == "":
+        return None
+    parts = str(value).split()
+    if len(parts) != 2 or not parts[1][:1].isdigit():
+        raise SettingsError(
+            "mdeprereq:repo:base_distro must be '<distribution> <version>' as the support "
+            f"matrix names them, e.g. 'rhel 9' or 'ubuntu 22.04', got {value!r}"
+        )
+    os_id, version = parts[0].lower(), parts[1]
+    known = support.keys()
+    if os_id not in known:
+        raise SettingsError(
+            f"mdeprereq:repo:base_distro: {os_id!r} is not a distribution of Microsoft's list "
+            f"({', '.join(known)})"
+        )
+    return os_id, version

@@ -1,5 +1,6 @@
 {#- The fixing states of the prerequisites: what Salt can fix (the mdatp user, the packages mdatp
-    needs, the proxy, passive mode beside fapolicyd). Included by mde.prereqs, which gates them
+    needs, the proxy, passive mode beside fapolicyd, the iptables commands device isolation
+    needs; waive check isolation under mdeprereq:ignore to leave them out). Included by mde.prereqs, which gates them
     on a supported distribution and checks the rest, and by mde.remediate, which the remediation
     reactor applies. Each state checks before it changes anything. #}
 {%- from tpldir ~ "/map.jinja" import mde with context %}
@@ -27,3 +28,7 @@ mde-prereqs-proxy-configured:
 mde-prereqs-passive-if-conflicting:
   mdeprereq.passive_if_conflicting:
     - name: fanotify-conflicts
+
+mde-prereqs-isolation-tools-installed:
+  mdeprereq.isolation_tools_installed:
+    - name: isolation-tools

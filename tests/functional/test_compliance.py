@@ -532,6 +532,7 @@ def test_remediate_holds_only_the_fixing_states(render):
         "mde-prereqs-dependencies-installed",
         "mde-prereqs-proxy-configured",
         "mde-prereqs-passive-if-conflicting",
+        "mde-prereqs-isolation-tools-installed",
     }
     assert args_of(rendered, "mde-prereqs-user-present")[0] == "mdeprereq.user_present"
     # the same definitions as in mde.prereqs, which still gates them and checks the rest

@@ -182,9 +182,11 @@ def test_mariner_has_no_insiders_fast(render):
     [
         ({"os": "ubuntu", "version": "23.10", "arch": "x86_64"}, "not a supported version"),
         ({"os": "linuxmint", "version": "21.3", "arch": "x86_64"}, "not on Microsoft's list"),
-        ({"os": "centos-stream", "version": "9", "arch": "x86_64"}, "not on Microsoft's list"),
-        ({"os": "rocky", "version": "9.2", "arch": "aarch64"}, "not supported on aarch64"),
-        ({"os": "debian", "version": "13", "arch": "x86_64"}, "not a supported version"),
+        # the 2026-09-14 page lists CentOS Stream, Rocky on ARM64 and Debian 13: these stay out
+        ({"os": "centos", "version": "8.5", "arch": "aarch64"}, "not supported on aarch64"),
+        ({"os": "rocky", "version": "9.2", "arch": "ppc64le"}, "not supported on ppc64le"),
+        ({"os": "debian", "version": "14", "arch": "x86_64"}, "not a supported version"),
+        ({"os": "fedora", "version": "45", "arch": "x86_64"}, "not a supported version"),
     ],
 )
 def test_unsupported_release_is_refused_not_mapped(render, identity, reason):
@@ -195,11 +197,8 @@ def test_unsupported_release_is_refused_not_mapped(render, identity, reason):
         assert reason in args["comment"]
 
 
-def test_settings_widen_support_and_pick_the_2025_key(render):
-    rendered = render(
-        {"os": "debian", "version": "13", "arch": "x86_64"},
-        support={"debian": {"x86_64": ["==12.*", "==13.*"]}},
-    )
+def test_debian_13_is_listed_and_gets_the_2025_key(render):
+    rendered = render({"os": "debian", "version": "13", "arch": "x86_64"})
     _, _, args = state_args(rendered, "mde-repo-pkgrepo-managed")
     assert args["name"].endswith("https://packages.microsoft.com/debian/13/prod trixie main")
     assert args["key_url"] == "https://packages.microsoft.com/keys/microsoft-2025.asc"
@@ -247,3 +246,132 @@ def test_every_state_id_follows_the_formula_convention(render):
     rendered = render({"os": "debian", "version": "12", "arch": "x86_64"}, user={"uid": 1500})
     assert all(state_id.startswith("mde-") for state_id in rendered)
     assert "mde-prereqs-user-present" in rendered
+
+
+def test_the_early_refusal_follows_the_distro_check(render):
+    # the distro check reads this machine; the gate passes (or warns) and says what it saw
+    rendered = render({"os": "debian", "version": "12", "arch": "x86_64"})
+    module, function, args = state_args(rendered, "mde-prereqs-supported")
+    assert module == "test"
+    if function == "fail_without_changes":
+        assert "Fix: " in args["comment"]
+    else:
+        assert function == "succeed_without_changes"
+    assert {"mdeprereq": "mde-prereqs-isolation-tools-installed"} in args["require_in"]
+    # a distro check that fails (mdeprereq:support narrowed to nothing) stops before any change
+    narrowed = {os_id: {"x86_64": [], "aarch64": []} for os_id in SUPPORT_ROWS}
+    rendered = render({"os": "debian", "version": "12", "arch": "x86_64"}, support=narrowed)
+    module, function, args = state_args(rendered, "mde-prereqs-supported")
+    assert (module, function) == ("test", "fail_without_changes")
+    assert "mdeprereq:support" in args["comment"]
+
+
+SUPPORT_ROWS = (
+    "rhel centos centos-stream ubuntu ubuntu-pro debian sles opensuse-leap ol amzn fedora "
+    "rocky almalinux mariner"
+).split()
+
+
+def test_isolation_tools_are_a_fixing_state_of_mde_prereqs(render):
+    rendered = render({"os": "debian", "version": "12", "arch": "x86_64"})
+    module, function, args = state_args(rendered, "mde-prereqs-isolation-tools-installed")
+    assert (module, function) == ("mdeprereq", "isolation_tools_installed")
+    assert args["name"] == "isolation-tools"
+    _, _, satisfied = state_args(rendered, "mde-prereqs-satisfied")
+    assert {"mdeprereq": "mde-prereqs-isolation-tools-installed"} in satisfied["require"]
+
+
+DERIVED_MINT = {
+    "os": "linuxmint",
+    "version": "22.1",
+    "arch": "x86_64",
+    "support_level": "derived",
+    "derived_from": ["ubuntu", "debian"],
+}
+
+
+def test_a_derived_system_without_base_distro_is_refused_with_the_reason(render):
+    rendered = render(DERIVED_MINT)
+    for state_id in ("mde-prereqs-supported", "mde-repo-pkgrepo-managed"):
+        module, function, args = state_args(rendered, state_id)
+        assert (module, function) == ("test", "fail_without_changes")
+        assert "linuxmint 22.1 is derived from ubuntu, debian" in args["comment"]
+        assert "mdeprereq:repo:base_distro" in args["comment"]
+
+
+def test_a_derived_system_gets_the_repository_of_its_named_base(render):
+    rendered = render(DERIVED_MINT, repo={"base_distro": "ubuntu 24.04"})
+    module, function, args = state_args(rendered, "mde-repo-pkgrepo-managed")
+    assert (module, function) == ("pkgrepo", "managed")
+    assert args["name"] == (
+        "deb [arch=amd64 signed-by=/usr/share/keyrings/microsoft-prod.gpg] "
+        "https://packages.microsoft.com/ubuntu/24.04/prod noble main"
+    )
+
+
+def test_base_distro_must_be_listed_itself(render):
+    rendered = render(DERIVED_MINT, repo={"base_distro": "ubuntu 25.10"})
+    module, function, args = state_args(rendered, "mde-repo-pkgrepo-managed")
+    assert (module, function) == ("test", "fail_without_changes")
+    assert "25.10 on x86_64 is not a supported version" in args["comment"]
+
+
+def test_base_distro_is_ignored_on_a_listed_system(render):
+    rendered = render(
+        {"os": "debian", "version": "12", "arch": "x86_64", "support_level": "listed"},
+        repo={"base_distro": "ubuntu 24.04"},
+    )
+    _, _, args = state_args(rendered, "mde-repo-pkgrepo-managed")
+    assert "/debian/12/prod bookworm main" in args["name"]
+
+
+@pytest.fixture
+def support_level(monkeypatch):
+    """Give the distro check (which reads this machine) the verdict a test needs: the engine's
+    check, as mdeprereq.support_level runs it, is replaced for the test."""
+    from mdeprereq_engine import checks
+
+    def use(verdict):
+        def fake_check(host, settings):
+            return {
+                "status": verdict["status"],
+                "message": verdict["message"],
+                "remediation": verdict["remediation"],
+                "fixable": False,
+                "facts": {"level": verdict["level"]},
+            }
+
+        monkeypatch.setitem(checks.CHECKS, "distro", fake_check)
+
+    return use
+
+
+def test_a_warning_goes_on_and_says_so(render, support_level):
+    message = "Ubuntu 24.04 is a workstation/desktop edition (package ubuntu-desktop is installed)"
+    support_level({"level": "desktop", "status": "warn", "message": message, "remediation": None})
+    rendered = render({"os": "ubuntu", "version": "24.04", "arch": "x86_64"})
+    module, function, args = state_args(rendered, "mde-prereqs-supported")
+    assert (module, function) == ("test", "succeed_without_changes")
+    assert args["comment"] == f"Going on with a warning (desktop): {message}"
+    _, function, _ = state_args(rendered, "mde-repo-pkgrepo-managed")
+    assert function == "managed"
+
+
+def test_a_failure_stops_before_any_change(render, support_level):
+    support_level(
+        {
+            "level": "derived",
+            "status": "fail",
+            "message": "AcmeOS 9.4 is not on Microsoft's list, but derived from rhel",
+            "remediation": "mdeprereq:derived is fail: ...",
+        }
+    )
+    rendered = render({"os": "rhel", "version": "9.4", "arch": "x86_64"})
+    module, function, args = state_args(rendered, "mde-prereqs-supported")
+    assert (module, function) == ("test", "fail_without_changes")
+    assert args["comment"].startswith("AcmeOS 9.4 is not on Microsoft's list")
+    assert "Fix: mdeprereq:derived is fail" in args["comment"]
+    # every fixing state requires the refusal, so none of them runs
+    for state_id in args["require_in"]:
+        assert state_id["mdeprereq"].startswith("mde-prereqs-")
+    assert len(args["require_in"]) == 3  # dependencies, passive mode, isolation tools

@@ -60,13 +60,45 @@ def test_distro_reads_another_root_and_arch(modules, tmp_path):
 
 
 def test_support_setting_from_config_replaces_an_entry(modules, configure, tmp_path):
-    write_os_release(tmp_path, 'ID=debian\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\n')
+    # Debian 14 is not on the 2026-09-14 page; an admin adds it
+    write_os_release(tmp_path, 'ID=debian\nNAME="Debian GNU/Linux"\nVERSION_ID="14"\n')
     default = modules.mdeprereq.distro(root=str(tmp_path), arch="x86_64")
     assert default["status"] == "fail"
-    configure(support={"debian": {"x86_64": ["==12.*", "==13.*"]}})
+    configure(support={"debian": {"x86_64": ["==13.*", "==14.*"]}})
     entry = modules.mdeprereq.distro(root=str(tmp_path), arch="x86_64")
     assert entry["status"] == "pass", entry
-    assert entry["facts"]["matched"] == "==13.*"
+    assert entry["facts"]["matched"] == "==14.*"
+
+
+def test_debian_13_passes_by_default(modules, tmp_path):
+    write_os_release(
+        tmp_path,
+        'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\n'
+        'VERSION_ID="13"\nVERSION_CODENAME=trixie\nID=debian\n',
+    )
+    for arch in ("x86_64", "aarch64"):
+        entry = modules.mdeprereq.distro(root=str(tmp_path), arch=arch)
+        assert entry["status"] == "pass", entry
+        assert entry["facts"]["matched"] == "==13.*"
+
+
+def test_desktop_and_derived_settings_from_config(modules, configure, tmp_path):
+    write_os_release(
+        tmp_path, 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\nVERSION_ID="22.1"\n'
+    )
+    assert modules.mdeprereq.distro(root=str(tmp_path), arch="x86_64")["status"] == "warn"
+    configure(derived="fail")
+    entry = modules.mdeprereq.distro(root=str(tmp_path), arch="x86_64")
+    assert entry["status"] == "fail"
+    assert "mdeprereq:derived is fail" in entry["remediation"]
+
+
+def test_support_level_never_sets_a_failing_exit_code(modules, loaders, configure):
+    loaders.context.pop("retcode", None)
+    configure(support={"debian": {"x86_64": [], "aarch64": []}})
+    verdict = modules.mdeprereq.support_level()
+    assert set(verdict) == {"level", "status", "message", "remediation"}
+    assert loaders.context.get("retcode", 0) == 0
 
 
 @pytest.mark.parametrize(

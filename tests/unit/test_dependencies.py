@@ -2,7 +2,7 @@
 
 import pytest
 
-from mdeprereq_engine import checks
+from mdeprereq_engine import checks, data
 from mdeprereq_engine.result import FAIL, PASS, SKIP
 from mdeprereq_engine.settings import Settings
 
@@ -201,3 +201,16 @@ def test_check_skips_for_unknown_family(machine):
     entry = checks.check_dependencies(machine.host(), settings_for())
     assert entry["status"] == SKIP
     assert entry["message"] == "unknown package family for arch"
+
+
+def test_every_rule_cites_its_source():
+    # the 2026-09-14 page has no dependency section: each rule says which page it comes from
+    for rule in data.DEPENDENCY_RULES:
+        assert "mde-linux-prerequisites" in rule["source"], rule
+        assert "2025-06-30" in rule["source"], rule
+
+
+def test_reasons_name_the_source():
+    _, _, reasons = checks.required_packages("debian", "101.24072.0001")
+    assert reasons
+    assert all("(source: https://github.com/MicrosoftDocs/" in reason for reason in reasons)

@@ -469,3 +469,98 @@ def test_unlistable_proc_does_not_pass(tmp_path, default_settings):
     host = Host(root=str(tmp_path), proc=str(tmp_path / "proc-not-mounted"), arch="x86_64")
     entry = checks.check_fanotify(host, default_settings)
     assert entry["status"] == SKIP
+
+
+# -- fapolicyd in active mode on RHEL and Fedora (the 2026-09-14 page's exception) ---------------
+FEDORA_44 = 'NAME="Fedora Linux"\nID=fedora\nVERSION_ID=44\nVARIANT_ID=server\n'
+ROCKY_95 = 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.5"\n'
+
+
+@pytest.mark.parametrize(
+    ("os_release", "distribution"),
+    [
+        pytest.param("rhel-9.4", "Red Hat Enterprise Linux", id="rhel-9.4"),
+        pytest.param(FEDORA_44, "Fedora Linux", id="fedora-44"),
+    ],
+)
+@pytest.mark.parametrize(
+    "version", [None, "101.25062.0003", "101.26042.0009"], ids=["newest", "first", "later"]
+)
+def test_fapolicyd_in_active_mode_on_rhel_and_fedora_warns(
+    machine, os_release, distribution, version
+):
+    machine.os_release(os_release)
+    add_ordinary_processes(machine)
+    fapolicyd(machine)
+    entry = run_check(machine, Settings.from_raw({"mdatp_version": version}))
+    assert entry["status"] == WARN, entry["message"]
+    assert entry["fixable"] is False
+    message = entry["message"]
+    assert "fapolicyd (pid 655, /usr/sbin/fapolicyd)" in message
+    assert f"On {distribution}" in message
+    assert "supported beside fapolicyd in active mode (from build 101.25062.0003)" in message
+    assert "provided mdatp health reports healthy" in message
+    assert "mdatp health --field healthy" in entry["remediation"]
+    active = entry["facts"]["fapolicyd_active_mode"]
+    assert active["supported"] is True
+    assert active["target"] == (version or "newest")
+
+
+@pytest.mark.parametrize(
+    "os_release",
+    [
+        pytest.param("debian-12", id="debian-12"),
+        pytest.param("ubuntu-22.04", id="ubuntu-22.04"),
+        pytest.param(ROCKY_95, id="rocky-9.5"),
+    ],
+)
+def test_fapolicyd_elsewhere_still_needs_passive_mode(machine, os_release):
+    machine.os_release(os_release)
+    add_ordinary_processes(machine)
+    fapolicyd(machine)
+    entry = run_check(machine)
+    assert entry["status"] == FAIL
+    assert entry["fixable"] is True
+    assert "mdeprereq.passive_if_conflicting" in entry["remediation"]
+    assert "only on RHEL and Fedora" in entry["message"]
+    assert entry["facts"]["fapolicyd_active_mode"]["supported"] is False
+
+
+def test_fapolicyd_on_rhel_with_an_older_target_build_needs_passive_mode(machine):
+    machine.os_release("rhel-9.4")
+    add_ordinary_processes(machine)
+    fapolicyd(machine)
+    entry = run_check(machine, Settings.from_raw({"mdatp_version": "101.25052.0002"}))
+    assert entry["status"] == FAIL
+    assert entry["fixable"] is True
+    assert "from build 101.25062.0003; the target is 101.25052.0002" in entry["message"]
+
+
+def test_fapolicyd_on_rhel_judges_the_installed_build(machine):
+    from tests.unit.test_host import package_header, write_rpmdb
+
+    machine.os_release("rhel-9.4")
+    write_rpmdb(
+        machine.root / "var/lib/rpm/rpmdb.sqlite",
+        [package_header("mdatp", "101.25042.0003", "1")],
+    )
+    add_ordinary_processes(machine)
+    fapolicyd(machine)
+    entry = run_check(machine)
+    assert entry["status"] == FAIL
+    assert "the target is 101.25042.0003 (installed)" in entry["message"]
+    # a pinned target decides over the installed build (the formula will upgrade to it)
+    pinned = run_check(machine, Settings.from_raw({"mdatp_version": "101.25062.0003"}))
+    assert pinned["status"] == WARN
+
+
+def test_fapolicyd_on_rhel_beside_another_blocking_product_still_fails(machine):
+    machine.os_release("rhel-9.4")
+    add_ordinary_processes(machine)
+    fapolicyd(machine)
+    machine.process(812, "clamonacc", ["/usr/sbin/clamonacc"], exe="/usr/sbin/clamonacc")
+    machine.fanotify_fd(812, 5, "4")
+    entry = run_check(machine)
+    assert entry["status"] == FAIL
+    assert entry["fixable"] is False
+    assert entry["facts"]["fapolicyd_active_mode"]["supported"] is False

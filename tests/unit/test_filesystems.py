@@ -160,7 +160,9 @@ def test_custom_scan_filesystems_warn(machine, line, mount_point, fstype):
 @pytest.mark.parametrize(
     ("line", "mount_point", "version", "klass"),
     [
-        pytest.param(NFS3, "/mnt/nfs3", "3", "realtime", id="nfs-v3"),
+        # the 2026-09-14 page: nfs (v3) is custom-scan only, like nfs4 (the 06/30/2025 page
+        # had NFS v3 in the real-time column)
+        pytest.param(NFS3, "/mnt/nfs3", "3", "custom_scan", id="nfs-v3"),
         pytest.param(NFS4, "/mnt/nfs4", "4.2", "custom_scan", id="nfs4-v4.2"),
         pytest.param(
             NFS3.replace("vers=3", "vers=4.1").replace("mountvers=3,", ""),
@@ -212,9 +214,9 @@ def test_several_concerns_are_all_listed(machine):
     ):
         assert part in message
     assert message.endswith(data.NFS_NOTE)
-    assert custom_scan_mounts(result) == ["/mnt/share", "/mnt/remote", "/mnt/nfs4"]
+    assert custom_scan_mounts(result) == ["/mnt/share", "/mnt/remote", "/mnt/nfs3", "/mnt/nfs4"]
     # sysfs is a custom-scan filesystem too, but virtual: counted, never a concern
-    assert result["facts"]["counts"]["custom_scan"] == 4
+    assert result["facts"]["counts"]["custom_scan"] == 5
 
 
 def test_unknown_filesystem_warns(machine):
@@ -267,15 +269,37 @@ CLASSIFY_CASES = [
     ("btrfs", ("realtime", False)),
     ("overlay", ("realtime", False)),
     ("tmpfs", ("realtime", False)),
-    ("fuse", ("realtime", False)),
+    # the 2026-09-14 table, each class: real-time and quick/full scans
+    ("ext2", ("realtime", False)),
+    ("ext3", ("realtime", False)),
+    ("ecryptfs", ("realtime", False)),
+    ("jfs", ("realtime", False)),
+    ("ramfs", ("realtime", False)),
+    ("reiserfs", ("realtime", False)),
+    ("udf", ("realtime", False)),
+    ("vfat", ("realtime", False)),
     ("fuseblk", ("realtime", False)),
-    ("fuse.gvfsd-fuse", ("realtime", False)),
+    ("fuseblk.ntfs-3g", ("realtime", False)),
+    # custom scans only (fuse, nfs v3 and nfs4 moved here from the real-time column)
+    ("fuse", ("custom_scan", False)),
+    ("fuse.gvfsd-fuse", ("custom_scan", False)),
     ("fuse.sshfs", ("custom_scan", False)),
     ("fuse.s3fs", ("custom_scan", False)),
-    ("cifs", ("custom_scan", False)),
-    ("smb3", ("custom_scan", False)),
+    ("fuse.gcsfuse", ("custom_scan", False)),
+    ("fuse.blobfuse2", ("custom_scan", False)),
+    ("nfs", ("custom_scan", False)),
     ("nfs4", ("custom_scan", False)),
+    ("efs", ("custom_scan", False)),
+    ("lustre", ("custom_scan", False)),
+    ("glusterfs", ("custom_scan", False)),
+    ("afs", ("custom_scan", False)),
+    ("cifs", ("custom_scan", False)),
+    ("smb", ("custom_scan", False)),
+    ("smb3", ("custom_scan", False)),
     ("sysfs", ("custom_scan", True)),
+    # the old page's misspellings are no filesystem at all
+    ("lustr", ("unknown", False)),
+    ("glustrefs", ("unknown", False)),
     ("proc", ("unknown", True)),
     ("cgroup", ("unknown", True)),
     ("cgroup2", ("unknown", True)),

@@ -1,5 +1,6 @@
 """The mde grain's value, collected from a fixture machine."""
 
+import datetime
 import json
 import os
 import subprocess
@@ -34,7 +35,10 @@ def test_collect_onboarded_machine(onboarded_ubuntu):
         "version": "22.04",
         "arch": "x86_64",
         "supported": True,
+        "support_level": "listed",
         "support_reason": "Ubuntu 22.04 on x86_64 is supported (matches ==22.04)",
+        "support_ends": None,
+        "derived_from": None,
         "kernel": "5.15.0-105-generic",
         "glibc": host.libc_version(),
         "systemd": True,
@@ -52,9 +56,57 @@ def test_collect_default_support_matrix(onboarded_ubuntu):
 
 
 def test_collect_with_narrowed_support(onboarded_ubuntu):
-    value = grains.collect(onboarded_ubuntu.host(), merge_support({"ubuntu": {"x86_64": []}}))
+    # Ubuntu 22.04 is in two rows of the table (Ubuntu LTS and Ubuntu Pro): narrow both
+    narrowed = merge_support({"ubuntu": {"x86_64": []}, "ubuntu-pro": {"x86_64": []}})
+    value = grains.collect(onboarded_ubuntu.host(), narrowed)
     assert value["supported"] is False
+    assert value["support_level"] == "unsupported"
     assert "not supported on x86_64" in value["support_reason"]
+
+
+DEBIAN_13 = 'NAME="Debian GNU/Linux"\nID=debian\nVERSION_ID="13"\n'
+MINT = 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\nVERSION_ID="22.1"\n'
+ARCH = 'NAME="Arch Linux"\nID=arch\nBUILD_ID=rolling\n'
+AMAZON_2 = 'NAME="Amazon Linux"\nID="amzn"\nID_LIKE="centos rhel fedora"\nVERSION_ID="2"\n'
+
+
+@pytest.mark.parametrize(
+    ("os_release", "packages", "arch", "level"),
+    [
+        pytest.param(DEBIAN_13, {}, "x86_64", "listed", id="debian-13-listed"),
+        pytest.param(
+            "ubuntu-22.04", {"ubuntu-desktop": "1.481.1"}, "x86_64", "desktop", id="desktop"
+        ),
+        pytest.param(MINT, {}, "x86_64", "derived", id="linux-mint-derived"),
+        pytest.param(ARCH, {}, "x86_64", "unsupported", id="arch-unsupported"),
+        pytest.param(DEBIAN_13, {}, "s390x", "unsupported", id="s390x-unsupported"),
+    ],
+)
+def test_support_level(machine, os_release, packages, arch, level):
+    machine.os_release(os_release)
+    if packages:
+        machine.dpkg(packages)
+    value = grains.collect(machine.host(arch=arch))
+    assert value["support_level"] == level
+    # supported: the distro check's pass only (desktops and derived systems warn)
+    assert value["supported"] is (level == "listed")
+
+
+@pytest.mark.parametrize(
+    ("today", "level", "supported"),
+    [
+        pytest.param(datetime.date(2026, 7, 1), "listed", True, id="before-the-window"),
+        # the distro check warns in the 90 days before the end: supported is true only for pass
+        pytest.param(datetime.date(2026, 10, 1), "listed", False, id="in-the-window"),
+        pytest.param(datetime.date(2026, 11, 1), "unsupported", False, id="after-the-end"),
+    ],
+)
+def test_amazon_linux_2_arm64_end(machine, today, level, supported):
+    machine.os_release(AMAZON_2)
+    value = grains.collect(machine.host(arch="aarch64", today=today))
+    assert value["support_level"] == level
+    assert value["supported"] is supported
+    assert value["support_ends"] == "2026-10-31"
 
 
 def test_collect_bare_machine(machine):

@@ -85,7 +85,13 @@ def test_support_override_is_validated_and_merged():
     merged = merge_support({"debian": {"x86_64": ["==13.*"], "aarch64": None}})
     assert merged["debian"] == {"x86_64": ["==13.*"], "aarch64": []}
     assert merged["ubuntu"] == data.SUPPORT_MATRIX["ubuntu"]
-    assert data.SUPPORT_MATRIX["debian"]["x86_64"] == ["==9.*", "==10.*", "==11.*", "==12.*"]
+    assert data.SUPPORT_MATRIX["debian"]["x86_64"] == [
+        "==9.*",
+        "==10.*",
+        "==11.*",
+        "==12.*",
+        "==13.*",
+    ]
 
 
 BAD_SETTINGS = [
@@ -198,3 +204,45 @@ def test_bad_settings_raise_naming_the_key(raw, key, detail):
 
 def test_settings_error_is_a_value_error():
     assert issubclass(SettingsError, ValueError)
+
+
+def test_desktop_and_derived_default_to_warn():
+    settings = Settings.from_raw({})
+    assert (settings.desktop, settings.derived) == ("warn", "warn")
+    strict = Settings.from_raw({"desktop": "fail", "derived": "fail"})
+    assert (strict.desktop, strict.derived) == ("fail", "fail")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("rhel 9", ("rhel", "9"), id="rhel-9"),
+        pytest.param("Ubuntu  22.04", ("ubuntu", "22.04"), id="case-and-spaces"),
+        pytest.param(None, None, id="unset"),
+    ],
+)
+def test_repo_base_distro(value, expected):
+    assert Settings.from_raw({"repo": {"base_distro": value}}).repo_base_distro == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        pytest.param("rhel", "must be '<distribution> <version>'", id="no-version"),
+        pytest.param("rhel nine", "must be '<distribution> <version>'", id="word-version"),
+        pytest.param("rhel 9 extra", "must be '<distribution> <version>'", id="three-words"),
+        pytest.param("linuxmint 21", "'linuxmint' is not a distribution", id="not-listed"),
+    ],
+)
+def test_repo_base_distro_refused(value, says):
+    with pytest.raises(SettingsError, match="mdeprereq:repo:base_distro") as raised:
+        Settings.from_raw({"repo": {"base_distro": value}})
+    assert says in str(raised.value)
+
+
+def test_repo_base_distro_may_name_a_row_the_admin_added():
+    raw = {
+        "support": {"azurelinux": {"x86_64": ["==3.*"]}},
+        "repo": {"base_distro": "azurelinux 3"},
+    }
+    assert Settings.from_raw(raw).repo_base_distro == ("azurelinux", "3")

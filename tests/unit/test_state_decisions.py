@@ -223,3 +223,122 @@ def test_licensed_waits_then_fails_with_the_health_issues(states, monkeypatch):
     assert "health issues: ['missing license']" in ret["comment"]
     answers["licensed"] = True
     assert states.licensed("mdatp", timeout=1)["result"] is True
+
+
+def test_passive_is_not_set_where_fapolicyd_is_supported_in_active_mode(states):
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.fanotify"] = lambda: entry(
+        "warn",
+        "blocking-mode fanotify held by: fapolicyd (pid 655). On Red Hat Enterprise Linux, ...",
+        conflicting_applications=["fapolicyd (pid 655, /usr/sbin/fapolicyd)"],
+        fapolicyd_active_mode={"supported": True},
+    )
+    states.__salt__["mdeprereq.set_managed"] = fail_with("must not be called")
+    for policy in ("passive", "fail"):
+        states.__salt__["mdeprereq.settings"] = lambda policy=policy: settings(
+            fanotify_conflict=policy
+        )
+        ret = states.passive_if_conflicting("fapolicyd")
+        assert ret["result"] is True and ret["changes"] == {}
+        assert ret["comment"].startswith("Nothing to change, active mode is supported")
+
+
+# -- isolation_tools_installed -----------------------------------------------------------------
+def isolation_entry(status, packages=("iptables",)):
+    return entry(
+        status,
+        "device isolation needs iptables and ip6tables" if status != "pass" else "can work",
+        fixable=status != "pass" and bool(packages),
+        packages=list(packages) if packages else None,
+    )
+
+
+def test_isolation_tools_installed_installs_with_pkg_installed(states):
+    answers = iter([isolation_entry("warn"), isolation_entry("pass")])
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.isolation"] = lambda: next(answers)
+    calls = []
+
+    def pkg_installed(**kwargs):
+        calls.append(kwargs)
+        return {"result": True, "changes": {"iptables": {"old": "", "new": "1.8.9-2"}}}
+
+    states.__states__["pkg.installed"] = pkg_installed
+    ret = states.isolation_tools_installed("isolation-tools")
+    assert ret["result"] is True, ret["comment"]
+    assert calls == [{"name": "isolation-tools", "pkgs": ["iptables"]}]
+    assert ret["changes"] == {"iptables": {"old": "", "new": "1.8.9-2"}}
+
+
+def test_isolation_tools_installed_under_test_and_when_present(states):
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__states__["pkg.installed"] = fail_with("must not be called")
+    states.__salt__["mdeprereq.isolation"] = lambda: isolation_entry("warn", ["iptables-nft"])
+    states.__opts__["test"] = True
+    ret = states.isolation_tools_installed("isolation-tools")
+    assert ret["result"] is None
+    assert ret["changes"] == {"installed": ["iptables-nft"]}
+    assert ret["comment"] == "Would have installed iptables-nft"
+    states.__opts__["test"] = False
+    states.__salt__["mdeprereq.isolation"] = lambda: isolation_entry("pass")
+    ret = states.isolation_tools_installed("isolation-tools")
+    assert ret["result"] is True and ret["changes"] == {}
+    assert "already installed" in ret["comment"]
+
+
+def test_isolation_tools_installed_honours_the_waiver(states):
+    states.__salt__["mdeprereq.settings"] = lambda: settings(ignore={"isolation": "firewalld only"})
+    states.__salt__["mdeprereq.isolation"] = lambda: isolation_entry("warn")
+    states.__states__["pkg.installed"] = fail_with("must not be called")
+    ret = states.isolation_tools_installed("isolation-tools")
+    assert ret["result"] is True and ret["changes"] == {}
+    assert ret["comment"].startswith("isolation is waived (firewalld only)")
+
+
+def test_isolation_tools_installed_fails_when_unknown_or_not_helped(states):
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.isolation"] = lambda: isolation_entry("warn", packages=None)
+    ret = states.isolation_tools_installed("isolation-tools")
+    assert ret["result"] is False
+    assert "Could not tell which package" in ret["comment"]
+    states.__salt__["mdeprereq.isolation"] = lambda: isolation_entry("warn")
+    states.__states__["pkg.installed"] = lambda **kwargs: {
+        "result": False,
+        "changes": {},
+        "comment": "No candidate",
+    }
+    ret = states.isolation_tools_installed("isolation-tools")
+    assert ret["result"] is False
+    assert "did not bring the isolation tools: No candidate" in ret["comment"]
+
+
+def test_satisfied_goes_on_with_warnings_and_says_so(states):
+    states.__salt__["mdeprereq.settings"] = settings
+    states.__salt__["mdeprereq.check"] = lambda: {
+        "ready": True,
+        "summary": {"pass": 1, "warn": 1, "fail": 0, "skip": 0},
+        "checks": {
+            "distro": entry("warn", "Linux Mint 22.1 is not on Microsoft's list, but derived"),
+            "kernel": entry("pass"),
+        },
+    }
+    ret = states.satisfied("mdatp")
+    assert ret["result"] is True
+    assert ret["comment"].splitlines() == [
+        "Prerequisites met (1 pass, 1 warn, 0 skip)",
+        "distro: warning: Linux Mint 22.1 is not on Microsoft's list, but derived",
+    ]
+
+
+def test_satisfied_names_a_waived_warning_as_waived(states):
+    states.__salt__["mdeprereq.settings"] = lambda: settings(ignore={"isolation": "no iptables"})
+    states.__salt__["mdeprereq.check"] = lambda: {
+        "ready": True,
+        "summary": {"pass": 0, "warn": 1, "fail": 0, "skip": 0},
+        "checks": {"isolation": entry("warn", "device isolation needs iptables")},
+    }
+    ret = states.satisfied("mdatp")
+    assert ret["result"] is True
+    assert ret["comment"].splitlines()[1:] == [
+        "isolation: waived (no iptables): device isolation needs iptables"
+    ]
