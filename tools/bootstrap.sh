@@ -32,13 +32,14 @@ debian_packages() {
 apt_install() {
   # apt_install PKG...: install the Debian packages that are missing (root only; anyone else
   # gets an error naming them and the command that installs them)
-  local missing=() pkg
+  local missing=() pkg status
   if ! command -v dpkg-query >/dev/null; then
     say "not a Debian system: make sure these (Debian names) are installed: $*"
     return 0
   fi
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q ' installed$' || missing+=("$pkg")
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) || status=
+    [[ "$status" == *" installed" ]] || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   if ! as_root; then
