@@ -3,11 +3,15 @@
 # ca-certificates) to what the command needs: the Debian packages of tools/debian-packages.txt
 # (installed as root; as another user it stops and names them) and .venv (Python 3.10+, as Salt
 # 3008 wants) with a requirements file installed, again only when requirements/ changed.
+# A package Debian does not have in this release (mitmproxy in Debian 13) may name a PyPI
+# fallback (`mitmproxy pip:mitmproxy==X`): it goes into a virtualenv of its own under
+# .local/pip-tools/, whose bin/ pip_tools_path puts at the end of PATH.
 # Any step that fails stops the command with that step's own error.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$REPO_ROOT/.venv"
+PIP_TOOLS="$REPO_ROOT/.local/pip-tools"
 DEBIAN_PACKAGES="$REPO_ROOT/tools/debian-packages.txt"
 
 say() { printf '[mdeprereq] %s\n' "$*" >&2; }
@@ -29,9 +33,53 @@ debian_packages() {
   ' "$DEBIAN_PACKAGES"
 }
 
+pip_fallback() {
+  # pip_fallback PKG: the PyPI requirement tools/debian-packages.txt names for PKG, if any
+  awk -v pkg="$1" '$1 == pkg && $2 ~ /^pip:/ { sub(/^pip:/, "", $2); print $2; exit }' \
+    "$DEBIAN_PACKAGES"
+}
+
+pip_tool_installed() {
+  # pip_tool_installed PKG: PKG's PyPI fallback is installed, at the version the list names
+  local requirement
+  requirement=$(pip_fallback "$1")
+  [ -n "$requirement" ] && [ "$(cat "$PIP_TOOLS/$1/.installed" 2>/dev/null)" = "$requirement" ]
+}
+
+pip_tool_install() {
+  # pip_tool_install PKG: PKG's PyPI fallback into .local/pip-tools/PKG (no root needed)
+  local requirement python
+  requirement=$(pip_fallback "$1")
+  python=$(find_python) || die "no Python 3.10 or newer found (Debian package python3)"
+  say "Debian has no $1 package here: installing $requirement from PyPI into .local/pip-tools/$1"
+  rm -rf "${PIP_TOOLS:?}/$1"
+  "$python" -m venv "$PIP_TOOLS/$1" || die "$python -m venv $PIP_TOOLS/$1 failed"
+  "$PIP_TOOLS/$1/bin/python" -m pip install -q "$requirement" 2>&1 |
+    { grep -v "^WARNING: Location 'file:" || true; } >&2 ||
+    die "pip install $requirement failed (its error is above)"
+  printf '%s\n' "$requirement" >"$PIP_TOOLS/$1/.installed"
+}
+
+pip_tools_path() {
+  # The PyPI fallbacks' commands, after everything else on PATH (their python3 never wins)
+  local bin
+  for bin in "$PIP_TOOLS"/*/bin; do
+    [ -d "$bin" ] && PATH="$PATH:$bin"
+  done
+  export PATH
+}
+
+has_candidate() {
+  # has_candidate PKG: apt can install PKG (from the package lists as they are)
+  local policy
+  policy=$(apt-cache policy "$1" 2>/dev/null) || return 1
+  [[ "$policy" =~ Candidate:\ [^\(] ]]
+}
+
 apt_install() {
   # apt_install PKG...: install the Debian packages that are missing (root only; anyone else
-  # gets an error naming them and the command that installs them)
+  # gets an error naming them and the command that installs them); one Debian does not have
+  # here but the list gives a PyPI fallback for gets that instead (as any user)
   local missing=() pkg status
   if ! command -v dpkg-query >/dev/null; then
     say "not a Debian system: make sure these (Debian names) are installed: $*"
@@ -39,8 +87,22 @@ apt_install() {
   fi
   for pkg in "$@"; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) || status=
-    [[ "$status" == *" installed" ]] || missing+=("$pkg")
+    [[ "$status" == *" installed" ]] || pip_tool_installed "$pkg" || missing+=("$pkg")
   done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  if as_root && command -v apt-get >/dev/null; then
+    apt-get update -qq >/dev/null || die "apt-get update failed (its error is above)"
+  fi
+  local from_debian=()
+  for pkg in "${missing[@]}"; do
+    if [ -n "$(pip_fallback "$pkg")" ] && ! has_candidate "$pkg"; then
+      pip_tool_install "$pkg"
+    else
+      from_debian+=("$pkg")
+    fi
+  done
+  missing=("${from_debian[@]}")
   [ ${#missing[@]} -eq 0 ] && return 0
   if ! as_root; then
     die "missing Debian packages: ${missing[*]}. Install them as root" \
@@ -49,8 +111,6 @@ apt_install() {
   fi
   command -v apt-get >/dev/null || die "missing Debian packages: ${missing[*]}, and no apt-get"
   say "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null || die "apt-get update failed (its error is above)"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
     die "apt-get install ${missing[*]} failed (its error is above)"
 }
