@@ -6,6 +6,8 @@ The error cases run a copy of ``tools/`` in a scratch repository, with a package
 requirements file that can't be satisfied, so they change nothing here and reach no network
 (``PIP_NO_INDEX``)."""
 
+import base64
+import hashlib
 import json
 import os
 import pathlib
@@ -13,6 +15,7 @@ import pty
 import shutil
 import subprocess
 import tempfile
+import zipfile
 
 import pytest
 
@@ -104,6 +107,70 @@ def test_a_failed_pip_install_stops_with_pips_error(scratch_repo):
     assert "error: pip install -r requirements/run.txt failed (its error is above)" in done.stderr
     assert "ModuleNotFoundError" not in done.stderr
     assert not (scratch_repo / ".venv/.installed-run.txt").exists(), "tried again next time"
+
+
+def write_wheel(directory, name, version, command):
+    """A pure-Python wheel of ``name`` with a console script ``command`` printing its name."""
+    module = name.replace("-", "_")
+    dist_info = f"{module}-{version}.dist-info"
+    files = {
+        f"{module}/__init__.py": f"def main():\n    print({command!r}, 'ran')\n",
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: mdeprereq-tests\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/entry_points.txt": f"[console_scripts]\n{command} = {module}:main\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{path},sha256={digest.decode()},{len(text.encode())}")
+    files[f"{dist_info}/RECORD"] = "\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n"
+    with zipfile.ZipFile(directory / f"{module}-{version}-py3-none-any.whl", "w") as wheel:
+        for path, text in files.items():
+            wheel.writestr(path, text)
+
+
+def test_a_package_debian_lacks_comes_from_its_pypi_fallback(scratch_repo):
+    # A package no Debian has, with a PyPI fallback served from a local directory (no network);
+    # as nobody when root, so that no apt-get runs here
+    wheels = scratch_repo / "wheels"
+    wheels.mkdir()
+    write_wheel(wheels, "mdeprereq-fake-tool", "1.0", "mdeprereq-fake-tool")
+    (scratch_repo / "tools/debian-packages.txt").write_text(
+        "[check]\ndpkg\n[test]\ndpkg\nmdeprereq-no-such-package pip:mdeprereq-fake-tool==1.0\n"
+    )
+    script = (
+        "source tools/bootstrap.sh && install_debian_packages test && pip_tools_path && "
+        "mdeprereq-fake-tool && command -v python3"
+    )
+    command = ["bash", "-c", script]
+    if is_root():
+        command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    environment = {
+        "PATH": CLEAN_PATH,
+        "HOME": str(scratch_repo),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheels),
+    }
+    if is_root():
+        shutil.chown(scratch_repo, NOBODY, NOBODY)  # nobody writes .local/pip-tools there
+    for run in ("first", "second"):
+        done = subprocess.run(
+            command,
+            cwd=scratch_repo,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[0] == "mdeprereq-fake-tool ran", done.stdout
+        # The fallback's bin/ comes last on PATH: its python3 does not replace the system's
+        assert not done.stdout.splitlines()[1].startswith(str(scratch_repo)), done.stdout
+        installing = "Debian has no mdeprereq-no-such-package package here: installing"
+        assert (installing in done.stderr) is (run == "first"), done.stderr
+    assert (scratch_repo / ".local/pip-tools/mdeprereq-no-such-package/.installed").exists()
 
 
 def run_check_on_terminal(*args):
