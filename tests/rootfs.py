@@ -8,6 +8,7 @@ new tree and drops the old one of the same name; delete the cache and everything
 
     base = rootfs.debian_rootfs()                               # minbase + python3, venv, CA
     tree = rootfs.debian_rootfs(rootfs.Layer("rpm", packages=("rpm", "dnf")))
+    bare = rootfs.debian_rootfs(base_packages=("python3",), base_name="bare")  # another base
     with rootfs.overlay(tree, tmp_path) as root, rootfs.chroot_mounts(root):
         rootfs.run_in(root, "rpm", "--version")
 
