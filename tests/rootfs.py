@@ -8,6 +8,7 @@ new tree and drops the old one of the same name; delete the cache and everything
 
     base = rootfs.debian_rootfs()                               # minbase + python3, venv, CA
     tree = rootfs.debian_rootfs(rootfs.Layer("rpm", packages=("rpm", "dnf")))
+    bare = rootfs.debian_rootfs(base_packages=("python3",), base_name="bare")  # another base
     with rootfs.overlay(tree, tmp_path) as root, rootfs.chroot_mounts(root):
         rootfs.run_in(root, "rpm", "--version")
 
@@ -185,12 +186,12 @@ def install_host_ca(root):
     (root / "etc/pip.conf").write_text(f"[global]\ncert = {HOST_CA_BUNDLE}\n")
 
 
-def _build_base(target, mirror):
+def _build_base(target, mirror, packages=BASE_PACKAGES):
     _run(
         [
             "debootstrap",
             "--variant=minbase",
-            f"--include={','.join(BASE_PACKAGES)}",
+            f"--include={','.join(packages)}",
             SUITE,
             str(target),
             mirror,
@@ -266,16 +267,24 @@ def _cached(name, key, build):
         return final
 
 
-def debian_rootfs(*layers, mirror=None):
-    """The path of a cached Debian 12 tree: the base (minbase + ``BASE_PACKAGES``, the host's CA
-    bundle) with ``layers`` applied in order. Builds what is missing (root only)."""
+def debian_rootfs(*layers, mirror=None, base_packages=BASE_PACKAGES, base_name="base"):
+    """The path of a cached Debian 12 tree: the base (minbase + ``base_packages``, the host's CA
+    bundle) with ``layers`` applied in order. Builds what is missing (root only). A base with
+    other packages than ``BASE_PACKAGES`` (the newcomer test's bare machine) needs its own
+    ``base_name``: a cache entry of one name holds one recipe."""
     if os.geteuid() != 0:
         raise RootfsError("building a Debian tree needs root (debootstrap, chroot, mount)")
     if not shutil.which("debootstrap"):
         raise RootfsError("debootstrap is not installed (tools/debian-packages.txt lists it)")
     mirror = mirror or host_mirror()
-    recipe = [SUITE, " ".join(BASE_PACKAGES)]
-    tree = _cached("base", _recipe_hash(*recipe), lambda target: _build_base(target, mirror))
+    if base_name == "base" and tuple(base_packages) != BASE_PACKAGES:
+        raise RootfsError("a base tree with other packages needs its own base_name")
+    recipe = [SUITE, " ".join(base_packages)]
+    tree = _cached(
+        base_name,
+        _recipe_hash(*recipe),
+        lambda target: _build_base(target, mirror, tuple(base_packages)),
+    )
     for layer in layers:
         recipe.append(layer.recipe())
         parent = tree
