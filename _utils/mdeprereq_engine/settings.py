@@ -63,6 +63,8 @@ class Settings:
     repo_url: str | None = None
     repo_key_url: str | None = None
     repo_trusted: bool = False
+    # {key file name: fingerprint} over Microsoft's (a mirror's or the tests' own signing keys)
+    repo_fingerprints: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -297,7 +299,7 @@ def _repo(value):
         return {}
     if not isinstance(value, dict):
         raise SettingsError(
-            f"mdeprereq:repo must be a mapping (url, key_url, trusted), got {value!r}"
+            f"mdeprereq:repo must be a mapping (url, key_url, trusted, fingerprints), got {value!r}"
         )
     trusted = value.get("trusted", False)
     if not isinstance(trusted, bool):
@@ -306,4 +308,24 @@ def _repo(value):
         "repo_url": _url("mdeprereq:repo:url", value.get("url")),
         "repo_key_url": _url("mdeprereq:repo:key_url", value.get("key_url")),
         "repo_trusted": trusted,
+        "repo_fingerprints": _fingerprints(value.get("fingerprints")),
     }
+
+
+def _fingerprints(value):
+    from .repos import normalize_fingerprint  # noqa: PLC0415 - repos imports checks
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(
+            "mdeprereq:repo:fingerprints must map a key file name (microsoft.asc, "
+            f"microsoft-2025.asc) to its fingerprint, got {value!r}"
+        )
+    checked = {}
+    for name, fingerprint in value.items():
+        try:
+            checked[str(name)] = normalize_fingerprint(fingerprint)
+        except ValueError as exc:
+            raise SettingsError(f"mdeprereq:repo:fingerprints:{name}: {exc}") from exc
+    return checked
