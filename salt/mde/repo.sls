@@ -9,6 +9,20 @@
 
 include:
   - .prereqs
+{%- if repo.supported %}
+
+{#- decided before any change: a conflicting existing source stops the fixes of mde.prereqs too #}
+mde-repo-beside-checked:
+  {%- if beside.action == "conflict" %}
+  test.fail_without_changes:
+  {%- else %}
+  test.succeed_without_changes:
+  {%- endif %}
+    - name: microsoft-repository-beside
+    - comment: {{ beside.comment | yaml_dquote }}
+    - require_in:
+      - test: mde-prereqs-supported
+{%- endif %}
 
 {%- if repo.supported and beside.action == "add" and repo.family in ("debian", "rpm") %}
 {%- set recorded = salt["mdeprereq.added_repository"]() %}

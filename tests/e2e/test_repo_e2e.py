@@ -163,13 +163,9 @@ def test_beside_packages_microsoft_prod(master, minion, mdatp_repo, packages_mic
     # 3. insiders-fast, a suite of the same prod repository: the formula's own list (another
     #    suite, so no Signed-By conflict), installed with the suite as target release
     states = apply(master, minion, "mde", {"mdeprereq": {"channel": "insiders-fast"}})
-    assert OWN_INSIDERS_LIST.read_text().split() == [
-        "deb",
-        f"[arch=amd64 signed-by={OWN_KEYRING}]",
-        mdatp_repo.channel_url(),
-        "insiders-fast",
-        "main",
-    ]
+    assert OWN_INSIDERS_LIST.read_text().strip() == (
+        f"deb [arch=amd64 signed-by={OWN_KEYRING}] {mdatp_repo.channel_url()} insiders-fast main"
+    )
     assert installed() == "101.25042.0003-insiderfast"
     ring = run("mdatp", "health", "--field", "release_ring").stdout.strip().splitlines()[-1]
     assert ring == '"InsiderFast"'
@@ -201,11 +197,13 @@ def test_a_conflicting_signed_by_is_refused_before_any_change(
     before = {path: path.read_bytes() for path in lists}
     ret = master.salt_cli(timeout=600).run("state.apply", "mde", minion_tgt=minion.id)
     states = {state["__id__"]: state for state in ret.data.values()}
-    refused = states["mde-repo-pkgrepo-managed"]
+    refused = states["mde-repo-beside-checked"]
     assert refused["result"] is False
+    assert states["mde-repo-pkgrepo-managed"]["result"] is False
     for path in lists:
         assert str(path) in refused["comment"]
-    assert all(not state["changes"] for state in states.values())
+    changed = {sid: state["changes"] for sid, state in states.items() if state["changes"]}
+    assert changed == {}
     assert installed() is None
     assert not OWN_PROD_LIST.exists() and not OWN_KEYRING.exists() and not RECORD.exists()
     assert {path: path.read_bytes() for path in lists} == before
