@@ -95,15 +95,16 @@ APT_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 APT_COMPONENT = "main"
 
 # Mariner has no repository path: packages of its own add Microsoft's extras repositories, which
-# are then enabled (prod also disables the preview repository) [docs, installer]
+# are then enabled with dnf's config-manager (dnf-plugins-core; prod also disables the preview
+# repository) [docs, installer]
 MARINER = {
     "prod": {
-        "packages": ["mariner-repos-extras"],
+        "packages": ["dnf-plugins-core", "mariner-repos-extras"],
         "enable": ["mariner-official-extras"],
         "disable": ["mariner-official-extras-preview"],
     },
     "insiders-slow": {
-        "packages": ["mariner-repos-extras-preview"],
+        "packages": ["dnf-plugins-core", "mariner-repos-extras-preview"],
         "enable": ["mariner-official-extras-preview"],
         "disable": [],
     },

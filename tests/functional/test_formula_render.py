@@ -191,7 +191,7 @@ def test_mariner_uses_its_own_repository_packages(render, channel):
     module, function, args = state_args(rendered, "mde-repo-pkgrepo-managed")
     assert (module, function) == ("pkg", "installed")
     expected = "mariner-repos-extras" if channel == "prod" else "mariner-repos-extras-preview"
-    assert args["pkgs"] == [expected]
+    assert args["pkgs"] == ["dnf-plugins-core", expected]  # config-manager comes with it
     # ... and the extras repository enabled, as Microsoft's docs and installer do
     enabled = "mariner-official-extras" if channel == "prod" else "mariner-official-extras-preview"
     module, function, enable = state_args(rendered, f"mde-repo-enable-{enabled}")

@@ -177,13 +177,13 @@ def test_unknown_channel_is_refused():
     [
         (
             "prod",
-            ["mariner-repos-extras"],
+            ["dnf-plugins-core", "mariner-repos-extras"],
             ["mariner-official-extras"],
             ["mariner-official-extras-preview"],
         ),
         (
             "insiders-slow",
-            ["mariner-repos-extras-preview"],
+            ["dnf-plugins-core", "mariner-repos-extras-preview"],
             ["mariner-official-extras-preview"],
             [],
         ),
