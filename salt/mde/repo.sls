@@ -32,7 +32,7 @@ mde-repo-record-managed:
   file.serialize:
     - name: {{ repo.record }}
     - dataset:
-        files: {{ (recorded + repo.added_files) | unique | list | json }}
+        files: {{ (recorded + repo.added_files) | unique | sort | json }}
     - serializer: json
     - makedirs: True
     - mode: "0644"
