@@ -129,6 +129,8 @@ class Row:
     source: str
     # RPM repo ids where Microsoft's config file differs from packages-microsoft-com-<channel>
     ids: tuple = ()
+    # other paths serving the same repository (an existing source there is the same source)
+    aliases: tuple = ()
 
     def matches(self, os_id, major):
         return (
@@ -161,11 +163,19 @@ _EL10 = "RHEL 10 repositories are signed with microsoft-2025.asc [pmc], mdatp-xp
 ROWS = (
     Row("rhel", 7, 7, "rhel/7", OLD, _RHEL7, _RHEL7_IDS),
     Row("rhel", 8, 8, "rhel/8", OLD, "docs and installer"),
-    Row("rhel", 9, 9, "rhel/9", OLD, _RHEL9),
+    Row("rhel", 9, 9, "rhel/9", OLD, _RHEL9, aliases=("rhel/9.0",)),
     Row("rhel", 10, 10, "rhel/10", NEW, _EL10),
     Row("ol", 7, 7, "rhel/7", OLD, "Oracle Linux uses RHEL's repository; " + _RHEL7, _RHEL7_IDS),
     Row("ol", 8, 8, "rhel/8", OLD, "Oracle Linux uses RHEL's repository (docs, installer)"),
-    Row("ol", 9, 9, "rhel/9", OLD, "Oracle Linux uses RHEL's repository; " + _RHEL9),
+    Row(
+        "ol",
+        9,
+        9,
+        "rhel/9",
+        OLD,
+        "Oracle Linux uses RHEL's repository; " + _RHEL9,
+        aliases=("rhel/9.0",),
+    ),
     Row("ol", 10, 10, "rhel/10", NEW, "Oracle Linux uses RHEL's repository; " + _EL10),
     Row(
         "centos",
@@ -364,7 +374,8 @@ def repository(
       ``keys`` (``[{name, url, fingerprint}]``, empty when trusted), ``key_url`` (the first).
     - debian: ``suite`` (the codename for prod, else the channel), ``codename``, ``component``,
       ``keyring`` (the formula's signed-by keyring), ``file`` (its own list file), ``line``.
-    - rpm: ``name`` (Microsoft's repo id), ``humanname``, ``baseurl``, ``gpgcheck``,
+    - rpm: ``name`` (Microsoft's repo id), ``humanname``, ``baseurl``, ``aliases`` (other
+      baseurls of the same repository, e.g. the installer's ``rhel/9.0``), ``gpgcheck``,
       ``key_files`` (verified keys the formula writes), ``gpgkey`` (``file://`` URLs of them),
       ``file`` (the repository file the formula writes).
     - mariner: ``packages`` to install, ``enable`` and ``disable`` (repository ids).
@@ -428,6 +439,7 @@ def repository(
             "name": name,
             "humanname": name,
             "baseurl": url + "/",
+            "aliases": [f"{base_url}/{alias}/{channel}/" for alias in row.aliases],
             "gpgcheck": 0 if trusted else 1,
             "key_files": key_files,
             "gpgkey": " ".join(f"file://{path}" for path in key_files) or None,

@@ -278,8 +278,11 @@ def beside_apt(repo, entries):
 def beside_rpm(repo, repos):
     """The decision for a yum/dnf/zypper repository (``repo`` from ``repos.repository``)."""
     foreign = [item for item in repos if not _own(item.file)]
+    wanted = [repo["baseurl"], *repo.get("aliases", [])]
     same = [
-        item for item in foreign if any(_same_uri(url, repo["baseurl"]) for url in item.baseurls)
+        item
+        for item in foreign
+        if any(_same_uri(url, want) for url in item.baseurls for want in wanted)
     ]
     zypper = repo["manager"] == "zypper"
     for item in same:

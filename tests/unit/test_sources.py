@@ -175,6 +175,15 @@ def test_packages_microsoft_prods_repo_file_is_reused(tmp_path):
     assert decision["install"] == {"enablerepo": "packages-microsoft-com-prod"}
 
 
+def test_the_installers_rhel_9_0_path_is_the_same_repository(tmp_path):
+    # Microsoft's installer configures rhel/9.0 for RHEL 9, the docs rhel/9 (repos.py)
+    foreign = write(
+        tmp_path, "etc/yum.repos.d/microsoft-prod.repo", PMP_REPO.replace("rhel/9/", "rhel/9.0/")
+    )
+    decision = sources.beside(rpm_repo(), str(tmp_path))
+    assert (decision["action"], decision["file"]) == ("reuse", foreign)
+
+
 def test_a_disabled_zypper_repository_is_refused_with_the_fix(tmp_path):
     foreign = write(
         tmp_path,
