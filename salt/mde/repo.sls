@@ -56,6 +56,19 @@ mde-repo-key-trusted-{{ key.name }}:
     - keys: {{ [key] | json }}
     - require:
       - file: mde-repo-record-managed
+      {%- if repo.manager == "zypper" %}
+
+{#- zypper trusts the keys in rpm's database: the checked key goes there, instead of letting
+    zypper auto-import whatever key the repository offers #}
+mde-repo-key-imported-{{ key.name }}:
+  cmd.run:
+    - name: rpm --import {{ repo.key_files[loop.index0] }}
+    - unless: rpm -q gpg-pubkey-{{ key.fingerprint[-8:] | lower }}
+    - require:
+      - mdeprereq: mde-repo-key-trusted-{{ key.name }}
+    - require_in:
+      - pkgrepo: mde-repo-pkgrepo-managed
+      {%- endif %}
     {%- endfor %}
   {%- endif %}
 {%- endif %}
@@ -94,9 +107,7 @@ mde-repo-pkgrepo-managed:
   {%- if repo.gpgkey %}
     - gpgkey: {{ repo.gpgkey | yaml_dquote }}
   {%- endif %}
-  {%- if repo.manager == "zypper" %}
-    - gpgautoimport: True
-  {%- else %}
+  {%- if repo.manager != "zypper" %}
     - file: {{ repo.file }}
   {%- endif %}
 {%- endif %}

@@ -112,7 +112,6 @@ RELEASES = {
         {
             "pkgrepo": "managed",
             "baseurl": "https://packages.microsoft.com/sles/15/{channel}/",
-            "gpgautoimport": True,
             "gpgkey": OLD_KEY_FILE,
         },
         None,
@@ -183,6 +182,13 @@ def test_repository_and_package_per_release_and_channel(render, release, channel
         option = "fromrepo" if identity["os"] == "sles" else "enablerepo"
         assert package.get(option) == (None if channel == "prod" else args["name"])
         assert {"mdeprereq": "mde-repo-key-trusted-microsoft.asc"} in args["require"]
+        if identity["os"] == "sles":
+            # zypper: the checked key imported into rpm's database, never auto-imported
+            assert "gpgautoimport" not in args
+            _, function, imported = state_args(rendered, "mde-repo-key-imported-microsoft.asc")
+            assert imported["name"] == "rpm --import /etc/pki/rpm-gpg/mdeprereq-microsoft.asc"
+            assert imported["unless"] == "rpm -q gpg-pubkey-be1229cf"
+            assert {"pkgrepo": "mde-repo-pkgrepo-managed"} in imported["require_in"]
 
 
 @pytest.mark.parametrize("channel", ("prod", "insiders-slow"))
