@@ -459,6 +459,8 @@ def _apt(result, *, os_id, version, arch, channel, url, trusted):
     # the insiders channels are suites of the prod repository [docs, installer]
     suite = codename if channel == "prod" else channel
     options = [f"arch={APT_ARCH.get(arch, arch)}"]
+    # signed-by on every release (apt >= 1.1: Debian 9 has 1.4, Ubuntu 16.04 1.2), with the
+    # formula's own binary keyring: the key is trusted for this source only, never host-wide
     options.append("trusted=yes" if trusted else f"signed-by={APT_KEYRING}")
     result.update(
         {
