@@ -27,12 +27,14 @@ or in pillar:
 import dataclasses
 import json
 import logging
+import os
 
 from salt.exceptions import CommandExecutionError
 
 try:
     from mdeprereq_engine import checks as engine_checks
-    from mdeprereq_engine import managed, network, proxyconf, remediation, repos
+    from mdeprereq_engine import keys as repo_keys
+    from mdeprereq_engine import managed, network, proxyconf, remediation, repos, sources
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_proxy
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError
@@ -550,10 +552,22 @@ def repository(os_id=None, version=None, arch=None, channel=None):
 
     The distribution comes from the ``mde`` grain (so it can be overridden like any grain); the
     support matrix, channel and mirror from the settings (``mdeprereq:support``,
-    ``mdeprereq:channel``, ``mdeprereq:repo:url``, ``:key_url``, ``:trusted``). A distribution
-    derived from a listed one (grain ``mde:support_level`` ``derived``) gets the repository of
-    the listed release named by ``mdeprereq:repo:base_distro`` (e.g. ``rhel 9``), and is refused
-    with the reason while that is not set.
+    ``mdeprereq:channel``, ``mdeprereq:repo:url``, ``:key_url``, ``:trusted``,
+    ``:fingerprints``). A distribution derived from a listed one (grain ``mde:support_level``
+    ``derived``) gets the repository of the listed release named by ``mdeprereq:repo:base_distro``
+    (e.g. ``rhel 9``), and is refused with the reason while that is not set. The keys of the
+    mapping are documented in ``mdeprereq_engine.repos.repository``; besides them:
+
+    - ``supported``: true; ``package_version``: the pinned ``mdatp`` version string, or None;
+    - ``beside``: what is already configured for the same source on this minion
+      (``mdeprereq_engine.sources.beside``): ``{"action": "add"|"reuse"|"conflict",
+      "comment", "file"}``. ``reuse``: an existing source (for instance
+      packages-microsoft-prod's) serves it and the formula adds nothing (``install`` then
+      names that repository); ``conflict``: the formula refuses before any change. Only for the
+      minion's own distribution (not when ``os_id`` is given);
+    - ``record``: where ``mde.repo`` records what it added; ``added_files``: the files it
+      writes for this repository (``mde.remove`` removes only recorded files of the formula's
+      own names).
 
     os_id, version, arch
         Another distribution than this minion's (e.g. to render for another release).
@@ -569,6 +583,7 @@ def repository(os_id=None, version=None, arch=None, channel=None):
     """
     settings = _settings(channel=channel)
     identity = __grains__.get("mde") or {}
+    own = os_id is None
     derived = None
     if os_id is None and identity.get("support_level") == "derived":
         # a derived distribution: the repository of the one the admin names, never a guess
@@ -599,6 +614,7 @@ def repository(os_id=None, version=None, arch=None, channel=None):
             base_url=settings.repo_url,
             key_url=settings.repo_key_url,
             trusted=settings.repo_trusted,
+            fingerprints=settings.repo_fingerprints,
         )
     except repos.RepositoryError as exc:
         return {"supported": False, "reason": str(exc), "os": os_id, "version": version}
@@ -608,7 +624,85 @@ def repository(os_id=None, version=None, arch=None, channel=None):
     repo["package_version"] = repos.package_version(
         repo["family"], settings.channel, settings.mdatp_version
     )
+    repo["beside"] = sources.beside(repo) if own else {"action": "add", "comment": "", "file": None}
+    if repo["beside"]["action"] == "reuse" and "install" in repo["beside"]:
+        repo["install"] = repo["beside"]["install"]
+    repo["record"] = repos.RECORD_FILE
+    repo["added_files"] = repos.added_files(repo)
     return repo
+
+
+def trust_key(path, keys, binary=False, test=False):
+    """
+    Fetch each key, check its fingerprint, and write them to ``path`` (mode 0644): the keyring
+    the formula's repository names (apt's ``signed-by``, or a ``gpgkey=file://`` for RPM).
+    A key whose fingerprint differs is an error naming both, and nothing is written.
+
+    path
+        The formula's own key file (never packages-microsoft-prod's).
+    keys
+        ``[{"name", "url", "fingerprint"}]`` as ``mdeprereq.repository`` returns them.
+    binary
+        Write the binary (dearmored) form, for apt's ``signed-by``.
+    test
+        Only say what would change.
+
+    Returns ``{"changed": bool, "fingerprints": [...]}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.trust_key /usr/share/keyrings/mdeprereq-microsoft.gpg \\
+            '[{"name": "microsoft.asc", "url": "https://packages.microsoft.com/keys/microsoft.asc",
+               "fingerprint": "BC528686B50D79E339D3721CEB3E94ADBE1229CF"}]' binary=True
+    """
+    if not path.startswith("/") or not os.path.basename(path).startswith(sources.OWN_PREFIX):
+        raise CommandExecutionError(f"refusing to write {path}: not one of the formula's own files")
+    if not isinstance(keys, list) or not keys:
+        raise CommandExecutionError("keys must be a non-empty list of {name, url, fingerprint}")
+    try:
+        blobs = [
+            repo_keys.verified(key["url"], key["fingerprint"], name=key.get("name")) for key in keys
+        ]
+        content = b"".join(
+            repo_keys.dearmor(blob) if binary else blob.rstrip(b"\n") + b"\n" for blob in blobs
+        )
+    except (repo_keys.KeyVerificationError, KeyError, TypeError) as exc:
+        raise CommandExecutionError(f"not trusting the repository key: {exc}") from exc
+    result = {"changed": False, "fingerprints": [key["fingerprint"] for key in keys]}
+    try:
+        with open(path, "rb") as handle:
+            current = handle.read()
+    except OSError:
+        current = None
+    if current == content and os.stat(path).st_mode & 0o777 == 0o644:
+        return result
+    result["changed"] = True
+    if test:
+        return result
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    temporary = f"{path}.mdeprereq-new"
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return result
+
+
+def added_repository():
+    """
+    Return the files the ``mde.repo`` state added (its record), for ``mde.remove``: only the
+    formula's own file names are returned, whatever the record says, so Microsoft's package's
+    files (packages-microsoft-prod) are never removed.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.added_repository
+    """
+    return repos.recorded_files(repos.RECORD_FILE)
 
 
 def health(field=None):

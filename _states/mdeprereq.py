@@ -444,6 +444,46 @@ def managed(name, settings):
     return ret
 
 
+def key_trusted(name, keys, binary=False):
+    """
+    Fetch a repository's signing keys, check each one's fingerprint, and keep them in ``name``
+    (mode 0644). A key whose fingerprint differs fails the state, naming both fingerprints, and
+    nothing is written: the repository that names this file is never trusted with it.
+
+    name
+        The formula's own key file, e.g. ``/usr/share/keyrings/mdeprereq-microsoft.gpg``.
+    keys
+        ``[{"name", "url", "fingerprint"}]`` (``mdeprereq.repository``'s ``keys``).
+    binary
+        Keep the binary (dearmored) form, as apt's ``signed-by`` keyrings need on old apt.
+
+    .. code-block:: yaml
+
+        mde-repo-key-trusted:
+          mdeprereq.key_trusted:
+            - name: /usr/share/keyrings/mdeprereq-microsoft.gpg
+            - keys:
+              - name: microsoft.asc
+                url: https://packages.microsoft.com/keys/microsoft.asc
+                fingerprint: BC528686B50D79E339D3721CEB3E94ADBE1229CF
+            - binary: True
+    """
+    ret = _ret(name)
+    result, error = _call("mdeprereq.trust_key", name, keys, binary=binary, test=__opts__["test"])
+    if error:
+        return _failed(ret, error)
+    fingerprints = ", ".join(result["fingerprints"])
+    if not result["changed"]:
+        ret["comment"] = f"Key file {name} is already as specified ({fingerprints})"
+        return ret
+    ret["changes"] = {"fingerprints": result["fingerprints"]}
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would have written {name} with {fingerprints}")
+    else:
+        ret["comment"] = f"Wrote {name} with the checked keys {fingerprints}"
+    return ret
+
+
 def licensed(name, timeout=120, interval=5):
     """
     Wait, at most ``timeout`` seconds, until ``mdatp health --field licensed`` says true (the

@@ -202,6 +202,8 @@ FAMILY_BY_OS_ID = {
     "almalinux": "rpm",
     "amzn": "rpm",
     "sles": "rpm",
+    "opensuse-leap": "rpm",
+    "centos-stream": "rpm",
     "mariner": "mariner",
 }
 # Fallback through os-release ID_LIKE for distributions not in the table above
@@ -443,6 +445,8 @@ PACKAGE_MANAGER_BY_OS_ID = {
     "debian": "apt",
     "ubuntu": "apt",
     "sles": "zypper",
+    "opensuse-leap": "zypper",
+    "centos-stream": "dnf",
     "mariner": "tdnf",
     "rhel": "dnf",
     "centos": "dnf",

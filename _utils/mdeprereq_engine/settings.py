@@ -69,6 +69,8 @@ class Settings:
     # What the distro check says about a desktop edition / a derived distribution: warn or fail
     desktop: str = "warn"
     derived: str = "warn"
+    # {key file name: fingerprint} over Microsoft's (a mirror's or the tests' own signing keys)
+    repo_fingerprints: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -312,7 +314,8 @@ def _repo(value, support):
         return {}
     if not isinstance(value, dict):
         raise SettingsError(
-            f"mdeprereq:repo must be a mapping (url, key_url, trusted, base_distro), got {value!r}"
+            "mdeprereq:repo must be a mapping (url, key_url, trusted, base_distro, fingerprints), "
+            f"got {value!r}"
         )
     trusted = value.get("trusted", False)
     if not isinstance(trusted, bool):
@@ -322,6 +325,7 @@ def _repo(value, support):
         "repo_key_url": _url("mdeprereq:repo:key_url", value.get("key_url")),
         "repo_trusted": trusted,
         "repo_base_distro": _base_distro(value.get("base_distro"), support),
+        "repo_fingerprints": _fingerprints(value.get("fingerprints")),
     }
 
 
@@ -343,3 +347,22 @@ def _base_distro(value, support):
             f"({', '.join(known)})"
         )
     return os_id, version
+
+
+def _fingerprints(value):
+    from .repos import normalize_fingerprint  # noqa: PLC0415 - repos imports checks
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingsError(
+            "mdeprereq:repo:fingerprints must map a key file name (microsoft.asc, "
+            f"microsoft-2025.asc) to its fingerprint, got {value!r}"
+        )
+    checked = {}
+    for name, fingerprint in value.items():
+        try:
+            checked[str(name)] = normalize_fingerprint(fingerprint)
+        except ValueError as exc:
+            raise SettingsError(f"mdeprereq:repo:fingerprints:{name}: {exc}") from exc
+    return checked

@@ -10,6 +10,11 @@ mde-install-pkg-installed:
 {%- if repo.get("package_version") %}
     - version: {{ repo.package_version | yaml_dquote }}
 {%- endif %}
+{#- the channel: apt's target release (apt -t insiders-fast), dnf/yum's --enablerepo or
+    zypper's --from, as Microsoft's installer installs it #}
+{%- for option, value in (repo.get("install") or {}).items() %}
+    - {{ option }}: {{ value | yaml_dquote }}
+{%- endfor %}
     - require:
       - mde-repo-pkgrepo-managed
 

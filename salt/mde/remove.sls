@@ -1,40 +1,43 @@
-{#- Remove mdatp and everything this formula added: package, repository, key, configuration
-    (onboarding blob included) and the mdatp user and group. #}
+{#- Remove mdatp and everything this formula added: package, repository and key files it
+    recorded, configuration (onboarding blob included) and the mdatp user and group. #}
 {%- from tpldir ~ "/map.jinja" import mde, repo, paths with context %}
 
 mde-remove-pkg-purged:
   pkg.purged:
     - name: mdatp
 
-{%- if repo.supported and repo.family == "debian" %}
+{#- only the files the formula itself added (its record, and only names of its own): never
+    packages-microsoft-prod's list, keyring or repository file, which other Microsoft products
+    (PowerShell, .NET, azcmagent) use #}
+{%- set added = salt["mdeprereq.added_repository"]() %}
+{%- for path in added %}
 
-mde-remove-pkgrepo-absent:
-  pkgrepo.absent:
-    - name: {{ repo.line | yaml_dquote }}
+mde-remove-repo-file-{{ loop.index }}-absent:
+  file.absent:
+    - name: {{ path }}
+    - require:
+      - pkg: mde-remove-pkg-purged
+    - require_in:
+      - file: mde-remove-repo-record-absent
+{%- endfor %}
+
+{%- set record = repo.get("record") or "/var/lib/mdeprereq/repository.json" %}
+mde-remove-repo-record-absent:
+  file.absent:
+    - name: {{ record }}
     - require:
       - pkg: mde-remove-pkg-purged
 
-mde-remove-repo-file-absent:
+{#- the record's directory is the formula's own: removed when nothing else is left in it #}
+mde-remove-repo-record-dir-absent:
   file.absent:
-    - name: {{ repo.file }}
+    - name: {{ salt["file.dirname"](record) }}
+    - onlyif:
+      - fun: file.directory_exists
+        path: {{ salt["file.dirname"](record) }}
+      - 'test -z "$(ls -A {{ salt["file.dirname"](record) }})"'
     - require:
-      - pkgrepo: mde-remove-pkgrepo-absent
-  {%- if repo.keyring %}
-
-mde-remove-keyring-absent:
-  file.absent:
-    - name: {{ repo.keyring }}
-    - require:
-      - pkgrepo: mde-remove-pkgrepo-absent
-  {%- endif %}
-{%- elif repo.supported and repo.family == "rpm" %}
-
-mde-remove-pkgrepo-absent:
-  pkgrepo.absent:
-    - name: {{ repo.name }}
-    - require:
-      - pkg: mde-remove-pkg-purged
-{%- endif %}
+      - file: mde-remove-repo-record-absent
 
 mde-remove-config-absent:
   file.absent:

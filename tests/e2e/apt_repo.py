@@ -1,14 +1,26 @@
 """A local apt repository with packages.microsoft.com's layout, holding the mdatp TEST DOUBLE
-(``fake_mdatp``), signed with a throwaway key and served over HTTP on the loopback only.
+(``fake_mdatp``), signed with throwaway keys and served over HTTP on the loopback only.
+
+Microsoft's layout (MicrosoftDocs/defender-docs ``linux-install-manually.md``: "``deb [...]
+https://packages.microsoft.com/ubuntu/18.04/prod insiders-fast main``"; microsoft/mdatp-xplat
+``mde_installer.sh``: ``curl .../config/<distro>/<version>/<channel>.list``, then
+``apt -t <channel> install mdatp``): one ``prod`` repository per release whose suites are the
+codename (the prod channel), ``insiders-fast`` and ``insiders-slow``. Keys under ``keys/``
+(microsoft/linux-package-repositories README): ``microsoft.asc`` signs the repositories created
+before May 2025 (Debian 12 here), ``microsoft-2025.asc`` the newer ones; both are throwaway keys
+here, with their own fingerprints (``MdatpRepo.fingerprints``), never Microsoft's.
 
 Layout under the served root (``<url>`` replaces ``https://packages.microsoft.com``)::
 
-    keys/microsoft.asc                 the public key, ASCII-armored (as Microsoft serves it)
-    keys/microsoft.gpg                 the same key, binary (what ``gpg --dearmor`` makes of it)
+    keys/microsoft.asc                 the key signing debian/12, ASCII-armored
+    keys/microsoft-2025.asc            the second key (signs nothing in this tree)
     config/debian/12/<channel>.list    a source line for the channel, as Microsoft serves it
-    debian/12/<channel>/pool/main/m/mdatp/mdatp_<version>_<arch>.deb
-    debian/12/<channel>/dists/bookworm/{Release,InRelease,Release.gpg}
-    debian/12/<channel>/dists/bookworm/main/binary-<arch>/Packages{,.gz}
+    debian/12/prod/pool/main/m/mdatp/mdatp_<version>_<arch>.deb     (every channel's builds)
+    debian/12/prod/dists/<suite>/{Release,InRelease,Release.gpg}    suite: bookworm,
+    debian/12/prod/dists/<suite>/main/binary-<arch>/Packages{,.gz}  insiders-fast, insiders-slow
+
+The binary form of ``microsoft.asc`` (what ``gpg --dearmor`` makes of it, for ``signed-by``) is
+written beside the served root, not in it.
 
 ``Packages`` comes from ``dpkg-scanpackages`` (dpkg-dev), ``Release`` is written here (MD5Sum,
 SHA1, SHA256, SHA512 of every index), ``InRelease``/``Release.gpg`` come from ``gpg`` with a key
@@ -43,7 +55,13 @@ CHANNEL_SUFFIXES = {"prod": "", "insiders-fast": "-insiderfast", "insiders-slow"
 EXTRA_ARCHITECTURES = ("amd64", "arm64", "armhf")
 KEYRING = "/usr/share/keyrings/microsoft-prod.gpg"
 KEY_UID = "mdeprereq TEST DOUBLE apt repository (throwaway key) <mdeprereq-tests@example.invalid>"
+KEY_NAMES = ("microsoft.asc", "microsoft-2025.asc")
 RELEASE_HASHES = (("MD5Sum", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256"), ("SHA512", "sha512"))
+
+
+def suite(channel):
+    """The apt suite of a channel in the prod repository: the codename for prod."""
+    return CODENAME if channel == "prod" else channel
 
 
 def package_version(version, channel):
@@ -111,16 +129,16 @@ class SigningKey:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def _release_file(dist_dir, architectures):
-    """The text of ``dists/<codename>/Release`` for the indexes under ``dist_dir``."""
+def _release_file(dist_dir, architectures, suite_name=CODENAME):
+    """The text of ``dists/<suite>/Release`` for the indexes under ``dist_dir``."""
     indexes = sorted(
         path for path in dist_dir.rglob("*") if path.is_file() and path.parent != dist_dir
     )
     lines = [
         "Origin: mdeprereq-test-double",
         f"Label: TEST DOUBLE of packages.microsoft.com {DISTRO}/{RELEASE} (not Microsoft's)",
-        f"Suite: {CODENAME}",
-        f"Codename: {CODENAME}",
+        f"Suite: {suite_name}",
+        f"Codename: {suite_name}",
         f"Date: {email.utils.formatdate(usegmt=True)}",
         f"Architectures: {' '.join(architectures)}",
         f"Components: {COMPONENT}",
@@ -136,21 +154,30 @@ def _release_file(dist_dir, architectures):
     return "\n".join(lines) + "\n"
 
 
-def build_channel(channel_root, debs, key, architecture):
-    """Pool, indexes and signed Release of one channel (``<root>/debian/12/<channel>``)."""
-    pool = channel_root / "pool" / COMPONENT / "m" / fake_mdatp.PACKAGE
+def build_channel(repo_root, channel, debs, key, architecture):
+    """One channel's builds in the shared pool of ``<root>/debian/12/prod``, its suite's
+    indexes and signed Release (``dists/<suite>``)."""
+    pool = repo_root / "pool" / COMPONENT / "m" / fake_mdatp.PACKAGE
     pool.mkdir(parents=True, exist_ok=True)
+    names = []
     for deb in debs:
         shutil.copy2(deb, pool / pathlib.Path(deb).name)
-    scan = subprocess.run(
-        ["dpkg-scanpackages", "--multiversion", "--arch", architecture, "pool", "/dev/null"],
-        cwd=channel_root,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    dist_dir = channel_root / "dists" / CODENAME
+        names.append(pathlib.Path(deb).name)
+    # only this channel's builds in its suite's index (the pool holds every channel's)
+    with tempfile.TemporaryDirectory(prefix="mdatp-scan-") as scan_root:
+        scan_pool = pathlib.Path(scan_root) / "pool" / COMPONENT / "m" / fake_mdatp.PACKAGE
+        scan_pool.mkdir(parents=True)
+        for name in names:
+            (scan_pool / name).symlink_to(pool / name)
+        scan = subprocess.run(
+            ["dpkg-scanpackages", "--multiversion", "--arch", architecture, "pool", "/dev/null"],
+            cwd=scan_root,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    dist_dir = repo_root / "dists" / suite(channel)
     architectures = sorted({architecture, *EXTRA_ARCHITECTURES})
     for arch in architectures:
         index_dir = dist_dir / COMPONENT / f"binary-{arch}"
@@ -159,7 +186,7 @@ def build_channel(channel_root, debs, key, architecture):
         (index_dir / "Packages").write_bytes(packages)
         (index_dir / "Packages.gz").write_bytes(gzip.compress(packages, mtime=0))
     release = dist_dir / "Release"
-    release.write_text(_release_file(dist_dir, architectures))
+    release.write_text(_release_file(dist_dir, architectures, suite(channel)))
     key.sign_release(release)
 
 
@@ -212,23 +239,35 @@ class MdatpRepo:
 
     url: str  # http://127.0.0.1:PORT: what replaces https://packages.microsoft.com
     key_url: str  # <url>/keys/microsoft.asc
-    key_fingerprint: str  # 40 hex digits, upper case
+    key_fingerprint: str  # 40 hex digits, upper case: microsoft.asc's (signs debian/12)
     armored_key_path: pathlib.Path  # <root>/keys/microsoft.asc
-    binary_key_path: pathlib.Path  # <root>/keys/microsoft.gpg (a keyring for signed-by)
+    binary_key_path: pathlib.Path  # beside <root>: microsoft.asc dearmored (for signed-by)
     versions: tuple  # product versions published in every channel, oldest first
     channels: tuple  # ("prod", "insiders-fast", ...)
     root: pathlib.Path  # the served directory
     architecture: str  # the packages' (this machine's) architecture
     codename: str = CODENAME
+    # {"microsoft.asc": fingerprint, "microsoft-2025.asc": fingerprint}: the throwaway keys'
+    # (what mdeprereq:repo:fingerprints gets, so the formula trusts them)
+    fingerprints: dict = dataclasses.field(default_factory=dict)
     server: RepoServer = dataclasses.field(default=None, repr=False)
 
     def channel_url(self, channel="prod"):
-        """``<url>/debian/12/<channel>``: the URI of an apt source line."""
-        return f"{self.url}/{DISTRO}/{RELEASE}/{channel}"
+        """``<url>/debian/12/prod``: the URI of every channel's source line (the channel is a
+        suite of the prod repository)."""
+        return f"{self.url}/{DISTRO}/{RELEASE}/prod"
+
+    def suite(self, channel="prod"):
+        """``bookworm`` for prod, else the channel (``insiders-fast``)."""
+        return suite(channel)
+
+    def dist_dir(self, channel="prod"):
+        """``<root>/debian/12/prod/dists/<suite>``."""
+        return self.root / DISTRO / RELEASE / "prod" / "dists" / suite(channel)
 
     def source_line(self, channel="prod", keyring=KEYRING):
-        """``deb [signed-by=<keyring>] <url>/debian/12/<channel> bookworm main``"""
-        return f"deb [signed-by={keyring}] {self.channel_url(channel)} {self.codename} {COMPONENT}"
+        """``deb [signed-by=<keyring>] <url>/debian/12/prod <suite> main``"""
+        return f"deb [signed-by={keyring}] {self.channel_url()} {suite(channel)} {COMPONENT}"
 
     def package_version(self, version, channel="prod"):
         """The Debian version to pin (``mdatp=<it>``) for product ``version`` in ``channel``."""
@@ -236,7 +275,7 @@ class MdatpRepo:
 
     def deb_path(self, version, channel="prod"):
         deb = f"{fake_mdatp.PACKAGE}_{package_version(version, channel)}_{self.architecture}.deb"
-        return self.root / DISTRO / RELEASE / channel / "pool" / COMPONENT / "m" / "mdatp" / deb
+        return self.root / DISTRO / RELEASE / "prod" / "pool" / COMPONENT / "m" / "mdatp" / deb
 
     @property
     def requests(self):
@@ -253,10 +292,16 @@ def published_repo(root, versions, channels=("prod", "insiders-fast"), architect
     unknown = set(channels) - set(CHANNEL_SUFFIXES)
     if unknown:
         raise ValueError(f"unknown channels {sorted(unknown)}; known: {sorted(CHANNEL_SUFFIXES)}")
-    key = SigningKey()
+    key, key_2025 = SigningKey(), None
     try:
+        key_2025 = SigningKey()
         armored = key.export(root / "keys" / "microsoft.asc", armor=True)
-        binary = key.export(root / "keys" / "microsoft.gpg", armor=False)
+        key_2025.export(root / "keys" / "microsoft-2025.asc", armor=True)
+        binary = key.export(root.parent / f"{root.name}-microsoft.gpg", armor=False)
+        fingerprints = {
+            "microsoft.asc": key.fingerprint.upper(),
+            "microsoft-2025.asc": key_2025.fingerprint.upper(),
+        }
         with tempfile.TemporaryDirectory(prefix="mdatp-debs-") as build_dir:
             for channel in channels:
                 debs = [
@@ -268,9 +313,11 @@ def published_repo(root, versions, channels=("prod", "insiders-fast"), architect
                     )
                     for version in versions
                 ]
-                build_channel(root / DISTRO / RELEASE / channel, debs, key, architecture)
+                build_channel(root / DISTRO / RELEASE / "prod", channel, debs, key, architecture)
     finally:
         key.close()  # signing is done: no gpg-agent left running while the tests go on
+        if key_2025 is not None:
+            key_2025.close()
     server = RepoServer(root)
     try:
         repo = MdatpRepo(
@@ -283,6 +330,7 @@ def published_repo(root, versions, channels=("prod", "insiders-fast"), architect
             channels=tuple(channels),
             root=root,
             architecture=architecture,
+            fingerprints=fingerprints,
             server=server,
         )
         for channel in channels:  # Microsoft's config/<distro>/<version>/<channel>.list

@@ -313,7 +313,8 @@ def test_insiders_package_reports_its_ring(tmp_path):
 
 
 def channel_dir(repo, channel):
-    return repo.root / "debian" / "12" / channel
+    """The prod repository every channel is a suite of (Microsoft's layout, apt_repo.py)."""
+    return repo.root / "debian" / "12" / "prod"
 
 
 def parse_stanzas(text):
@@ -336,7 +337,7 @@ def test_repository_layout_and_packages(mdatp_repo):
     assert len(mdatp_repo.versions) >= 2 and {"prod", "insiders-fast"} <= set(mdatp_repo.channels)
     arch = mdatp_repo.architecture
     for channel in mdatp_repo.channels:
-        index = channel_dir(mdatp_repo, channel) / f"dists/bookworm/main/binary-{arch}"
+        index = mdatp_repo.dist_dir(channel) / f"main/binary-{arch}"
         packages = (index / "Packages").read_bytes()
         assert gzip.decompress((index / "Packages.gz").read_bytes()) == packages
         stanzas = parse_stanzas(packages.decode())
@@ -357,7 +358,7 @@ def test_repository_layout_and_packages(mdatp_repo):
             "[arch=amd64,arm64,armhf",
             f"signed-by={apt_repo.KEYRING}]",
             mdatp_repo.channel_url(channel),
-            "bookworm",
+            mdatp_repo.suite(channel),
             "main",
         ]
     assert mdatp_repo.package_version(VERSION, "insiders-fast") == f"{VERSION}-insiderfast"
@@ -368,9 +369,9 @@ def test_repository_layout_and_packages(mdatp_repo):
 
 def test_release_checksums(mdatp_repo):
     for channel in mdatp_repo.channels:
-        dist = channel_dir(mdatp_repo, channel) / "dists/bookworm"
+        dist = mdatp_repo.dist_dir(channel)
         release = parse_stanzas((dist / "Release").read_text())[0]
-        assert release["Suite"] == release["Codename"] == "bookworm"
+        assert release["Suite"] == release["Codename"] == mdatp_repo.suite(channel)
         assert release["Components"] == "main"
         assert mdatp_repo.architecture in release["Architectures"].split()
         for field, algorithm in apt_repo.RELEASE_HASHES:
@@ -387,12 +388,12 @@ def test_release_checksums(mdatp_repo):
 def test_signatures_verify_with_the_exported_key(mdatp_repo, tmp_path):
     keyring = mdatp_repo.binary_key_path
     for channel in mdatp_repo.channels:
-        dist = channel_dir(mdatp_repo, channel) / "dists/bookworm"
+        dist = mdatp_repo.dist_dir(channel)
         inrelease = run("gpgv", "--keyring", keyring, dist / "InRelease")
         assert mdatp_repo.key_fingerprint[-16:] in inrelease.stderr.replace(" ", "")
         run("gpgv", "--keyring", keyring, dist / "Release.gpg", dist / "Release")
         tampered = tmp_path / f"{channel}-Release"
-        tampered.write_text((dist / "Release").read_text().replace("bookworm", "trixie"))
+        tampered.write_text((dist / "Release").read_text().replace("Components: main", "C: x"))
         bad = run("gpgv", "--keyring", keyring, dist / "Release.gpg", tampered, check=False)
         assert bad.returncode != 0
     # the armored key is the binary one, and has the fingerprint announced

@@ -30,8 +30,10 @@ pytestmark = [
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
 VERSION = "101.25042.0003"
 ORG_ID = "0e2e0e2e-1111-4222-8333-944445555666"
-SOURCE = pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list")
-KEYRING = pathlib.Path("/usr/share/keyrings/microsoft-prod.gpg")
+# the formula's own file names, never packages-microsoft-prod's (repos.py)
+SOURCE = pathlib.Path("/etc/apt/sources.list.d/mdeprereq-microsoft-prod.list")
+KEYRING = pathlib.Path("/usr/share/keyrings/mdeprereq-microsoft.gpg")
+RECORD = pathlib.Path("/var/lib/mdeprereq/repository.json")
 ONBOARD = pathlib.Path("/etc/opt/microsoft/mdatp/mdatp_onboard.json")
 MANAGED = pathlib.Path("/etc/opt/microsoft/mdatp/managed/mdatp_managed.json")
 WAIVERS = {
@@ -59,7 +61,8 @@ def master(salt_factories, tmp_path_factory, mdatp_repo, account_id):
     (pillar_root / "top.sls").write_text("base:\n  '*':\n    - mde\n")
     pillar = {
         "mdeprereq": {
-            "repo": {"url": mdatp_repo.url},
+            # the test repository's throwaway keys instead of Microsoft's fingerprints
+            "repo": {"url": mdatp_repo.url, "fingerprints": mdatp_repo.fingerprints},
             "mdatp_version": VERSION,
             "user": {"uid": account_id, "gid": account_id},
             "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
@@ -132,12 +135,15 @@ def machine_state():
             check=False,
         ).stdout.endswith(" installed"),
         "user": any(entry.pw_name == "mdatp" for entry in pwd.getpwall()),
+        "record": RECORD.exists(),
     }
 
 
-def test_from_bare_server_to_onboarded_and_back(
-    master, minion, mint_minion, mdatp_cleanup, account_id
+def test_from_bare_server_to_onboarded_and_back(  # noqa: PLR0917 - fixtures
+    master, minion, mint_minion, mdatp_cleanup, account_id, mdatp_repo
 ):
+    if not RECORD.parent.exists():
+        mdatp_cleanup.track(RECORD.parent)
     bare = machine_state()
     assert bare == dict.fromkeys(bare, False), f"the machine is not bare: {bare}"
 
@@ -176,6 +182,10 @@ def test_from_bare_server_to_onboarded_and_back(
     source = SOURCE.read_text()
     assert f"[arch=amd64 signed-by={KEYRING}]" in source
     assert "/debian/12/prod bookworm main" in source
+    # the keyring holds exactly the key whose fingerprint the formula checked
+    assert KEYRING.read_bytes() == mdatp_repo.binary_key_path.read_bytes()
+    assert KEYRING.stat().st_mode & 0o777 == 0o644
+    assert json.loads(RECORD.read_text()) == {"files": [str(SOURCE), str(KEYRING)]}
     installed = subprocess.run(
         ["dpkg-query", "-W", "-f=${Version}", "mdatp"], capture_output=True, text=True, check=True
     ).stdout

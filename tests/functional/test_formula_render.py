@@ -5,16 +5,20 @@ import pytest
 
 CHANNELS = ("prod", "insiders-fast", "insiders-slow")
 
-# (mde grain identity, expected repository state, expected pinned version for 101.25042.0003)
+OWN_KEYRING = "/usr/share/keyrings/mdeprereq-microsoft.gpg"
+OLD_KEY_FILE = "file:///etc/pki/rpm-gpg/mdeprereq-microsoft.asc"
+# (mde grain identity, expected repository state, expected pinned version for 101.25042.0003).
+# apt: the insiders channels are suites of the prod repository ({suite}: the codename for prod);
+# the formula's own file and keyring, never packages-microsoft-prod's (repos.py cites both).
 RELEASES = {
     "debian-12": (
         {"os": "debian", "version": "12", "arch": "x86_64"},
         {
             "pkgrepo": "managed",
-            "name": "deb [arch=amd64 signed-by=/usr/share/keyrings/microsoft-prod.gpg] "
-            "https://packages.microsoft.com/debian/12/{channel} bookworm main",
-            "file": "/etc/apt/sources.list.d/microsoft-prod.list",
-            "key_url": "https://packages.microsoft.com/keys/microsoft.asc",
+            "name": f"deb [arch=amd64 signed-by={OWN_KEYRING}] "
+            "https://packages.microsoft.com/debian/12/prod {suite} main",
+            "file": "/etc/apt/sources.list.d/mdeprereq-microsoft-{channel}.list",
+            "aptkey": False,
         },
         {
             "prod": "101.25042.0003",
@@ -26,8 +30,8 @@ RELEASES = {
         {"os": "debian", "version": "11", "arch": "aarch64"},
         {
             "pkgrepo": "managed",
-            "name": "deb [arch=arm64 signed-by=/etc/apt/trusted.gpg.d/microsoft-prod.gpg] "
-            "https://packages.microsoft.com/debian/11/{channel} bullseye main",
+            "name": f"deb [arch=arm64 signed-by={OWN_KEYRING}] "
+            "https://packages.microsoft.com/debian/11/prod {suite} main",
         },
         None,
     ),
@@ -35,8 +39,8 @@ RELEASES = {
         {"os": "ubuntu", "version": "24.04", "arch": "x86_64"},
         {
             "pkgrepo": "managed",
-            "name": "deb [arch=amd64 signed-by=/usr/share/keyrings/microsoft-prod.gpg] "
-            "https://packages.microsoft.com/ubuntu/24.04/{channel} noble main",
+            "name": f"deb [arch=amd64 signed-by={OWN_KEYRING}] "
+            "https://packages.microsoft.com/ubuntu/24.04/prod {suite} main",
         },
         None,
     ),
@@ -44,8 +48,8 @@ RELEASES = {
         {"os": "ubuntu", "version": "20.04", "arch": "x86_64"},
         {
             "pkgrepo": "managed",
-            "name": "deb [arch=amd64 signed-by=/etc/apt/trusted.gpg.d/microsoft-prod.gpg] "
-            "https://packages.microsoft.com/ubuntu/20.04/{channel} focal main",
+            "name": f"deb [arch=amd64 signed-by={OWN_KEYRING}] "
+            "https://packages.microsoft.com/ubuntu/20.04/prod {suite} main",
         },
         None,
     ),
@@ -53,9 +57,10 @@ RELEASES = {
         {"os": "rhel", "version": "7.9", "arch": "x86_64"},
         {
             "pkgrepo": "managed",
-            "baseurl": "https://packages.microsoft.com/rhel/7.2/{channel}/",
+            "baseurl": "https://packages.microsoft.com/rhel/7/{channel}/",
             "gpgcheck": 1,
-            "gpgkey": "https://packages.microsoft.com/keys/microsoft.asc",
+            "gpgkey": OLD_KEY_FILE,
+            "file": "/etc/yum.repos.d/mdeprereq-microsoft-{channel}.repo",
         },
         {
             "prod": "101.25042.0003",
@@ -70,7 +75,7 @@ RELEASES = {
     ),
     "centos-7.9": (
         {"os": "centos", "version": "7.9", "arch": "x86_64"},
-        {"pkgrepo": "managed", "baseurl": "https://packages.microsoft.com/rhel/7.2/{channel}/"},
+        {"pkgrepo": "managed", "baseurl": "https://packages.microsoft.com/rhel/7/{channel}/"},
         None,
     ),
     "ol-8.10": (
@@ -98,7 +103,8 @@ RELEASES = {
     ),
     "fedora-40": (
         {"os": "fedora", "version": "40", "arch": "x86_64"},
-        {"pkgrepo": "managed", "baseurl": "https://packages.microsoft.com/fedora/40/{channel}/"},
+        # Microsoft's installer sends Fedora before 43 to rhel/8 (repos.py)
+        {"pkgrepo": "managed", "baseurl": "https://packages.microsoft.com/rhel/8/{channel}/"},
         None,
     ),
     "sles-15.6": (
@@ -106,7 +112,7 @@ RELEASES = {
         {
             "pkgrepo": "managed",
             "baseurl": "https://packages.microsoft.com/sles/15/{channel}/",
-            "gpgautoimport": True,
+            "gpgkey": OLD_KEY_FILE,
         },
         None,
     ),
@@ -150,13 +156,39 @@ def test_repository_and_package_per_release_and_channel(render, release, channel
     for key, value in expected_repo.items():
         if key == "pkgrepo":
             continue
-        wanted = value.format(channel=channel) if isinstance(value, str) else value
+        suite = channel
+        if channel == "prod" and "baseurl" not in args:
+            suite = args["name"].rsplit(" ", 2)[1]  # the codename: checked against the line
+            assert suite in {"bookworm", "bullseye", "noble", "focal"}
+        wanted = value.format(channel=channel, suite=suite) if isinstance(value, str) else value
         assert args[key] == wanted, (key, args)
     assert {"mdeprereq": "mde-prereqs-satisfied"} in args["require"]
+    assert {"file": "mde-repo-record-managed"} in args["require"]
     _, _, package = state_args(rendered, "mde-install-pkg-installed")
     assert package["name"] == "mdatp"
     if pins:
         assert package["version"] == pins[channel]
+    if "baseurl" not in args:  # apt: the channel is the target release (apt -t insiders-fast)
+        assert package.get("fromrepo") == (None if channel == "prod" else channel)
+        module, function, key = state_args(rendered, "mde-repo-key-trusted")
+        assert (module, function, key["name"], key["binary"]) == (
+            "mdeprereq",
+            "key_trusted",
+            OWN_KEYRING,
+            True,
+        )
+        assert {"mdeprereq": "mde-repo-key-trusted"} in args["require"]
+    else:  # dnf/yum --enablerepo=<id>, zypper --from <id>, as Microsoft's installer does
+        option = "fromrepo" if identity["os"] == "sles" else "enablerepo"
+        assert package.get(option) == (None if channel == "prod" else args["name"])
+        assert {"mdeprereq": "mde-repo-key-trusted-microsoft.asc"} in args["require"]
+        if identity["os"] == "sles":
+            # zypper: the checked key imported into rpm's database, never auto-imported
+            assert "gpgautoimport" not in args
+            _, function, imported = state_args(rendered, "mde-repo-key-imported-microsoft.asc")
+            assert imported["name"] == "rpm --import /etc/pki/rpm-gpg/mdeprereq-microsoft.asc"
+            assert imported["unless"] == "rpm -q gpg-pubkey-be1229cf"
+            assert {"pkgrepo": "mde-repo-pkgrepo-managed"} in imported["require_in"]
 
 
 @pytest.mark.parametrize("channel", ("prod", "insiders-slow"))
@@ -165,7 +197,16 @@ def test_mariner_uses_its_own_repository_packages(render, channel):
     module, function, args = state_args(rendered, "mde-repo-pkgrepo-managed")
     assert (module, function) == ("pkg", "installed")
     expected = "mariner-repos-extras" if channel == "prod" else "mariner-repos-extras-preview"
-    assert args["pkgs"] == [expected]
+    assert args["pkgs"] == ["dnf-plugins-core", expected]  # config-manager comes with it
+    # ... and the extras repository enabled, as Microsoft's docs and installer do
+    enabled = "mariner-official-extras" if channel == "prod" else "mariner-official-extras-preview"
+    module, function, enable = state_args(rendered, f"mde-repo-enable-{enabled}")
+    assert (module, function) == ("cmd", "run")
+    assert enable["name"] == f"dnf config-manager --enable {enabled}"
+    assert {"pkg": "mde-install-pkg-installed"} in enable["require_in"]
+    if channel == "prod":
+        _, _, disable = state_args(rendered, "mde-repo-disable-mariner-official-extras-preview")
+        assert disable["name"] == "dnf config-manager --disable mariner-official-extras-preview"
 
 
 def test_mariner_has_no_insiders_fast(render):
@@ -201,7 +242,14 @@ def test_debian_13_is_listed_and_gets_the_2025_key(render):
     rendered = render({"os": "debian", "version": "13", "arch": "x86_64"})
     _, _, args = state_args(rendered, "mde-repo-pkgrepo-managed")
     assert args["name"].endswith("https://packages.microsoft.com/debian/13/prod trixie main")
-    assert args["key_url"] == "https://packages.microsoft.com/keys/microsoft-2025.asc"
+    _, _, key = state_args(rendered, "mde-repo-key-trusted")
+    assert key["keys"] == [
+        {
+            "name": "microsoft-2025.asc",
+            "url": "https://packages.microsoft.com/keys/microsoft-2025.asc",
+            "fingerprint": "AA86F75E427A19DD33346403EE4D7792F748182B",
+        }
+    ]
 
 
 def test_mirror_and_trusted_repository(render):
@@ -209,14 +257,15 @@ def test_mirror_and_trusted_repository(render):
     mirrored = render(identity, repo={"url": "http://mirror.internal/pmc/"})
     _, _, args = state_args(mirrored, "mde-repo-pkgrepo-managed")
     assert args["name"] == (
-        "deb [arch=amd64 signed-by=/usr/share/keyrings/microsoft-prod.gpg] "
+        f"deb [arch=amd64 signed-by={OWN_KEYRING}] "
         "http://mirror.internal/pmc/debian/12/prod bookworm main"
     )
-    assert args["key_url"] == "http://mirror.internal/pmc/keys/microsoft.asc"
+    _, _, key = state_args(mirrored, "mde-repo-key-trusted")
+    assert key["keys"][0]["url"] == "http://mirror.internal/pmc/keys/microsoft.asc"
     trusted = render(identity, repo={"url": "http://mirror.internal/pmc", "trusted": True})
     _, _, args = state_args(trusted, "mde-repo-pkgrepo-managed")
     assert "[arch=amd64 trusted=yes]" in args["name"]
-    assert "key_url" not in args
+    assert "mde-repo-key-trusted" not in trusted
 
 
 def test_systemd_waiver_skips_the_service_with_a_comment(render):
@@ -375,3 +424,52 @@ def test_a_failure_stops_before_any_change(render, support_level):
     for state_id in args["require_in"]:
         assert state_id["mdeprereq"].startswith("mde-prereqs-")
     assert len(args["require_in"]) == 3  # dependencies, passive mode, isolation tools
+@pytest.mark.parametrize(
+    ("identity", "support", "keys"),
+    [
+        (
+            {"os": "rhel", "version": "10.0", "arch": "x86_64"},
+            {"rhel": {"x86_64": ["==10.*"]}},
+            ["microsoft-2025.asc"],
+        ),
+        (
+            {"os": "ubuntu", "version": "26.04", "arch": "x86_64"},
+            {"ubuntu": {"x86_64": ["==26.04"]}},
+            ["microsoft.asc", "microsoft-2025.asc"],
+        ),
+    ],
+)
+def test_new_releases_get_the_2025_key_and_uncertain_ones_both(render, identity, support, keys):
+    rendered = render(identity, support=support)
+    _, _, args = state_args(rendered, "mde-repo-pkgrepo-managed")
+    if identity["os"] == "rhel":
+        assert args["baseurl"] == "https://packages.microsoft.com/rhel/10/prod/"
+        assert args["gpgkey"] == " ".join(f"file:///etc/pki/rpm-gpg/mdeprereq-{k}" for k in keys)
+        for key in keys:
+            _, function, state = state_args(rendered, f"mde-repo-key-trusted-{key}")
+            assert function == "key_trusted"
+            assert state["name"] == f"/etc/pki/rpm-gpg/mdeprereq-{key}"
+    else:
+        _, _, state = state_args(rendered, "mde-repo-key-trusted")
+        assert [key["name"] for key in state["keys"]] == keys
+
+
+def test_a_mirrors_own_fingerprint_replaces_microsofts(render):
+    own = "0123456789ABCDEF0123456789ABCDEF01234567"
+    rendered = render(
+        {"os": "debian", "version": "12", "arch": "x86_64"},
+        repo={"url": "http://mirror.internal/pmc", "fingerprints": {"microsoft.asc": own}},
+    )
+    _, _, key = state_args(rendered, "mde-repo-key-trusted")
+    assert key["keys"][0]["fingerprint"] == own
+
+
+def test_the_record_lists_the_formulas_own_files(render):
+    rendered = render({"os": "debian", "version": "12", "arch": "x86_64"}, channel="insiders-fast")
+    module, function, record = state_args(rendered, "mde-repo-record-managed")
+    assert (module, function) == ("file", "serialize")
+    assert record["name"] == "/var/lib/mdeprereq/repository.json"
+    assert record["dataset"]["files"] == [
+        "/etc/apt/sources.list.d/mdeprereq-microsoft-insiders-fast.list",
+        OWN_KEYRING,
+    ]

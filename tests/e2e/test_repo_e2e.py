@@ -1,0 +1,209 @@
+"""The mde formula's repository beside Microsoft's own ``packages-microsoft-prod``, and an
+insiders-fast install, end to end with a real salt-master, salt-minion and this machine's apt.
+
+The host starts as many Azure images and hosts with PowerShell or .NET do: packages-microsoft-prod's
+list ``/etc/apt/sources.list.d/microsoft-prod.list`` with no ``signed-by`` (its shape before Debian
+12 / Ubuntu 24.04: pocoproject/poco#4994) and its key in ``/etc/apt/trusted.gpg.d``
+(``microsoft-prod.gpg``), pointing at the local stand-in of packages.microsoft.com
+(``apt_repo.py``: Microsoft's layout, throwaway keys). A second entry for the same source with
+another signed-by would make apt fail for every package ("Conflicting values set for option
+Signed-By"). The product is a TEST DOUBLE (``fake_mdatp.py``), not Microsoft's mdatp.
+"""
+
+import json
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from saltfactories.utils import random_string
+
+from tests.conftest import REPO_ROOT, free_account_id
+from tests.e2e import fake_mdatp
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.destructive_test,
+    pytest.mark.skip_if_not_root,
+]
+
+EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
+FOREIGN_LIST = pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list")
+FOREIGN_KEY = pathlib.Path("/etc/apt/trusted.gpg.d/microsoft-prod.gpg")
+OWN_INSIDERS_LIST = pathlib.Path("/etc/apt/sources.list.d/mdeprereq-microsoft-insiders-fast.list")
+OWN_PROD_LIST = pathlib.Path("/etc/apt/sources.list.d/mdeprereq-microsoft-prod.list")
+OWN_KEYRING = pathlib.Path("/usr/share/keyrings/mdeprereq-microsoft.gpg")
+RECORD = pathlib.Path("/var/lib/mdeprereq/repository.json")
+ORG_ID = "0e2e0e2e-2222-4222-8333-944445555777"
+WAIVERS = {
+    "systemd": "this CI has no systemd as PID 1",
+    "connectivity": "test double: Microsoft's cloud can't be reached from here",
+}
+APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/bin"}
+
+
+@pytest.fixture(scope="module")
+def master(salt_factories, tmp_path_factory, mdatp_repo):
+    extension = tmp_path_factory.mktemp("extension")
+    for name in EXTENSION_DIRS:
+        shutil.copytree(
+            REPO_ROOT / name, extension / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    pillar_root = tmp_path_factory.mktemp("pillar")
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - mde\n")
+    account = free_account_id(48100)
+    pillar = {
+        "mdeprereq": {
+            "repo": {"url": mdatp_repo.url, "fingerprints": mdatp_repo.fingerprints},
+            "user": {"uid": account, "gid": account},
+            "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
+            "ignore": WAIVERS,
+            "licensed_timeout": 30,
+        }
+    }
+    (pillar_root / "mde.sls").write_text(yaml.safe_dump(pillar))
+    factory = salt_factories.salt_master_daemon(
+        random_string("repo-master-"),
+        defaults={
+            "file_roots": {"base": [str(extension), str(REPO_ROOT / "salt")]},
+            "pillar_roots": {"base": [str(pillar_root)]},
+        },
+    )
+    with factory.started():
+        yield factory
+
+
+@pytest.fixture(scope="module")
+def minion(master):
+    factory = master.salt_minion_daemon(
+        random_string("repo-minion-"), overrides={"enable_fqdns_grains": False}
+    )
+    with factory.started():
+        assert factory.salt_call_cli().run("saltutil.sync_all").returncode == 0
+        yield factory
+
+
+def apply(master, minion, sls, pillar=None):
+    args = [f"pillar={json.dumps(pillar)}"] if pillar else []
+    ret = master.salt_cli(timeout=600).run("state.apply", sls, *args, minion_tgt=minion.id)
+    assert isinstance(ret.data, dict), ret
+    states = {state["__id__"]: state for state in ret.data.values()}
+    failed = {sid: state["comment"] for sid, state in states.items() if state["result"] is not True}
+    assert failed == {}, failed
+    return states
+
+
+def run(*command):
+    return subprocess.run(
+        command, capture_output=True, text=True, check=False, env=APT_ENV, timeout=300
+    )
+
+
+def apt_update_works():
+    """``apt-get update`` of this machine's whole configuration: exits 0, no conflict."""
+    update = run(
+        "apt-get", "-q", "-o", "Acquire::http::Proxy::127.0.0.1=DIRECT", "update"
+    )  # fmt: skip
+    output = update.stdout + update.stderr
+    assert update.returncode == 0, output
+    assert "Conflicting values" not in output, output
+    return output
+
+
+def installed():
+    result = run("dpkg-query", "-W", "-f=${Status} ${Version}", "mdatp")
+    if result.returncode != 0 or "not-installed" in result.stdout:
+        return None
+    return result.stdout.rsplit(" ", 1)[-1]
+
+
+@pytest.fixture
+def packages_microsoft_prod(mdatp_repo, mdatp_cleanup):
+    """packages-microsoft-prod's list (no signed-by) and key, as on Debian 11 / Ubuntu 22.04,
+    for the stand-in repository; ``{path: bytes}`` to compare with later."""
+    for path in (FOREIGN_LIST, FOREIGN_KEY, OWN_PROD_LIST, OWN_INSIDERS_LIST, OWN_KEYRING, RECORD):
+        assert not path.exists(), f"{path} exists already: this test needs a host without it"
+    if not RECORD.parent.exists():
+        mdatp_cleanup.track(RECORD.parent)
+    arches = "amd64,arm64,armhf"
+    FOREIGN_LIST.write_text(
+        f"deb [arch={arches}] {mdatp_repo.channel_url()} {mdatp_repo.codename} main\n"
+    )
+    FOREIGN_KEY.write_bytes(mdatp_repo.binary_key_path.read_bytes())
+    FOREIGN_KEY.chmod(0o644)
+    return {path: path.read_bytes() for path in (FOREIGN_LIST, FOREIGN_KEY)}
+
+
+def assert_untouched(foreign):
+    for path, content in foreign.items():
+        assert path.read_bytes() == content, f"{path} changed"
+
+
+def test_beside_packages_microsoft_prod(master, minion, mdatp_repo, packages_microsoft_prod):
+    foreign = packages_microsoft_prod
+    apt_update_works()
+
+    # 1. prod: Microsoft's existing source serves it: used as it is, nothing added
+    states = apply(master, minion, "mde")
+    comment = states["mde-repo-pkgrepo-managed"]["comment"]
+    assert f"already configured in {FOREIGN_LIST}" in comment, comment
+    assert "mde-repo-key-trusted" not in states
+    assert installed() == "101.25042.0003"  # the newest prod build (conftest.MDATP_VERSIONS)
+    assert not OWN_PROD_LIST.exists() and not OWN_KEYRING.exists()
+    assert_untouched(foreign)
+    apt_update_works()
+
+    # 2. mde.remove removes mdatp and nothing of Microsoft's package
+    apply(master, minion, "mde.remove")
+    assert installed() is None
+    assert_untouched(foreign)
+    apt_update_works()
+
+    # 3. insiders-fast, a suite of the same prod repository: the formula's own list (another
+    #    suite, so no Signed-By conflict), installed with the suite as target release
+    states = apply(master, minion, "mde", {"mdeprereq": {"channel": "insiders-fast"}})
+    assert OWN_INSIDERS_LIST.read_text().strip() == (
+        f"deb [arch=amd64 signed-by={OWN_KEYRING}] {mdatp_repo.channel_url()} insiders-fast main"
+    )
+    assert installed() == "101.25042.0003-insiderfast"
+    ring = run("mdatp", "health", "--field", "release_ring").stdout.strip().splitlines()[-1]
+    assert ring == '"InsiderFast"'
+    assert json.loads(RECORD.read_text()) == {"files": [str(OWN_INSIDERS_LIST), str(OWN_KEYRING)]}
+    assert_untouched(foreign)
+    apt_update_works()
+
+    # 4. mde.remove: the formula's own list, keyring and record go; Microsoft's stay
+    apply(master, minion, "mde.remove", {"mdeprereq": {"channel": "insiders-fast"}})
+    assert installed() is None
+    for path in (OWN_INSIDERS_LIST, OWN_KEYRING, RECORD):
+        assert not path.exists(), path
+    assert_untouched(foreign)
+    apt_update_works()
+
+
+def test_a_conflicting_signed_by_is_refused_before_any_change(
+    master, minion, mdatp_repo, mdatp_cleanup
+):
+    """Two existing entries for the same source disagree on Signed-By (microsoft/mdatp-xplat#182):
+    the formula refuses, naming both files, and changes nothing."""
+    lists = {
+        pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list"): "/usr/share/keyrings/a.gpg",
+        pathlib.Path("/etc/apt/sources.list.d/intune.list"): "/usr/share/keyrings/b.gpg",
+    }
+    for path, keyring in lists.items():
+        assert not path.exists(), path
+        path.write_text(f"deb [signed-by={keyring}] {mdatp_repo.channel_url()} bookworm main\n")
+    before = {path: path.read_bytes() for path in lists}
+    ret = master.salt_cli(timeout=600).run("state.apply", "mde", minion_tgt=minion.id)
+    states = {state["__id__"]: state for state in ret.data.values()}
+    refused = states["mde-repo-beside-checked"]
+    assert refused["result"] is False
+    assert states["mde-repo-pkgrepo-managed"]["result"] is False
+    for path in lists:
+        assert str(path) in refused["comment"]
+    changed = {sid: state["changes"] for sid, state in states.items() if state["changes"]}
+    assert changed == {}
+    assert installed() is None
+    assert not OWN_PROD_LIST.exists() and not OWN_KEYRING.exists() and not RECORD.exists()
+    assert {path: path.read_bytes() for path in lists} == before
