@@ -424,6 +424,8 @@ def test_a_failure_stops_before_any_change(render, support_level):
     for state_id in args["require_in"]:
         assert state_id["mdeprereq"].startswith("mde-prereqs-")
     assert len(args["require_in"]) == 3  # dependencies, passive mode, isolation tools
+
+
 @pytest.mark.parametrize(
     ("identity", "support", "keys"),
     [
