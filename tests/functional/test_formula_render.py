@@ -353,7 +353,7 @@ def test_a_derived_system_gets_the_repository_of_its_named_base(render):
     module, function, args = state_args(rendered, "mde-repo-pkgrepo-managed")
     assert (module, function) == ("pkgrepo", "managed")
     assert args["name"] == (
-        "deb [arch=amd64 signed-by=/usr/share/keyrings/microsoft-prod.gpg] "
+        "deb [arch=amd64 signed-by=/usr/share/keyrings/mdeprereq-microsoft.gpg] "
         "https://packages.microsoft.com/ubuntu/24.04/prod noble main"
     )
 
