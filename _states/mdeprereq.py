@@ -38,7 +38,9 @@ from salt.exceptions import CommandExecutionError
 log = logging.getLogger(__name__)
 
 try:
-    # only the redaction helper: for everything else the states ask the execution module
+    # only the redaction helper and the expiry wording: for everything else the states ask
+    # the execution module
+    from mdeprereq_engine.health import expired_message
     from mdeprereq_engine.redact import mask_proxy
 
     ENGINE_IMPORT_ERROR = None
@@ -405,10 +407,22 @@ def licensed(name, timeout=120, interval=5):
         if time.monotonic() + float(interval) > deadline:
             break
         time.sleep(float(interval))
-    issues, issues_error = _call("mdeprereq.health", field="health_issues")
+    # one full report tells an expired build (it also says "missing license") from a failed
+    # onboarding, and a stopped daemon from both
+    report, report_error = _call("mdeprereq.health")
+    if report_error:
+        report = {}
+    if report.get("expired"):
+        return _failed(ret, expired_message(report))
+    if report and report.get("daemon_running") is False:
+        return _failed(
+            ret,
+            f"mdatp can't tell whether it is licensed: its daemon is not running "
+            f"({report.get('error')}); start mdatp.service",
+        )
     seen = error or f"licensed is {licensed_now!r}"
     return _failed(
         ret,
         f"mdatp is not licensed after {timeout} s ({seen}); health issues: "
-        f"{issues_error or issues}",
+        f"{report_error or report.get('health_issues')}",
     )

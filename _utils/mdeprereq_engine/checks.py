@@ -2,6 +2,7 @@
 and returns one verdict (see :mod:`.result`). :func:`run` runs any subset and never raises.
 """
 
+import datetime
 import json
 import os
 import posixpath
@@ -10,7 +11,15 @@ from . import data, network
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
-from .versions import compare_evr, parse_mdatp_version, rpmvercmp, upstream_version
+from .versions import (
+    EXPIRY_WARNING_DAYS,
+    build_month,
+    compare_evr,
+    estimated_expiry,
+    parse_mdatp_version,
+    rpmvercmp,
+    upstream_version,
+)
 
 GIB = 1024**3
 PAGE = "Microsoft's 'Prerequisites for Microsoft Defender for Endpoint on Linux' page"
@@ -472,6 +481,59 @@ def check_dependencies(host, settings):
     )
 
 
+def today():
+    """Today's date (UTC): the clock the expiry check reads (tests replace it)."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def check_mdatp_version(host, settings):
+    """A pinned ``mdeprereq:mdatp_version`` must not be an expired build: every build expires 9
+    months after its release and then reports "missing license", like a failed onboarding
+    (linux-updates.md). The expiry is estimated from the build month in the number."""
+    version = settings.mdatp_version
+    if version is None:
+        return verdict(
+            PASS, "no version pinned (mdeprereq:mdatp_version): the newest build is installed"
+        )
+    expiry = estimated_expiry(version)
+    facts = {"mdatp_version": version, "estimated_expiry": expiry and expiry.isoformat()}
+    if expiry is None:
+        return verdict(
+            SKIP, f"mdatp {version}: no build month in the number to estimate its expiry",
+            facts=facts,
+        )  # fmt: skip
+    year, month = build_month(version)
+    facts["build_month"] = f"{year}-{month:02d}"
+    now = today()
+    left = (expiry - now).days
+    remediation = (
+        "Pin a build released in the last 9 months in mdeprereq:mdatp_version, or remove the "
+        "pin to install the newest."
+    )
+    if left <= 0:
+        return verdict(
+            FAIL,
+            f"mdatp {version} (built {year}-{month:02d}) expired around {expiry.isoformat()}: "
+            "every build expires 9 months after its release, and an expired build reports "
+            "licensed false ('missing license') as if its onboarding had failed",
+            remediation=remediation,
+            facts=facts,
+        )
+    if left <= EXPIRY_WARNING_DAYS:
+        return verdict(
+            WARN,
+            f"mdatp {version} (built {year}-{month:02d}) expires around {expiry.isoformat()}, "
+            f"in {left} day(s)",
+            remediation=remediation,
+            facts=facts,
+        )
+    return verdict(
+        PASS,
+        f"mdatp {version} (built {year}-{month:02d}) expires around {expiry.isoformat()}",
+        facts=facts,
+    )
+
+
 def _parse_colon_file(text):
     return [
         line.split(":") for line in (text or "").splitlines() if line and not line.startswith("#")
@@ -631,6 +693,7 @@ CHECKS = {
     "fanotify": check_fanotify,
     "filesystems": check_filesystems,
     "dependencies": check_dependencies,
+    "mdatp_version": check_mdatp_version,
     "mdatp_user": check_mdatp_user,
     "install_path": check_install_path,
     "proxy": network.check_proxy,

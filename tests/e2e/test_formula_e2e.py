@@ -20,6 +20,7 @@ from saltfactories.utils import random_string
 
 from tests.conftest import REPO_ROOT, free_account_id
 from tests.e2e import fake_mdatp
+from tests.e2e.conftest import MDATP_VERSIONS
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,7 +29,8 @@ pytestmark = [
 ]
 
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
-VERSION = "101.25042.0003"
+# The newest build the repository serves (a recent one: an expired pin fails satisfied)
+VERSION = MDATP_VERSIONS[-1]
 ORG_ID = "0e2e0e2e-1111-4222-8333-944445555666"
 SOURCE = pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list")
 KEYRING = pathlib.Path("/usr/share/keyrings/microsoft-prod.gpg")

@@ -214,12 +214,44 @@ def test_dependencies_installed_fails_when_the_install_did_not_help(states):
     assert "did not satisfy the dependencies: E: broken missing: libpcre3" in ret["comment"]
 
 
+def _health(licensed, **report):
+    """A stand-in for mdeprereq.health: the field ``licensed``, or the whole mapping."""
+    mapping = {"licensed": licensed, "daemon_running": True, "expired": False, **report}
+    return lambda field=None: mapping if field is None else mapping[field]
+
+
 def test_licensed_waits_then_fails_with_the_health_issues(states, monkeypatch):
-    answers = {"licensed": False, "health_issues": ["missing license"]}
-    states.__salt__["mdeprereq.health"] = lambda field: answers[field]
+    states.__salt__["mdeprereq.health"] = _health(False, health_issues=["missing license"])
     monkeypatch.setattr(states.time, "sleep", lambda seconds: None)
     ret = states.licensed("mdatp", timeout=0.05, interval=0.01)
     assert ret["result"] is False
     assert "health issues: ['missing license']" in ret["comment"]
-    answers["licensed"] = True
+    assert "expired" not in ret["comment"]
+    states.__salt__["mdeprereq.health"] = _health(True)
     assert states.licensed("mdatp", timeout=1)["result"] is True
+
+
+def test_licensed_tells_an_expired_build_from_a_failed_onboarding(states, monkeypatch):
+    """An expired build also reports licensed false and "missing license" (linux-updates.md)."""
+    states.__salt__["mdeprereq.health"] = _health(
+        False,
+        health_issues=["missing license"],
+        expired=True,
+        app_version="101.24122.0004",
+        product_expiration="2025-10-05",
+    )
+    monkeypatch.setattr(states.time, "sleep", lambda seconds: None)
+    ret = states.licensed("mdatp", timeout=0.02, interval=0.01)
+    assert ret["result"] is False
+    assert ret["comment"].startswith("mdatp 101.24122.0004 expired on 2025-10-05: upgrade it")
+    assert "onboard" not in ret["comment"].split("(")[0]
+
+
+def test_licensed_says_when_the_daemon_is_not_running(states, monkeypatch):
+    states.__salt__["mdeprereq.health"] = _health(
+        None, daemon_running=False, error="Could not connect to the daemon"
+    )
+    monkeypatch.setattr(states.time, "sleep", lambda seconds: None)
+    ret = states.licensed("mdatp", timeout=0.02, interval=0.01)
+    assert ret["result"] is False
+    assert "daemon is not running (Could not connect to the daemon)" in ret["comment"]
