@@ -27,6 +27,7 @@ from salt.exceptions import CommandExecutionError
 
 try:
     from mdeprereq_engine import checks as engine_checks
+    from mdeprereq_engine import data as engine_data
     from mdeprereq_engine import health as mdatp_health
     from mdeprereq_engine import managed, network, proxyconf, remediation, repos
     from mdeprereq_engine.host import Host
@@ -487,6 +488,28 @@ def set_managed(updates, test=False):
         raise CommandExecutionError(str(exc)) from exc
     except OSError as exc:
         raise CommandExecutionError(f"could not write {managed.data.MANAGED_JSON}: {exc}") from exc
+
+
+def restart_required(keys):
+    """
+    Return which of the managed-settings ``keys`` (dotted) mdatp applies only after a restart
+    of its daemon; Microsoft applies every other change live (linux-preferences.md).
+
+    keys
+        Dotted keys, e.g. ``["cloudService.diagnosticLevel", "edr.tags"]``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.restart_required '["cloudService.diagnosticLevel"]'
+    """
+    if isinstance(keys, str):
+        keys = [keys]
+    listed = engine_data.RESTART_REQUIRED_SETTINGS
+    return [
+        key for key in keys if any(key == name or key.startswith(name + ".") for name in listed)
+    ]
 
 
 def waivers(ignore):

@@ -84,3 +84,9 @@ def test_report_and_fields(modules, double, unpacked):
         assert modules.mdeprereq.health(field="health_issues") == []
         with pytest.raises(CommandExecutionError, match="no_such_field"):
             modules.mdeprereq.health(field="no_such_field")
+
+
+def test_restart_required_lists_only_the_documented_settings(modules):
+    keys = ["cloudService.diagnosticLevel", "edr.tags", "antivirusEngine.enforcementLevel"]
+    assert modules.mdeprereq.restart_required(keys) == ["cloudService.diagnosticLevel"]
+    assert modules.mdeprereq.restart_required("cloudService.proxy") == []
