@@ -255,12 +255,13 @@ def _managed_enforcement_level(host):
 
 
 def check_fanotify(host, settings):
-    daemon = posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
+    # mdatp's own holder, also where a custom install location really puts it
+    daemons = host.daemon_paths(settings.install_path)
     try:
         holders, scanned, unreadable, names = fanotify_scan.scan(host.proc, with_names=True)
     except OSError as exc:
         return verdict(SKIP, f"could not list the processes in {host.proc}: {exc}")
-    others = [holder for holder in holders if holder.exe != daemon]
+    others = [holder for holder in holders if holder.exe not in daemons]
     blocking = [holder for holder in others if holder.blocking]
     notifying = [holder for holder in others if not holder.blocking]
     agents = sorted(
@@ -276,7 +277,7 @@ def check_fanotify(host, settings):
         "holders": [holder.as_dict() for holder in others],
         "conflicting_applications": [holder.describe() for holder in blocking],
         "known_agents": agents,
-        "ignored": [holder.describe() for holder in holders if holder.exe == daemon],
+        "ignored": [holder.describe() for holder in holders if holder.exe in daemons],
     }
     if blocking:
         listed = "; ".join(holder.describe() for holder in blocking)
@@ -630,16 +631,37 @@ def check_mdatp_user(host, settings):
     )
 
 
+def _microsofts_own_link(host, link, target):
+    """Whether symlink ``link`` -> ``target`` is the one Microsoft's installer makes for a
+    custom install location: ``/opt/microsoft/mdatp`` -> ``<mde_path.json path>/opt/microsoft/
+    mdatp`` (101.25062.0003+)."""
+    custom = host.custom_install_location
+    if custom is None or link != data.DEFAULT_INSTALL_PATH:
+        return False
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+    return resolved == posixpath.join(custom, link.lstrip("/"))
+
+
 def check_install_path(host, settings):
     install_path = settings.install_path
     facts = {"install_path": install_path}
-    symlinks = []
+    symlinks, custom_links = [], []
     current = "/"
     for part in install_path.strip("/").split("/"):
         current = posixpath.join(current, part)
         if os.path.islink(host.path(current)):
-            symlinks.append(f"{current} -> {os.readlink(host.path(current))}")
-    existing = _nearest_existing(host, install_path)
+            target = os.readlink(host.path(current))
+            if _microsofts_own_link(host, current, target):
+                custom_links.append(f"{current} -> {target}")
+            else:
+                symlinks.append(f"{current} -> {target}")
+    measured = install_path
+    if custom_links:
+        # Microsoft's custom install location: the files (and the mount to check) are there
+        facts["custom_install_location"] = host.custom_install_location
+        facts["microsoft_symlinks"] = custom_links
+        measured = host.resolve(install_path) or install_path
+    existing = _nearest_existing(host, measured)
     mount = host.mount_of(host.path(existing))
     facts.update({"symlinks": symlinks, "measured_path": existing})
     if mount is not None:
@@ -671,6 +693,14 @@ def check_install_path(host, settings):
         return verdict(
             WARN,
             f"no symlink on the way to {install_path}; could not find its mount to check noexec",
+            facts=facts,
+        )
+    if custom_links:
+        return verdict(
+            PASS,
+            f"{install_path}: Microsoft's custom install location {measured} "
+            f"({data.MDE_PATH_JSON}, {custom_links[0]}), {mount.mount_point} is not mounted "
+            "noexec",
             facts=facts,
         )
     return verdict(
