@@ -84,6 +84,7 @@ Maintainer scripts, the essentials of the real package's:
 
 import contextlib
 import datetime
+import functools
 import json
 import os
 import pathlib
@@ -727,6 +728,14 @@ def compile_daemon(out):
         source.unlink()
     out.chmod(0o755)
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def daemon_bytes():
+    """The compiled ``wdavdaemon`` (bytes, compiled once per process), for other packagings of
+    the double (the RPM one): write it with mode 0755 at ``DAEMON``."""
+    with tempfile.TemporaryDirectory(prefix="fake-wdavdaemon-") as tmp:
+        return compile_daemon(pathlib.Path(tmp) / "wdavdaemon").read_bytes()
 
 
 @contextlib.contextmanager

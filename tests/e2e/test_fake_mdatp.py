@@ -494,6 +494,14 @@ def test_daemon_holds_a_fanotify_fd_as_mdatps_own(cli_without_daemon):
     assert daemon.returncode == 0  # stopped by SIGTERM, cleanly
 
 
+def test_daemon_bytes_for_other_packagings(built):
+    _, files = built
+    daemon = fake_mdatp.daemon_bytes()
+    assert daemon.startswith(b"\x7fELF") and b"TEST DOUBLE" in daemon
+    assert fake_mdatp.daemon_bytes() is daemon  # compiled once
+    assert len(daemon) == (files / DAEMON.lstrip("/")).stat().st_size
+
+
 def test_daemon_without_fanotify_does_not_start(cli_without_daemon, tmp_path):
     """Without CAP_SYS_ADMIN fanotify_init fails: the daemon exits 1, writes no pid file."""
     cli = cli_without_daemon
