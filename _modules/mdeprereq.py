@@ -25,7 +25,6 @@ or in pillar:
 """
 
 import dataclasses
-import json
 import logging
 import os
 
@@ -33,6 +32,8 @@ from salt.exceptions import CommandExecutionError
 
 try:
     from mdeprereq_engine import checks as engine_checks
+    from mdeprereq_engine import data as engine_data
+    from mdeprereq_engine import health as mdatp_health
     from mdeprereq_engine import keys as repo_keys
     from mdeprereq_engine import managed, network, proxyconf, remediation, repos, sources
     from mdeprereq_engine.host import Host
@@ -326,6 +327,26 @@ def dependencies(version=None):
     return _one("dependencies", settings=_settings(mdatp_version=version))
 
 
+def mdatp_version(version=None):
+    """
+    Check that the pinned mdatp version is not an expired build: every build expires 9 months
+    after its release and then reports "missing license" like a failed onboarding. The expiry
+    is estimated from the build month in the number (``101.25042.0003`` = April 2025); within
+    30 days of it the check warns.
+
+    version
+        The version to judge; default ``mdeprereq:mdatp_version`` (none pinned: pass).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.mdatp_version
+        salt '*' mdeprereq.mdatp_version version=101.25042.0003
+    """
+    return _one("mdatp_version", settings=_settings(mdatp_version=version))
+
+
 def mdatp_user(uid=None, gid=None):
     """
     Check that user and group ``mdatp`` have the wanted ids and the shell ``/usr/sbin/nologin``.
@@ -527,6 +548,28 @@ def set_managed(updates, test=False):
         raise CommandExecutionError(f"could not write {managed.data.MANAGED_JSON}: {exc}") from exc
 
 
+def restart_required(keys):
+    """
+    Return which of the managed-settings ``keys`` (dotted) mdatp applies only after a restart
+    of its daemon; Microsoft applies every other change live (linux-preferences.md).
+
+    keys
+        Dotted keys, e.g. ``["cloudService.diagnosticLevel", "edr.tags"]``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.restart_required '["cloudService.diagnosticLevel"]'
+    """
+    if isinstance(keys, str):
+        keys = [keys]
+    listed = engine_data.RESTART_REQUIRED_SETTINGS
+    return [
+        key for key in keys if any(key == name or key.startswith(name + ".") for name in listed)
+    ]
+
+
 def waivers(ignore):
     """
     Normalize waived checks (a list of IDs, a comma-separated string, or a mapping ID -> reason)
@@ -707,10 +750,25 @@ def added_repository():
 
 def health(field=None):
     """
-    Return ``mdatp health``: the whole report (``--output json``) or one ``field``.
+    Return ``mdatp health`` as one normalized mapping (snake_case, the same keys whatever the
+    installed CLI prints: ``--output json``'s camelCase and wrapped settings, or the plain
+    ``name : value`` lines), or one ``field``'s value. One CLI call.
+
+    Keys of the mapping: ``installed``, ``daemon_running``, ``error`` (why there is no report),
+    ``healthy``, ``health_issues``, ``licensed``, ``expired``, ``org_id`` (None while unlicensed:
+    the CLI prints ``unavailable``), ``app_version``, ``engine_version``, ``release_ring``,
+    ``product_expiration`` (ISO date), ``passive_mode``, ``real_time_protection``,
+    ``real_time_protection_subsystem``, ``supplementary_events_subsystem``,
+    ``definitions_status``, ``definitions_version``, ``definitions_updated_minutes_ago``,
+    ``conflicting_applications``, ``managed`` (the settings the managed file sets), ``source``
+    (``json`` or ``plain``) and ``fields`` (everything the CLI printed, snake_case). Without
+    mdatp, or without its daemon (the CLI can't answer then), ``installed`` /
+    ``daemon_running`` say so and the rest is None. Output that can't be read is an error
+    naming the field.
 
     field
-        One field, e.g. ``licensed``, ``health_issues``, ``app_version``.
+        One field of ``mdatp health --field``, e.g. ``licensed``, ``health_issues``,
+        ``app_version`` (``product_expiration`` as an ISO date, ``unavailable`` as None).
 
     CLI Example:
 
@@ -719,21 +777,47 @@ def health(field=None):
         salt '*' mdeprereq.health
         salt '*' mdeprereq.health field=licensed
     """
-    command = ["mdatp", "health"] + (["--field", field] if field else ["--output", "json"])
+    installed = bool(__salt__["cmd.which"]("mdatp"))
+    if field is not None:
+        if not installed:
+            raise CommandExecutionError("mdatp is not installed (no mdatp command)")
+        completed = _mdatp_health(["--field", str(field)])
+        if completed["retcode"] != 0:
+            raise CommandExecutionError(
+                f"mdatp health --field {field} failed ({completed['retcode']}): "
+                f"{(completed['stderr'] or completed['stdout']).strip()}"
+            )
+        try:
+            return mdatp_health.parse_field(str(field), completed["stdout"])
+        except mdatp_health.HealthParseError as exc:
+            raise CommandExecutionError(str(exc)) from exc
+    if not installed:
+        return mdatp_health.unavailable(False, "mdatp is not installed (no mdatp command)")
+    completed = _mdatp_health(["--output", "json"])
+    output = (completed["stderr"] or completed["stdout"]).strip()
+    if completed["retcode"] != 0 and mdatp_health.no_daemon(output):
+        return mdatp_health.unavailable(True, output)
+    if completed["retcode"] != 0:
+        # an older CLI without --output json: its plain report instead
+        completed = _mdatp_health([])
+        output = (completed["stderr"] or completed["stdout"]).strip()
+        if completed["retcode"] != 0:
+            if mdatp_health.no_daemon(output):
+                return mdatp_health.unavailable(True, output)
+            raise CommandExecutionError(f"mdatp health failed ({completed['retcode']}): {output}")
     try:
-        completed = __salt__["cmd.run_all"](command, python_shell=False, ignore_retcode=True)
+        return mdatp_health.parse(completed["stdout"])
+    except mdatp_health.HealthParseError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+
+
+def _mdatp_health(arguments):
+    try:
+        return __salt__["cmd.run_all"](
+            ["mdatp", "health", *arguments],
+            python_shell=False,
+            ignore_retcode=True,
+            env={"LC_ALL": "C"},  # dates in the C locale's month names
+        )
     except CommandExecutionError as exc:
         raise CommandExecutionError(f"mdatp health could not run: {exc}") from exc
-    if completed["retcode"] != 0:
-        raise CommandExecutionError(
-            f"mdatp health failed ({completed['retcode']}): "
-            f"{completed['stderr'] or completed['stdout']}"
-        )
-    text = completed["stdout"].strip()
-    if field:
-        # an unlicensed mdatp prints "ATTENTION: No license found..." before the value
-        text = text.splitlines()[-1].strip() if text else text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text

@@ -42,7 +42,9 @@ from salt.exceptions import CommandExecutionError
 log = logging.getLogger(__name__)
 
 try:
-    # only the redaction helper: for everything else the states ask the execution module
+    # only the redaction helper and the expiry wording: for everything else the states ask
+    # the execution module
+    from mdeprereq_engine.health import expired_message
     from mdeprereq_engine.redact import mask_proxy
 
     ENGINE_IMPORT_ERROR = None
@@ -54,7 +56,9 @@ __virtualname__ = "mdeprereq"
 MDATP_USER = "mdatp"
 NOLOGIN = "/usr/sbin/nologin"
 MDATP_HOME = "/home/mdatp"
-PASSIVE = {"antivirusEngine.enforcementLevel": "passive"}
+LEVEL_KEY = "antivirusEngine.enforcementLevel"
+PASSIVE = {LEVEL_KEY: "passive"}
+ACTIVE_LEVELS = ("real_time", "on_demand")
 
 
 def __virtual__():
@@ -413,7 +417,7 @@ def satisfied(name, ignore=None):
     return ret
 
 
-def managed(name, settings):
+def managed(name, settings, restart=None):
     """
     Merge settings into mdatp's managed settings file, key by key: every other key and value in
     the file survives. Known keys are type-checked first; a file that is not valid JSON is never
@@ -425,22 +429,49 @@ def managed(name, settings):
     settings
         Nested settings as in the file, e.g.
         ``{"antivirusEngine": {"enforcementLevel": "real_time"}, "edr": {"tags": [...]}}``.
+        ``antivirusEngine.enforcementLevel`` ``real_time``/``on_demand`` is refused (passive
+        mode kept, the reason in the comment) while a blocking-mode fanotify holder such as
+        fapolicyd makes passive mode the supported way.
+    restart
+        A service (``mdatp``) to restart when a changed key is one mdatp applies only after a
+        restart (the engine's ``data.RESTART_REQUIRED_SETTINGS``: ``cloudService.diagnosticLevel``,
+        see ``mdeprereq.restart_required``); every
+        other change applies live, without a restart. Default: never restart.
     """
     ret = _ret(name)
     if not isinstance(settings, dict):
         return _failed(ret, f"settings must be a mapping, got {settings!r}")
+    settings, refused, error = _keep_passive(settings)
+    if error:
+        return _failed(ret, error)
     changes, error = _call("mdeprereq.set_managed", settings, test=__opts__["test"])
     if error:
         return _failed(ret, error)
+    notes = [refused] if refused else []
+    if refused:
+        ret["warnings"] = [refused]
     if not changes:
-        ret["comment"] = "Managed settings are already as specified"
+        ret["comment"] = "\n".join(["Managed settings are already as specified", *notes])
         return ret
     ret["changes"] = changes
     keys = ", ".join(changes)
+    needs_restart, error = _call("mdeprereq.restart_required", list(changes))
+    if error:
+        return _failed(ret, error)
+    if needs_restart:
+        notes.append(f"{', '.join(needs_restart)} take(s) effect after a restart of mdatp")
     if __opts__["test"]:
-        ret.update(result=None, comment=f"Would have set {keys}")
-    else:
-        ret["comment"] = f"Set {keys}"
+        if restart and needs_restart:
+            notes.append(f"Would have restarted {restart}")
+        ret.update(result=None, comment="\n".join([f"Would have set {keys}", *notes]))
+        return ret
+    if restart and needs_restart:
+        restarted, error = _call("service.restart", restart)
+        if error or restarted is False:
+            return _failed(ret, f"Set {keys}, but restarting {restart} failed: {error}")
+        ret["changes"] = {**changes, "restarted": restart}
+        notes.append(f"Restarted {restart}")
+    ret["comment"] = "\n".join([f"Set {keys}", *notes])
     return ret
 
 
@@ -484,6 +515,52 @@ def key_trusted(name, keys, binary=False):
     return ret
 
 
+def _enforcement_level(settings):
+    """The ``antivirusEngine.enforcementLevel`` that ``settings`` (nested or dotted) set."""
+    if LEVEL_KEY in settings:
+        return settings[LEVEL_KEY]
+    engine = settings.get("antivirusEngine")
+    return engine.get("enforcementLevel") if isinstance(engine, dict) else None
+
+
+def _without_level(settings):
+    kept = {key: value for key, value in settings.items() if key != LEVEL_KEY}
+    engine = kept.get("antivirusEngine")
+    if isinstance(engine, dict) and "enforcementLevel" in engine:
+        engine = {key: value for key, value in engine.items() if key != "enforcementLevel"}
+        if engine:
+            kept["antivirusEngine"] = engine
+        else:
+            kept.pop("antivirusEngine")
+    return kept
+
+
+def _keep_passive(settings):
+    """``(settings, refused, error)``: ``settings`` without an active ``enforcementLevel``
+    (real_time, on_demand) where the fanotify check finds a blocking-mode holder beside which
+    Microsoft supports mdatp only in passive mode (fapolicyd: the prerequisites page), and why
+    (or None). Passive mode stays as ``passive_if_conflicting`` set it: the formula and the
+    reactor never flip it back and forth."""
+    level = _enforcement_level(settings)
+    if level not in ACTIVE_LEVELS:
+        return settings, None, None
+    entry, error = _call("mdeprereq.fanotify")
+    if error:
+        return settings, None, f"could not run the fanotify check before {LEVEL_KEY}: {error}"
+    conflicts = entry["facts"].get("conflicting_applications") or []
+    if not conflicts:
+        return settings, None, None
+    return (
+        _without_level(settings),
+        (
+            f"Refused {LEVEL_KEY}: {level} (kept passive mode): blocking-mode fanotify held by "
+            f"{'; '.join(conflicts)}, beside which mdatp is supported only in passive mode; remove "
+            "that product first to run active protection"
+        ),
+        None,
+    )
+
+
 def licensed(name, timeout=120, interval=5):
     """
     Wait, at most ``timeout`` seconds, until ``mdatp health --field licensed`` says true (the
@@ -507,10 +584,22 @@ def licensed(name, timeout=120, interval=5):
         if time.monotonic() + float(interval) > deadline:
             break
         time.sleep(float(interval))
-    issues, issues_error = _call("mdeprereq.health", field="health_issues")
+    # one full report tells an expired build (it also says "missing license") from a failed
+    # onboarding, and a stopped daemon from both
+    report, report_error = _call("mdeprereq.health")
+    if report_error:
+        report = {}
+    if report.get("expired"):
+        return _failed(ret, expired_message(report))
+    if report and report.get("daemon_running") is False:
+        return _failed(
+            ret,
+            f"mdatp can't tell whether it is licensed: its daemon is not running "
+            f"({report.get('error')}); start mdatp.service",
+        )
     seen = error or f"licensed is {licensed_now!r}"
     return _failed(
         ret,
         f"mdatp is not licensed after {timeout} s ({seen}); health issues: "
-        f"{issues_error or issues}",
+        f"{report_error or report.get('health_issues')}",
     )

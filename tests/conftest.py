@@ -22,6 +22,7 @@ CHECK_IDS = (
     "fanotify",
     "filesystems",
     "dependencies",
+    "mdatp_version",
     "mdatp_user",
     "install_path",
     "isolation",

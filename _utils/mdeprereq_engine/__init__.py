@@ -11,6 +11,7 @@ __all__ = [
     "data",
     "fanotify",
     "grains",
+    "health",
     "host",
     "managed",
     "network",

@@ -2,6 +2,7 @@
 and returns one verdict (see :mod:`.result`). :func:`run` runs any subset and never raises.
 """
 
+import datetime
 import json
 import os
 import posixpath
@@ -10,7 +11,15 @@ from . import data, network, support
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
-from .versions import compare_evr, parse_mdatp_version, rpmvercmp, upstream_version
+from .versions import (
+    EXPIRY_WARNING_DAYS,
+    build_month,
+    compare_evr,
+    estimated_expiry,
+    parse_mdatp_version,
+    rpmvercmp,
+    upstream_version,
+)
 
 GIB = 1024**3
 PAGE = "Microsoft's 'Prerequisites for Microsoft Defender for Endpoint on Linux' page"
@@ -317,12 +326,13 @@ def _fapolicyd_active_mode(host, settings, blocking):
 
 
 def check_fanotify(host, settings):
-    daemon = posixpath.join(settings.install_path, data.DAEMON_RELATIVE_PATH)
+    # mdatp's own holder, also where a custom install location really puts it
+    daemons = host.daemon_paths(settings.install_path)
     try:
         holders, scanned, unreadable, names = fanotify_scan.scan(host.proc, with_names=True)
     except OSError as exc:
         return verdict(SKIP, f"could not list the processes in {host.proc}: {exc}")
-    others = [holder for holder in holders if holder.exe != daemon]
+    others = [holder for holder in holders if holder.exe not in daemons]
     blocking = [holder for holder in others if holder.blocking]
     notifying = [holder for holder in others if not holder.blocking]
     agents = sorted(
@@ -338,7 +348,7 @@ def check_fanotify(host, settings):
         "holders": [holder.as_dict() for holder in others],
         "conflicting_applications": [holder.describe() for holder in blocking],
         "known_agents": agents,
-        "ignored": [holder.describe() for holder in holders if holder.exe == daemon],
+        "ignored": [holder.describe() for holder in holders if holder.exe in daemons],
     }
     if blocking:
         listed = "; ".join(holder.describe() for holder in blocking)
@@ -623,6 +633,59 @@ def check_dependencies(host, settings):
     )
 
 
+def today():
+    """Today's date (UTC): the clock the expiry check reads (tests replace it)."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+def check_mdatp_version(host, settings):
+    """A pinned ``mdeprereq:mdatp_version`` must not be an expired build: every build expires 9
+    months after its release and then reports "missing license", like a failed onboarding
+    (linux-updates.md). The expiry is estimated from the build month in the number."""
+    version = settings.mdatp_version
+    if version is None:
+        return verdict(
+            PASS, "no version pinned (mdeprereq:mdatp_version): the newest build is installed"
+        )
+    expiry = estimated_expiry(version)
+    facts = {"mdatp_version": version, "estimated_expiry": expiry and expiry.isoformat()}
+    if expiry is None:
+        return verdict(
+            SKIP, f"mdatp {version}: no build month in the number to estimate its expiry",
+            facts=facts,
+        )  # fmt: skip
+    year, month = build_month(version)
+    facts["build_month"] = f"{year}-{month:02d}"
+    now = today()
+    left = (expiry - now).days
+    remediation = (
+        "Pin a build released in the last 9 months in mdeprereq:mdatp_version, or remove the "
+        "pin to install the newest."
+    )
+    if left <= 0:
+        return verdict(
+            FAIL,
+            f"mdatp {version} (built {year}-{month:02d}) expired around {expiry.isoformat()}: "
+            "every build expires 9 months after its release, and an expired build reports "
+            "licensed false ('missing license') as if its onboarding had failed",
+            remediation=remediation,
+            facts=facts,
+        )
+    if left <= EXPIRY_WARNING_DAYS:
+        return verdict(
+            WARN,
+            f"mdatp {version} (built {year}-{month:02d}) expires around {expiry.isoformat()}, "
+            f"in {left} day(s)",
+            remediation=remediation,
+            facts=facts,
+        )
+    return verdict(
+        PASS,
+        f"mdatp {version} (built {year}-{month:02d}) expires around {expiry.isoformat()}",
+        facts=facts,
+    )
+
+
 def _parse_colon_file(text):
     return [
         line.split(":") for line in (text or "").splitlines() if line and not line.startswith("#")
@@ -719,16 +782,37 @@ def check_mdatp_user(host, settings):
     )
 
 
+def _microsofts_own_link(host, link, target):
+    """Whether symlink ``link`` -> ``target`` is the one Microsoft's installer makes for a
+    custom install location: ``/opt/microsoft/mdatp`` -> ``<mde_path.json path>/opt/microsoft/
+    mdatp`` (101.25062.0003+)."""
+    custom = host.custom_install_location
+    if custom is None or link != data.DEFAULT_INSTALL_PATH:
+        return False
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+    return resolved == posixpath.join(custom, link.lstrip("/"))
+
+
 def check_install_path(host, settings):
     install_path = settings.install_path
     facts = {"install_path": install_path}
-    symlinks = []
+    symlinks, custom_links = [], []
     current = "/"
     for part in install_path.strip("/").split("/"):
         current = posixpath.join(current, part)
         if os.path.islink(host.path(current)):
-            symlinks.append(f"{current} -> {os.readlink(host.path(current))}")
-    existing = _nearest_existing(host, install_path)
+            target = os.readlink(host.path(current))
+            if _microsofts_own_link(host, current, target):
+                custom_links.append(f"{current} -> {target}")
+            else:
+                symlinks.append(f"{current} -> {target}")
+    measured = install_path
+    if custom_links:
+        # Microsoft's custom install location: the files (and the mount to check) are there
+        facts["custom_install_location"] = host.custom_install_location
+        facts["microsoft_symlinks"] = custom_links
+        measured = host.resolve(install_path) or install_path
+    existing = _nearest_existing(host, measured)
     mount = host.mount_of(host.path(existing))
     facts.update({"symlinks": symlinks, "measured_path": existing})
     if mount is not None:
@@ -762,6 +846,14 @@ def check_install_path(host, settings):
             f"no symlink on the way to {install_path}; could not find its mount to check noexec",
             facts=facts,
         )
+    if custom_links:
+        return verdict(
+            PASS,
+            f"{install_path}: Microsoft's custom install location {measured} "
+            f"({data.MDE_PATH_JSON}, {custom_links[0]}), {mount.mount_point} is not mounted "
+            "noexec",
+            facts=facts,
+        )
     return verdict(
         PASS,
         f"{install_path}: no symlink on the way, {mount.mount_point} is not mounted noexec",
@@ -782,6 +874,7 @@ CHECKS = {
     "fanotify": check_fanotify,
     "filesystems": check_filesystems,
     "dependencies": check_dependencies,
+    "mdatp_version": check_mdatp_version,
     "mdatp_user": check_mdatp_user,
     "install_path": check_install_path,
     "isolation": check_isolation,

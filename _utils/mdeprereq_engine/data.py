@@ -236,6 +236,16 @@ MDE_PATH_JSON = "/etc/opt/microsoft/mdatp/mde_path.json"
 DAEMON_RELATIVE_PATH = "sbin/wdavdaemon"
 MDATP_PACKAGE = "mdatp"
 
+# Managed settings mdatp applies only after a restart of its daemon. Microsoft applies most
+# changes to mdatp_managed.json live: "No restart of mdatp daemon is required for changes to most
+# configurations ... Exception: cloud-diagnostic, log-rotation-parameters" (linux-preferences.md,
+# "Verifying that the mdatp_managed.json file is working as expected"). cloud-diagnostic is
+# cloudService.diagnosticLevel; the page names no managed key for the log rotation parameters,
+# so none is listed for them. Keys are dotted paths; a listed key also covers its sub-keys.
+RESTART_REQUIRED_SETTINGS = {
+    "cloudService.diagnosticLevel": "cloud-diagnostic (linux-preferences.md)",
+}
+
 MDATP_USER = "mdatp"
 MDATP_GROUP = "mdatp"
 MDATP_SHELL = "/usr/sbin/nologin"

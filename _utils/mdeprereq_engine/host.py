@@ -6,6 +6,7 @@ read once per run however many checks use it.
 """
 
 import functools
+import json
 import os
 import platform
 import posixpath
@@ -323,9 +324,63 @@ class Host:
         daemon = posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)
         return data.MDATP_PACKAGE in packages or self.exists(daemon)
 
+    @functools.cached_property
+    def custom_install_location(self):
+        """The custom install location Microsoft's installer recorded in ``mde_path.json``
+        (101.25062.0003+), or None. Microsoft's installer writes ``{"path": P}`` (P ends in
+        ``/microsoft_mdatp``); an older page of its docs wrote ``{"install_path": P}``: both are
+        read. Either way ``/opt/microsoft/mdatp`` is then a symlink to ``P/opt/microsoft/mdatp``
+        (mde_installer.sh ``handle_custom_installation``; linux-install-manually.md)."""
+        text = self.read_text(data.MDE_PATH_JSON)
+        if not text:
+            return None
+        try:
+            recorded = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(recorded, dict):
+            return None
+        path = recorded.get("path") or recorded.get("install_path")
+        if not isinstance(path, str) or not path.startswith("/"):
+            return None
+        return posixpath.normpath(path)
+
+    def resolve(self, path):
+        """``path`` with every symlink on the way resolved inside this host's root (a link's
+        absolute target is read as under the root), or None for a loop."""
+        parts = [part for part in path.split("/") if part]
+        resolved, hops = "/", 0
+        while parts:
+            current = posixpath.join(resolved, parts.pop(0))
+            if os.path.islink(self.path(current)):
+                hops += 1
+                if hops > 40:
+                    return None
+                target = os.readlink(self.path(current))
+                base = "/" if target.startswith("/") else resolved
+                parts = [part for part in posixpath.join(base, target).split("/") if part] + parts
+                resolved = "/"
+                continue
+            resolved = current
+        return resolved
+
+    def daemon_paths(self, install_path=data.DEFAULT_INSTALL_PATH):
+        """Where mdatp's own wdavdaemon may run from: ``<install_path>/sbin/wdavdaemon`` and,
+        when ``install_path`` is a symlink (Microsoft's custom install location), the path it
+        resolves to (``/proc/<pid>/exe`` shows that one)."""
+        paths = {posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)}
+        real = self.resolve(install_path)
+        if real:
+            paths.add(posixpath.join(real, data.DAEMON_RELATIVE_PATH))
+        custom = self.custom_install_location
+        if custom and install_path == data.DEFAULT_INSTALL_PATH:
+            paths.add(posixpath.join(custom, install_path.lstrip("/"), data.DAEMON_RELATIVE_PATH))
+        return paths
+
     def mdatp_running(self, install_path=data.DEFAULT_INSTALL_PATH):
-        """Whether a process runs mdatp's daemon (``<install_path>/sbin/wdavdaemon``)."""
-        daemon = posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)
+        """Whether a process runs mdatp's daemon (``<install_path>/sbin/wdavdaemon``, or where a
+        custom install location puts it)."""
+        daemons = self.daemon_paths(install_path)
         try:
             pids = [entry for entry in os.listdir(self.proc) if entry.isdigit()]
         except OSError:
@@ -335,7 +390,7 @@ class Host:
                 exe = os.readlink(self.proc_path(pid, "exe"))
             except OSError:
                 continue
-            if exe.removesuffix(" (deleted)") == daemon:
+            if exe.removesuffix(" (deleted)") in daemons:
                 return True
         return False
 

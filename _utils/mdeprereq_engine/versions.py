@@ -1,5 +1,6 @@
 """Version comparison: RPM-style for kernels and packages, numeric for mdatp versions."""
 
+import datetime
 import re
 
 _SEGMENT = re.compile(r"(\d+|[a-zA-Z]+|~|\^)")
@@ -96,3 +97,33 @@ def parse_mdatp_version(text):
     if not _MDATP_VERSION.match(core):
         raise ValueError(f"{text!r} is not an mdatp version like 101.25042.0003")
     return tuple(int(part) for part in core.split("."))
+
+
+# Every build of mdatp expires 9 months after its release (Microsoft's linux-updates.md). The
+# version number says when it was built: 101.YYMMx.zzzz, 101.25042.0003 = April 2025. Releases
+# follow the build month: the one build with public samples of both, 101.23062.0010 (June 2023),
+# expires on 2024-04-10 (tests/unit/mdatp_health/). The estimate is the first day of the 10th
+# month after the build month (2024-04-01 for it): at most a few days early, never late by a
+# month; the package metadata carries no release date to do better.
+BUILD_EXPIRY_MONTHS = 10
+EXPIRY_WARNING_DAYS = 30
+
+
+def build_month(version):
+    """``(year, month)`` an mdatp version was built in (``101.25042.0003`` -> ``(2025, 4)``), or
+    None for a number that encodes none (``101.02.55`` and other old schemes)."""
+    core = re.split(r"[-_]", str(version).strip(), maxsplit=1)[0]
+    parts = core.split(".")
+    if len(parts) < 2 or len(parts[1]) != 5 or not parts[1].isdigit():
+        return None
+    year, month = 2000 + int(parts[1][:2]), int(parts[1][2:4])
+    return (year, month) if 1 <= month <= 12 else None
+
+
+def estimated_expiry(version):
+    """The date build ``version`` expires by, estimated from its build month (None if unknown)."""
+    built = build_month(version)
+    if built is None:
+        return None
+    months = built[0] * 12 + built[1] - 1 + BUILD_EXPIRY_MONTHS
+    return datetime.date(months // 12, months % 12 + 1, 1)

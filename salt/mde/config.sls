@@ -1,5 +1,8 @@
-{#- Managed settings from pillar mdeprereq:managed, merged key by key into mdatp_managed.json. #}
-{%- from tpldir ~ "/map.jinja" import mde with context %}
+{#- Managed settings from pillar mdeprereq:managed, merged key by key into mdatp_managed.json.
+    mdatp applies most of them live: the state restarts mdatp only for the few that need it
+    (RESTART_REQUIRED_SETTINGS in the engine's data), never with systemd waived. An active
+    enforcementLevel is refused where the fanotify rule needs passive mode. #}
+{%- from tpldir ~ "/map.jinja" import mde, waived with context %}
 
 include:
   - .install
@@ -8,7 +11,9 @@ mde-config-managed:
   mdeprereq.managed:
     - name: mdatp-managed-settings
     - settings: {{ mde.managed | json }}
+{%- if "systemd" not in waived %}
+    - restart: mdatp
+{%- endif %}
     - require:
       - pkg: mde-install-pkg-installed
-    - watch_in:
       - mde-install-service-running

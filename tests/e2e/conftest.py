@@ -6,10 +6,12 @@ import shutil
 
 import pytest
 
-from tests.e2e import apt_repo, cleanup
+from tests.e2e import apt_repo, cleanup, fake_mdatp
 
-# Product versions published in every channel, oldest first (two: an upgrade can be tested)
-MDATP_VERSIONS = ("101.25032.0008", "101.25042.0003")
+# Product versions published in every channel, oldest first (two: an upgrade can be tested):
+# builds of two and one months ago, so that they have not expired when the tests run (every
+# build expires 9 months after its release; a pinned expired build fails mdeprereq.satisfied)
+MDATP_VERSIONS = (fake_mdatp.recent_version(2, patch=8), fake_mdatp.recent_version(1, patch=3))
 MDATP_CHANNELS = ("prod", "insiders-fast", "insiders-slow")
 TOOLS = ("dpkg-deb", "dpkg-scanpackages", "gpg", "gpgv", "gpgconf")
 

@@ -11,38 +11,57 @@ What the package installs:
 ``/usr/bin/mdatp``
     A POSIX sh script (no Python, no jq) answering like the real command-line tool:
 
-    - ``mdatp health`` (``name<padding>: value`` lines), ``mdatp health --output json`` (one
-      JSON object) and ``mdatp health --field NAME`` (that value, printed as the real CLI
-      prints it: ``true``, ``"101.25042.0003"``, ``["missing license"]``; exit code 0; unknown
-      field: message on stderr, exit code 1). Fields: ``HEALTH_FIELDS``.
+    - ``mdatp health``, ``mdatp health --output json`` and ``mdatp health --field NAME`` in the
+      real layouts, copied from the public samples in ``tests/unit/mdatp_health/`` (cited
+      there): plain ``name`` padded to 44 columns, ``: value`` (strings quoted; booleans,
+      numbers, lists and dates bare; ``unavailable`` bare for a missing org_id), in the real
+      order; JSON one object, ``"$type": "getHealthAllResult"`` first, camelCase keys sorted,
+      settings wrapped as ``{"displayValue", "isManaged", "value"}``, ``definitionsStatus`` as
+      ``{"$type": "upToDate"}``, ``productExpiration`` in ms since the epoch (a string), and
+      ``proxy`` (JSON only: ``"displayValue": false``; ``"None"`` when unset). ``--field``
+      prints the value alone (exit code 0; unknown field: message on stderr, exit code 1).
+      Fields: ``HEALTH_FIELDS``.
     - ``licensed`` is true (``healthy`` true, ``health_issues`` empty, ``org_id`` the orgId of the
-      blob) only while ``/etc/opt/microsoft/mdatp/mdatp_onboard.json`` exists, is readable and
-      has an ``onboardingInfo`` key, and ``mdatp_offboard.json`` beside it does not exist.
-      Otherwise ``licensed`` false, ``healthy`` false, ``health_issues`` ``["missing license"]``,
-      ``org_id`` ``""``; the plain and ``--field`` output then starts with the line ``NO_LICENSE``
-      (``ATTENTION: No license found. ...``), as Microsoft's pages show the real CLI does (its
-      own tools and community scripts take the last line); ``--output json`` stays pure JSON.
+      blob) only while the build has not expired, ``/etc/opt/microsoft/mdatp/mdatp_onboard.json``
+      exists, is readable and has an ``onboardingInfo`` key, and ``mdatp_offboard.json`` beside
+      it does not exist. Otherwise ``licensed`` false, ``healthy`` false, ``health_issues``
+      ``["missing license"]``, ``org_id`` ``unavailable`` (left out of the JSON: no public JSON
+      sample of an unlicensed device shows it); the plain and ``--field`` output then start
+      with the line ``NO_LICENSE`` (``ATTENTION: No license found. ...``), as the real CLI's do;
+      ``--output json`` stays pure JSON.
+    - Expiry: the build reports ``product_expiration`` (``build_deb(expired=...,
+      product_expiration_at=...)``, default :func:`product_expiration`: a working build) and,
+      once that moment is past (the CLI compares it with the clock), behaves exactly like a
+      device without onboarding, as Microsoft says an expired build does (linux-updates.md).
     - ``passive_mode_enabled`` / ``real_time_protection_enabled`` follow the managed setting
       ``antivirusEngine.enforcementLevel`` (``/etc/opt/microsoft/mdatp/managed/mdatp_managed.json``)
       (read with grep/sed: the first ``"enforcementLevel"`` whose value is ``real_time``,
       ``on_demand`` or ``passive``; ``networkProtection``'s ``audit``/``block``/``disabled`` never
       match). Without it the default is passive (Microsoft's default since 101.23062.0001).
-      A value taken from the managed file is tagged `` [managed]`` in the plain output only.
+      A value taken from the managed file is tagged `` [managed]`` in the plain output and
+      ``"isManaged": true`` in the JSON.
     - ``mdatp config proxy set --value URL`` / ``mdatp config proxy clear`` store the local proxy
       in ``/var/opt/microsoft/mdatp/wdavcfg`` (under the product's state directory; the content
       is the double's own one-line JSON ``{"cloudService":{"proxy":"URL"}}``) and print
-      ``Configuration property updated.``. Read it back with ``mdatp health --field cloud_proxy``
-      (``"URL"``, or ``""`` when none): a field of THIS DOUBLE ONLY, not of the real CLI. The
-      managed ``cloudService.proxy`` wins over the local value, as managed settings do.
+      ``Configuration property updated.``. The JSON's ``proxy`` shows it; the managed
+      ``cloudService.proxy`` wins over the local value, as managed settings do.
     - ``mdatp version``: ``Product version: <app_version>``.
     - Anything else: usage on stderr, exit code 2.
-    - Unlike the real CLI it answers without a running daemon. ``MDATP_TEST_ROOT``, when set,
-      prefixes every path it reads or writes (only this double's own tests set it).
+    - Like the real CLI, a client of the daemon: while ``wdavdaemon`` is not running (no live
+      process named ``wdavdaemon`` has its pid in ``DAEMON_PID_FILE``), ``health``, ``config``
+      and ``version`` print ``NO_DAEMON`` on stderr, nothing on stdout, and exit 1.
+      ``MDATP_TEST_ROOT``, when set, prefixes every path it reads or writes (only this double's
+      own tests set it).
 
 ``/opt/microsoft/mdatp/sbin/wdavdaemon``
-    A sh script that only sleeps; nothing starts it (this package starts no service).
+    A small static executable compiled from ``WDAVDAEMON_C`` when the package is built (so that,
+    as for the real daemon, ``/proc/<pid>/exe`` of the running daemon is this path). It runs
+    until SIGTERM, holds a fanotify fd (notification class, a mark on
+    ``/etc/opt/microsoft/mdatp``: it never blocks any file access) and keeps its pid in
+    ``DAEMON_PID_FILE`` while it runs; a second one refuses to start. ``daemon_running()``
+    starts and stops one by its pid where no systemd does.
 ``/lib/systemd/system/mdatp.service``
-    A unit whose ``ExecStart`` is wdavdaemon. The package does not enable it.
+    A unit whose ``ExecStart`` is wdavdaemon.
 ``/etc/opt/microsoft/mdatp/``
     The (empty) configuration directory.
 
@@ -51,8 +70,9 @@ Maintainer scripts, the essentials of the real package's:
 - postinst (configure): creates the system user ``mdatp`` with ids the system picks
   (``useradd --system --no-create-home --user-group --shell /usr/sbin/nologin mdatp``) only when
   no user ``mdatp`` exists; an existing ``mdatp`` group (an admin's) becomes its primary group.
-  It starts no service; with systemd running it only runs ``systemctl daemon-reload``, and a
-  missing ``systemctl`` or a failing one never fails the install.
+  With systemd running it enables and starts ``mdatp.service``, as the real package does (the
+  realism review, section 4); without systemd (a chroot, a container, this CI) it starts
+  nothing. A missing ``systemctl`` or a failing one never fails the install.
 - prerm: stops ``mdatp.service`` when systemd is running (never fails).
 - postrm purge: removes ``/opt/microsoft/mdatp`` and ``/var/opt/microsoft/mdatp`` (what the
   product creates at run time: the local settings) and then ``/opt/microsoft`` and
@@ -62,12 +82,16 @@ Maintainer scripts, the essentials of the real package's:
   it ``/etc/opt/microsoft`` and ``/etc/opt`` when they are empty and no other package owns them).
 """
 
-import calendar
+import contextlib
+import datetime
+import functools
 import json
+import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 
 PACKAGE = "mdatp"
@@ -77,24 +101,52 @@ OFFBOARD_JSON = "/etc/opt/microsoft/mdatp/mdatp_offboard.json"
 MANAGED_JSON = "/etc/opt/microsoft/mdatp/managed/mdatp_managed.json"
 LOCAL_CONFIG = "/var/opt/microsoft/mdatp/wdavcfg"
 NO_LICENSE = "ATTENTION: No license found. Contact your administrator for help."
+# What the CLI says (on stderr, exit code 1) while wdavdaemon is not running. The words are those
+# of the issue and of Microsoft's installer, which logs "Could not connect to the daemon -- MDE is
+# not ready to connect yet." when ``mdatp health`` fails (microsoft/mdatp-xplat
+# linux/installation/mde_installer.sh, print_state); no public sample shows the real CLI's exact
+# line or exit code, only that it is not 0 (the installer tests the exit status).
+NO_DAEMON = "Could not connect to the daemon"
+# Where the double's daemon records its pid (no public source shows how the real CLI finds its
+# daemon: this is the double's own way, under the run directory so that it can't outlive a boot)
+DAEMON_PID_FILE = "/run/wdavdaemon.pid"
+# The directory the double's daemon puts its one fanotify mark on
+DAEMON_WATCHED_DIR = "/etc/opt/microsoft/mdatp"
+DAEMON = "/opt/microsoft/mdatp/sbin/wdavdaemon"
 PROXY_UPDATED = "Configuration property updated."
-# Fields of ``mdatp health`` (the real CLI has many more); cloud_proxy is the double's own
-HEALTH_FIELDS = (
-    "healthy",
-    "health_issues",
-    "licensed",
-    "org_id",
-    "conflicting_applications",
-    "app_version",
-    "release_ring",
-    "product_expiration",
-    "passive_mode_enabled",
-    "real_time_protection_enabled",
-    "real_time_protection_subsystem",
-    "supplementary_events_subsystem",
-    "definitions_status",
-    "cloud_proxy",
-)
+# Fields of ``mdatp health`` the double prints (the real CLI has more), in the real plain output's
+# order, with their key in ``--output json`` (the public samples in tests/unit/mdatp_health/:
+# the Ubuntu 20.04 plain dump and glpi-agent's JSON of the same build, 101.23062.0010). The JSON
+# also has ``proxy`` (``"displayValue": false``: not in the plain output), the local or managed
+# proxy, ``"None"`` when there is none.
+HEALTH_FIELDS = {
+    "healthy": "healthy",
+    "health_issues": "healthIssues",
+    "licensed": "licensed",
+    "engine_version": "engineVersion",
+    "app_version": "appVersion",
+    "org_id": "orgId",
+    "log_level": "logLevel",
+    "machine_guid": "machineGuid",
+    "release_ring": "releaseRing",
+    "product_expiration": "productExpiration",
+    "cloud_enabled": "cloudEnabled",
+    "passive_mode_enabled": "passiveModeEnabled",
+    "real_time_protection_enabled": "realTimeProtectionEnabled",
+    "real_time_protection_available": "realTimeProtectionAvailable",
+    "real_time_protection_subsystem": "realTimeProtectionSubsystem",
+    "supplementary_events_subsystem": "supplementaryEventsSubsystem",
+    "definitions_updated_minutes_ago": "definitionsUpdatedMinutesAgo",
+    "definitions_version": "definitionsVersion",
+    "definitions_status": "definitionsStatus",
+    "edr_device_tags": "edrDeviceTags",
+    "conflicting_applications": "conflictingApplications",
+}
+JSON_ONLY_FIELDS = {"proxy": "proxy"}
+# Values the double prints for fields it has no logic for (in the real samples' formats)
+ENGINE_VERSION = "1.1.25030.1000"
+DEFINITIONS_VERSION = "1.425.100.0"
+PLAIN_DATE = "%b %d, %Y at %I:%M:%S %p"  # Apr 10, 2024 at 01:34:28 PM
 # Release ring per channel of packages.microsoft.com (the package version's suffix there)
 RELEASE_RINGS = {"prod": "Production", "insiders-fast": "InsiderFast", "insiders-slow": "External"}
 DESCRIPTION = """\
@@ -115,7 +167,12 @@ set -u
 VERSION='@VERSION@'
 APP_VERSION='@APP_VERSION@'
 RELEASE_RING='@RELEASE_RING@'
-PRODUCT_EXPIRATION='@PRODUCT_EXPIRATION@'
+ENGINE_VERSION='@ENGINE_VERSION@'
+DEFINITIONS_VERSION='@DEFINITIONS_VERSION@'
+MACHINE_GUID='@MACHINE_GUID@'
+# When this build expires: as the plain output prints it, and in ms since the epoch (JSON)
+EXPIRATION_PLAIN='@EXPIRATION_PLAIN@'
+EXPIRATION_MS='@EXPIRATION_MS@'
 
 # MDATP_TEST_ROOT prefixes every path (only the double's own tests set it)
 ROOT=${MDATP_TEST_ROOT:-}
@@ -125,7 +182,9 @@ OFFBOARD=$CONF_DIR/mdatp_offboard.json
 MANAGED=$CONF_DIR/managed/mdatp_managed.json
 STATE_DIR=$ROOT/var/opt/microsoft/mdatp
 LOCAL_CONFIG=$STATE_DIR/wdavcfg
+DAEMON_PID_FILE=$ROOT@DAEMON_PID_FILE@
 NO_LICENSE='@NO_LICENSE@'
+NO_DAEMON='@NO_DAEMON@'
 
 usage() {
     cat >&2 <<EOF
@@ -137,6 +196,18 @@ Usage:
   mdatp version
 EOF
     exit 2
+}
+
+# Like the real CLI, a client of wdavdaemon: nothing to say while the daemon is not running
+# (its pid file names no live process called wdavdaemon)
+require_daemon() {
+    pid=$(head -n 1 "$DAEMON_PID_FILE" 2>/dev/null) || pid=''
+    case $pid in
+        '' | *[!0-9]*) ;;
+        *) [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = wdavdaemon ] && return 0 ;;
+    esac
+    printf '%s\n' "$NO_DAEMON" >&2
+    exit 1
 }
 
 licensed() {
@@ -157,16 +228,22 @@ json_string() {
         sed 's/^"[^"]*":"\(.*\)"$/\1/'
 }
 
+# Whether this build has expired: every build does, 9 months after its release, and then
+# reports exactly what a device without onboarding does (linux-updates.md)
+expired() {
+    [ "$(date +%s)000" -ge "$EXPIRATION_MS" ]
+}
+
 compute() {
-    if licensed; then
+    if ! expired && licensed; then
         LICENSED=true HEALTHY=true ISSUES='[]' ORG=$(org_id)
     else
         LICENSED=false HEALTHY=false ISSUES='["missing license"]' ORG=''
     fi
     LEVEL=$(json_string "$MANAGED" enforcementLevel '(real_time|on_demand|passive)')
-    LEVEL_TAG=' [managed]'
+    LEVEL_MANAGED=true
     if [ -z "$LEVEL" ]; then
-        LEVEL=passive LEVEL_TAG=''
+        LEVEL=passive LEVEL_MANAGED=false
     fi
     PASSIVE=false RTP=false
     case $LEVEL in
@@ -174,57 +251,92 @@ compute() {
         real_time) RTP=true ;;
     esac
     PROXY=$(json_string "$MANAGED" proxy '[^"]*')
-    PROXY_TAG=' [managed]'
+    PROXY_MANAGED=true
     if [ -z "$PROXY" ]; then
-        PROXY=$(json_string "$LOCAL_CONFIG" proxy '[^"]*') PROXY_TAG=''
+        PROXY=$(json_string "$LOCAL_CONFIG" proxy '[^"]*') PROXY_MANAGED=false
     fi
 }
 
-FIELDS='healthy health_issues licensed org_id conflicting_applications app_version release_ring
-product_expiration passive_mode_enabled real_time_protection_enabled
-real_time_protection_subsystem supplementary_events_subsystem definitions_status cloud_proxy'
+# The fields, in the real plain output's order, and the JSON's (sorted by camelCase key)
+FIELDS='@FIELDS@'
+JSON_FIELDS='@JSON_FIELDS@'
 
-# Sets KIND (raw: printed as is; string: quoted), VALUE and TAG of field $1; 1 if unknown
+# Sets KIND, VALUE, JKEY (the JSON key) and MANAGED_NOW of field $1; 1 if unknown. KIND: raw
+# (printed bare), string (quoted), optional (quoted; bare "unavailable" / left out of the
+# JSON when empty), date (plain date; ms since the epoch in the JSON), setting (bare; wrapped
+# in the JSON), status (quoted; {"$type": ...} in the JSON)
 lookup() {
-    TAG=''
+    MANAGED_NOW=false
     case $1 in
-        healthy) KIND=raw VALUE=$HEALTHY ;;
-        health_issues) KIND=raw VALUE=$ISSUES ;;
-        licensed) KIND=raw VALUE=$LICENSED ;;
-        org_id) KIND=string VALUE=$ORG ;;
-        conflicting_applications) KIND=raw VALUE='[]' ;;
-        app_version) KIND=string VALUE=$APP_VERSION ;;
-        release_ring) KIND=string VALUE=$RELEASE_RING ;;
-        product_expiration) KIND=date VALUE=$PRODUCT_EXPIRATION ;;
-        passive_mode_enabled) KIND=raw VALUE=$PASSIVE TAG=$LEVEL_TAG ;;
-        real_time_protection_enabled) KIND=raw VALUE=$RTP TAG=$LEVEL_TAG ;;
-        real_time_protection_subsystem) KIND=string VALUE=fanotify ;;
-        supplementary_events_subsystem) KIND=string VALUE=ebpf ;;
-        definitions_status) KIND=string VALUE=up_to_date ;;
-        cloud_proxy) KIND=string VALUE=$PROXY TAG=$PROXY_TAG ;;
+        healthy) KIND=raw VALUE=$HEALTHY JKEY=healthy ;;
+        health_issues) KIND=raw VALUE=$ISSUES JKEY=healthIssues ;;
+        licensed) KIND=raw VALUE=$LICENSED JKEY=licensed ;;
+        engine_version) KIND=string VALUE=$ENGINE_VERSION JKEY=engineVersion ;;
+        app_version) KIND=string VALUE=$APP_VERSION JKEY=appVersion ;;
+        org_id) KIND=optional VALUE=$ORG JKEY=orgId ;;
+        log_level) KIND=string VALUE=info JKEY=logLevel ;;
+        machine_guid) KIND=string VALUE=$MACHINE_GUID JKEY=machineGuid ;;
+        release_ring) KIND=string VALUE=$RELEASE_RING JKEY=releaseRing ;;
+        product_expiration) KIND=date VALUE=$EXPIRATION_PLAIN JKEY=productExpiration ;;
+        cloud_enabled) KIND=setting VALUE=true JKEY=cloudEnabled ;;
+        passive_mode_enabled)
+            KIND=setting VALUE=$PASSIVE JKEY=passiveModeEnabled MANAGED_NOW=$LEVEL_MANAGED ;;
+        real_time_protection_enabled)
+            KIND=setting VALUE=$RTP JKEY=realTimeProtectionEnabled MANAGED_NOW=$LEVEL_MANAGED ;;
+        real_time_protection_available) KIND=raw VALUE=true JKEY=realTimeProtectionAvailable ;;
+        real_time_protection_subsystem)
+            KIND=string VALUE=fanotify JKEY=realTimeProtectionSubsystem ;;
+        supplementary_events_subsystem)
+            KIND=string VALUE=ebpf JKEY=supplementaryEventsSubsystem ;;
+        definitions_updated_minutes_ago)
+            KIND=raw VALUE=20 JKEY=definitionsUpdatedMinutesAgo ;;
+        definitions_version) KIND=string VALUE=$DEFINITIONS_VERSION JKEY=definitionsVersion ;;
+        definitions_status) KIND=status VALUE=up_to_date JKEY=definitionsStatus ;;
+        edr_device_tags) KIND=setting VALUE='[]' JKEY=edrDeviceTags ;;
+        conflicting_applications) KIND=raw VALUE='[]' JKEY=conflictingApplications ;;
         *) return 1 ;;
     esac
 }
 
-# Plain output: strings quoted, a date as is (as the real CLI prints product_expiration)
+# The value as the plain output and --field print it
 plain() {
     case $KIND in
-        string) printf '"%s"' "$VALUE" ;;
+        string | status) printf '"%s"' "$VALUE" ;;
+        optional) if [ -n "$VALUE" ]; then printf '"%s"' "$VALUE"; else printf unavailable; fi ;;
         *) printf '%s' "$VALUE" ;;
+    esac
+    [ "$MANAGED_NOW" = false ] || printf ' [managed]'
+}
+
+# "key":value as the JSON prints it (nothing for an empty optional field)
+json_member() {
+    case $KIND in
+        raw) printf '"%s":%s' "$JKEY" "$VALUE" ;;
+        string) printf '"%s":"%s"' "$JKEY" "$VALUE" ;;
+        optional) [ -z "$VALUE" ] || printf '"%s":"%s"' "$JKEY" "$VALUE" ;;
+        date) printf '"%s":"%s"' "$JKEY" "$EXPIRATION_MS" ;;
+        setting)
+            printf '"%s":{"displayValue":true,"isManaged":%s,"value":%s}' \
+                "$JKEY" "$MANAGED_NOW" "$VALUE" ;;
+        status) printf '"%s":{"$type":"%s"}' "$JKEY" "$JSON_STATUS" ;;
     esac
 }
 
 health_json() {
-    sep='{'
-    for name in $FIELDS; do
+    JSON_STATUS=upToDate
+    printf '{"$type":"getHealthAllResult"'
+    for name in $JSON_FIELDS; do
+        if [ "$name" = proxy ]; then
+            # shown in the JSON only ("displayValue":false), "None" when there is none
+            printf ',"proxy":{"displayValue":false,"isManaged":%s,"value":"%s"}' \
+                "$PROXY_MANAGED" "${PROXY:-None}"
+            continue
+        fi
         lookup "$name"
-        case $KIND in
-            raw) printf '%s\n  "%s": %s' "$sep" "$name" "$VALUE" ;;
-            *) printf '%s\n  "%s": "%s"' "$sep" "$name" "$VALUE" ;;
-        esac
-        sep=','
+        member=$(json_member)
+        [ -z "$member" ] || printf ',%s' "$member"
     done
-    printf '\n}\n'
+    printf '}\n'
 }
 
 health() {
@@ -234,7 +346,7 @@ health() {
             [ "$LICENSED" = true ] || printf '%s\n' "$NO_LICENSE"
             for name in $FIELDS; do
                 lookup "$name"
-                printf '%-44s: %s%s\n' "$name" "$(plain)" "$TAG"
+                printf '%-44s: %s\n' "$name" "$(plain)"
             done
             ;;
         2)
@@ -246,6 +358,7 @@ health() {
                         exit 1
                     fi
                     [ "$LICENSED" = true ] || printf '%s\n' "$NO_LICENSE"
+                    MANAGED_NOW=false  # --field prints the value alone
                     printf '%s\n' "$(plain)"
                     ;;
                 *) usage ;;
@@ -288,26 +401,141 @@ config_proxy() {
 command=$1
 shift
 case $command in
-    health) health "$@" ;;
+    health)
+        require_daemon
+        health "$@"
+        ;;
     config)
         [ "${1:-}" = proxy ] || usage
         shift
+        require_daemon
         config_proxy "$@"
         ;;
     version)
         [ $# -eq 0 ] || usage
+        require_daemon
         printf 'Product version: %s\n' "$APP_VERSION"
         ;;
     *) usage ;;
 esac
 """
 
-WDAVDAEMON = """#!/bin/sh
-# wdavdaemon: TEST DOUBLE of Microsoft Defender for Endpoint's daemon (mdeprereq test suite).
-# NOT MICROSOFT'S PRODUCT: it does nothing but sleep. The package never starts it.
-while :; do
-    sleep 3600
-done
+WDAVDAEMON_C = r"""/*
+ * wdavdaemon: TEST DOUBLE of Microsoft Defender for Endpoint's daemon (mdeprereq test suite).
+ * NOT MICROSOFT'S PRODUCT: built by tests/e2e/fake_mdatp.py; it protects nothing and scans
+ * nothing. Like the real daemon it runs for as long as its service does and holds a fanotify
+ * file descriptor (notification class, one mark on the product's configuration directory, no
+ * permission events: it can never block a file access). It records its pid in PID_FILE, which
+ * the double's mdatp CLI reads to know whether its daemon is there to answer.
+ * MDATP_TEST_ROOT, when set, prefixes its paths (only the double's own tests set it). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
+#define PID_FILE "@PID_FILE@"
+#define WATCHED_DIR "@WATCHED_DIR@"
+
+#define BANNER "wdavdaemon: TEST DOUBLE of Microsoft Defender for Endpoint's daemon, NOT " \
+    "Microsoft's product (mdeprereq test suite)"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+/* Whether pid file `path` names a live process whose name is wdavdaemon (not this one) */
+static int other_daemon_running(const char *path)
+{
+    char buf[64], comm_path[64];
+    FILE *file = fopen(path, "r");
+    long pid;
+    if (!file)
+        return 0;
+    pid = fgets(buf, sizeof buf, file) ? strtol(buf, NULL, 10) : 0;
+    fclose(file);
+    if (pid <= 0 || pid == (long)getpid())
+        return 0;
+    snprintf(comm_path, sizeof comm_path, "/proc/%ld/comm", pid);
+    file = fopen(comm_path, "r");
+    if (!file)
+        return 0;
+    buf[0] = '\0';
+    if (!fgets(buf, sizeof buf, file))
+        buf[0] = '\0';
+    fclose(file);
+    return strcmp(buf, "wdavdaemon\n") == 0;
+}
+
+int main(void)
+{
+    const char *root = getenv("MDATP_TEST_ROOT");
+    char pid_path[PATH_MAX], tmp_path[PATH_MAX + 16], watched[PATH_MAX], buf[4096];
+    struct sigaction action;
+    struct pollfd poller;
+    FILE *file;
+    int fan;
+
+    fprintf(stderr, "%s\n", BANNER);
+    root = root ? root : "";
+    snprintf(pid_path, sizeof pid_path, "%s%s", root, PID_FILE);
+    snprintf(watched, sizeof watched, "%s%s", root, WATCHED_DIR);
+    if (other_daemon_running(pid_path)) {
+        fprintf(stderr, "wdavdaemon (test double): already running (%s)\n", pid_path);
+        return 1;
+    }
+    fan = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_LARGEFILE);
+    if (fan < 0) {
+        fprintf(stderr, "wdavdaemon (test double): fanotify_init: %s\n", strerror(errno));
+        return 1;
+    }
+    if (fanotify_mark(fan, FAN_MARK_ADD, FAN_CLOSE_WRITE | FAN_EVENT_ON_CHILD, AT_FDCWD,
+                      watched) < 0)
+        fprintf(stderr, "wdavdaemon (test double): no mark on %s: %s\n", watched,
+                strerror(errno));
+
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+
+    snprintf(tmp_path, sizeof tmp_path, "%s.%ld", pid_path, (long)getpid());
+    file = fopen(tmp_path, "w");
+    if (!file || fprintf(file, "%ld\n", (long)getpid()) < 0 || fclose(file) != 0 ||
+        rename(tmp_path, pid_path) != 0) {
+        fprintf(stderr, "wdavdaemon (test double): cannot write %s: %s\n", pid_path,
+                strerror(errno));
+        unlink(tmp_path);
+        return 1;
+    }
+
+    poller.fd = fan;
+    poller.events = POLLIN;
+    while (!stopping) {
+        if (poll(&poller, 1, -1) <= 0)
+            continue;
+        /* read the events and close the fd each one carries */
+        for (;;) {
+            ssize_t len = read(fan, buf, sizeof buf);
+            struct fanotify_event_metadata *event = (struct fanotify_event_metadata *)buf;
+            if (len <= 0)
+                break;
+            for (; FAN_EVENT_OK(event, len); event = FAN_EVENT_NEXT(event, len))
+                if (event->fd >= 0)
+                    close(event->fd);
+        }
+    }
+    if (!other_daemon_running(pid_path))
+        unlink(pid_path);
+    return 0;
+}
 """
 
 SERVICE_UNIT = """\
@@ -340,9 +568,13 @@ case "$1" in
                 useradd --system --no-create-home --user-group --shell /usr/sbin/nologin mdatp
             fi
         fi
-        # No service is started (nor enabled); never fail for a missing or failing systemctl
+        # Like the real package: with systemd running, enable and (re)start mdatp.service;
+        # without it (a chroot, a container) nothing is started. A missing or failing
+        # systemctl never fails the install
         if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
             systemctl daemon-reload >/dev/null 2>&1 || true
+            systemctl enable mdatp.service >/dev/null 2>&1 || true
+            systemctl restart mdatp.service >/dev/null 2>&1 || true
         fi
         ;;
 esac
@@ -384,19 +616,47 @@ def app_version(version):
     return version.split("-", 1)[0]
 
 
-def product_expiration(version):
-    """Nine months after the release month that ``101.YYMMx.zzzz`` encodes, printed the way the
-    real CLI prints dates (``Jan 01, 2026 at 12:00:00 AM``)."""
+def estimated_expiration(version):
+    """When build ``version`` would expire, or None when its number encodes no month.
+
+    ``101.YYMMx.zzzz`` is built in month YYMM; a build expires 9 months after its release
+    (linux-updates.md). The one build with public samples of both, 101.23062.0010, expires on
+    2024-04-10 (13:34:28 UTC), 9 months after 2023-07-10: this takes the release as the 10th of
+    the month after the build month."""
     try:
         build = app_version(version).split(".")[1]
         year, month = 2000 + int(build[:2]), int(build[2:4])
     except (IndexError, ValueError):
-        return "unavailable"
+        return None
     if not 1 <= month <= 12:
-        return "unavailable"
-    month += 9
+        return None
+    month += 1 + 9
     year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    return f"{calendar.month_abbr[month]} 01, {year} at 12:00:00 AM"
+    return datetime.datetime(year, month, 10, 13, 34, 28, tzinfo=datetime.UTC)
+
+
+def recent_version(months_ago, patch=3, today=None):
+    """A version number of a build from ``months_ago`` months before ``today`` (default: now),
+    in Microsoft's scheme ``101.YYMM2.zzzz``: the e2e repository serves builds that have not
+    expired, as packages.microsoft.com does, whenever the tests run."""
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    months = today.year * 12 + today.month - 1 - months_ago
+    year, month = months // 12, months % 12 + 1
+    return f"101.{year % 100:02d}{month:02d}2.{patch:04d}"
+
+
+def product_expiration(version, *, expired=False, at=None, now=None):
+    """The expiration the double of ``version`` reports (an aware datetime): ``at`` when given;
+    else the estimate (:func:`estimated_expiration`) when it agrees with ``expired``; else 30
+    days ago (told it is expired) or 180 days from now (a double is a build that still works
+    unless told otherwise)."""
+    if at is not None:
+        return at if at.tzinfo else at.replace(tzinfo=datetime.UTC)
+    now = now or datetime.datetime.now(datetime.UTC)
+    estimate = estimated_expiration(version)
+    if estimate is not None and (estimate <= now) == expired:
+        return estimate
+    return now + datetime.timedelta(days=-30 if expired else 180)
 
 
 def host_architecture():
@@ -407,18 +667,114 @@ def host_architecture():
     return result.stdout.strip()
 
 
-def cli_script(version, release_ring="Production"):
-    """The text of the double's ``/usr/bin/mdatp`` for package version ``version``."""
+def cli_script(version, release_ring="Production", *, expiration=None):
+    """The text of the double's ``/usr/bin/mdatp`` for package version ``version``, reporting
+    the datetime ``expiration`` (default :func:`product_expiration`) as its expiry."""
     for value in (version, release_ring):
         if not value or any(char in value for char in "'\\\n"):
             raise ValueError(f"unsafe value for the mdatp script: {value!r}")
+    expiration = expiration or product_expiration(version)
+    json_order = sorted({**HEALTH_FIELDS, **JSON_ONLY_FIELDS}.items(), key=lambda item: item[1])
     return (
         MDATP_CLI.replace("@VERSION@", version)
         .replace("@APP_VERSION@", app_version(version))
         .replace("@RELEASE_RING@", release_ring)
-        .replace("@PRODUCT_EXPIRATION@", product_expiration(version))
+        .replace("@ENGINE_VERSION@", ENGINE_VERSION)
+        .replace("@DEFINITIONS_VERSION@", DEFINITIONS_VERSION)
+        .replace("@MACHINE_GUID@", str(uuid.uuid4()))
+        .replace("@EXPIRATION_PLAIN@", expiration.astimezone(datetime.UTC).strftime(PLAIN_DATE))
+        .replace("@EXPIRATION_MS@", str(int(expiration.timestamp()) * 1000))
+        .replace("@FIELDS@", " ".join(HEALTH_FIELDS))
+        .replace("@JSON_FIELDS@", " ".join(name for name, _ in json_order))
         .replace("@NO_LICENSE@", NO_LICENSE)
+        .replace("@NO_DAEMON@", NO_DAEMON)
+        .replace("@DAEMON_PID_FILE@", DAEMON_PID_FILE)
     )
+
+
+def daemon_source():
+    """The C text of the double's ``wdavdaemon``."""
+    return WDAVDAEMON_C.replace("@PID_FILE@", DAEMON_PID_FILE).replace(
+        "@WATCHED_DIR@", DAEMON_WATCHED_DIR
+    )
+
+
+def compile_daemon(out):
+    """Compile the double's ``wdavdaemon`` to ``out``: a static executable of this machine's
+    architecture, so that ``/proc/<pid>/exe`` of the running daemon is
+    ``/opt/microsoft/mdatp/sbin/wdavdaemon`` itself, as for the real daemon (the checks tell
+    mdatp's own fanotify holder by that path), and it runs in any Linux tree (Debian guests, RPM
+    chroots) without libraries. Needs gcc and libc6-dev (tools/debian-packages.txt)."""
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        raise RuntimeError(
+            "gcc is missing: the mdatp test double's wdavdaemon is compiled from C "
+            "(tools/test installs gcc and libc6-dev, see tools/debian-packages.txt)"
+        )
+    out = pathlib.Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    source = out.parent / "wdavdaemon.c"
+    source.write_text(daemon_source())
+    try:
+        subprocess.run(
+            [compiler, "-static", "-Os", "-s", "-Wall", "-Werror", "-o", str(out), str(source)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"compiling the double's wdavdaemon failed:\n{exc.stderr}") from exc
+    finally:
+        source.unlink()
+    out.chmod(0o755)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def daemon_bytes():
+    """The compiled ``wdavdaemon`` (bytes, compiled once per process), for other packagings of
+    the double (the RPM one): write it with mode 0755 at ``DAEMON``."""
+    with tempfile.TemporaryDirectory(prefix="fake-wdavdaemon-") as tmp:
+        return compile_daemon(pathlib.Path(tmp) / "wdavdaemon").read_bytes()
+
+
+@contextlib.contextmanager
+def daemon_running(daemon=DAEMON, *, env=None, timeout=10):
+    """Start the double's ``wdavdaemon`` at ``daemon`` (as ``mdatp.service`` would) and stop it
+    afterwards, by its own pid. ``env`` (e.g. with ``MDATP_TEST_ROOT``) is its environment.
+    Yields the ``subprocess.Popen``; raises RuntimeError if it does not come up (its stderr)."""
+    env = dict(os.environ if env is None else env)
+    pid_file = pathlib.Path(env.get("MDATP_TEST_ROOT", "") + DAEMON_PID_FILE)
+    process = subprocess.Popen(
+        [str(daemon)], env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _names_pid(pid_file, process.pid):
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{daemon} exited {process.returncode}: {process.stderr.read().strip()}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{daemon} did not write {pid_file} in {timeout} s")
+            time.sleep(0.02)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stderr.close()
+
+
+def _names_pid(pid_file, pid):
+    try:
+        return pid_file.read_text().strip() == str(pid)
+    except OSError:
+        return False
 
 
 def _write(path, text, mode):
@@ -434,6 +790,8 @@ def build_deb(
     architecture=None,
     release_ring="Production",
     depends=DEFAULT_DEPENDS,
+    expired=False,
+    product_expiration_at=None,
 ):
     """Build the TEST DOUBLE ``mdatp_<version>_<arch>.deb`` into ``out_dir``; return its path.
 
@@ -442,14 +800,20 @@ def build_deb(
     :param release_ring: what ``mdatp health --field release_ring`` says
     :param depends: the ``Depends`` field (the real package's differ by version, see
         mde-facts.md; the double only needs libc6)
+    :param expired: build an expired build: it reports an expiry in the past and, like a real
+        expired build, ``licensed: false`` and "missing license" even when onboarded
+    :param product_expiration_at: the expiry (a datetime) it reports, instead of
+        :func:`product_expiration`'s; once past, the build behaves as expired
     """
     architecture = architecture or host_architecture()
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="fake-mdatp-") as tmp:
         tree = pathlib.Path(tmp) / "tree"
-        _write(tree / "usr/bin/mdatp", cli_script(version, release_ring), 0o755)
-        _write(tree / "opt/microsoft/mdatp/sbin/wdavdaemon", WDAVDAEMON, 0o755)
+        expiration = product_expiration(version, expired=expired, at=product_expiration_at)
+        cli = cli_script(version, release_ring, expiration=expiration)
+        _write(tree / "usr/bin/mdatp", cli, 0o755)
+        compile_daemon(tree / "opt/microsoft/mdatp/sbin/wdavdaemon")
         _write(tree / "lib/systemd/system/mdatp.service", SERVICE_UNIT, 0o644)
         (tree / "etc/opt/microsoft/mdatp").mkdir(parents=True)
         size = sum(path.stat().st_size for path in tree.rglob("*") if path.is_file())

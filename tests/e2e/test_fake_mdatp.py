@@ -5,6 +5,8 @@ The tests that change the machine (apt sources, keyrings, packages, users) are d
 need root: ``tools/test --run-destructive`` (CI) runs them; each leaves the machine as it was.
 """
 
+import contextlib
+import datetime
 import gzip
 import hashlib
 import json
@@ -12,12 +14,16 @@ import os
 import pathlib
 import pwd
 import re
+import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
+from mdeprereq_engine import fanotify as fanotify_scan
+from mdeprereq_engine import health
 from tests.conftest import free_account_id
 from tests.e2e import apt_repo, cleanup, fake_mdatp
 
@@ -27,9 +33,10 @@ OFFBOARD = pathlib.Path(fake_mdatp.OFFBOARD_JSON)
 MANAGED = pathlib.Path(fake_mdatp.MANAGED_JSON)
 SOURCE = pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list")
 KEYRING = pathlib.Path(apt_repo.KEYRING)
+DAEMON = fake_mdatp.DAEMON
 ORG_ID = "4b8f3c2e-5d1a-4e6f-9a7b-0c1d2e3f4a5b"
-# Fields `mdatp health --output json` must have (cloud_proxy is the double's own, extra)
-JSON_FIELDS = set(fake_mdatp.HEALTH_FIELDS) - {"cloud_proxy"}
+# Public samples of real mdatp health output (cited in README.md there)
+SAMPLES = pathlib.Path(__file__).parent.parent / "unit" / "mdatp_health"
 APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
 # The repository is on the loopback: never through a proxy the environment or apt may name
 URLOPEN = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
@@ -105,11 +112,14 @@ def test_contents_and_maintainer_scripts(built):
 
     unit = (files / "lib/systemd/system/mdatp.service").read_text()
     assert "ExecStart=/opt/microsoft/mdatp/sbin/wdavdaemon\n" in unit
-    for script in ("usr/bin/mdatp", "opt/microsoft/mdatp/sbin/wdavdaemon"):
-        text = (files / script).read_text()
-        assert text.startswith("#!/bin/sh\n") and "TEST DOUBLE" in text
-        assert "python" not in text and "jq " not in text
-        run("sh", "-n", files / script)
+    cli_text = (files / "usr/bin/mdatp").read_text()
+    assert cli_text.startswith("#!/bin/sh\n") and "TEST DOUBLE" in cli_text
+    assert "python" not in cli_text and "jq " not in cli_text
+    run("sh", "-n", files / "usr/bin/mdatp")
+    # the daemon: a static executable (no interpreter, so its /proc/<pid>/exe is its own path)
+    daemon = (files / "opt/microsoft/mdatp/sbin/wdavdaemon").read_bytes()
+    assert daemon.startswith(b"\x7fELF") and b"TEST DOUBLE" in daemon
+    assert b".interp" not in daemon  # no dynamic loader: statically linked
 
     info = run("dpkg-deb", "--info", deb).stdout
     control = files.parent / "control"
@@ -122,7 +132,11 @@ def test_contents_and_maintainer_scripts(built):
         postinst
     )
     assert "getent passwd mdatp" in postinst
-    assert not re.search(r"systemctl (start|enable|restart)", postinst)
+    # like the real package, it enables and starts mdatp.service, but only with systemd running
+    guard = postinst.index("if [ -d /run/systemd/system ]")
+    for action in ("enable", "restart"):
+        assert postinst.index(f"systemctl {action} mdatp.service") > guard
+    assert "systemctl start" not in postinst
     postrm = (control / "postrm").read_text()
     assert "rm -rf /opt/microsoft/mdatp /var/opt/microsoft/mdatp" in postrm
     removals = [line for line in postrm.splitlines() if line.strip().startswith("rm")]
@@ -130,10 +144,30 @@ def test_contents_and_maintainer_scripts(built):
     assert "userdel" not in postrm
 
 
-def test_product_expiration_is_nine_months_after_release():
-    assert fake_mdatp.product_expiration("101.25042.0003") == "Jan 01, 2026 at 12:00:00 AM"
-    assert fake_mdatp.product_expiration("101.24122.0004") == "Sep 01, 2025 at 12:00:00 AM"
-    assert fake_mdatp.product_expiration("nonsense") == "unavailable"
+def test_recent_version():
+    today = datetime.date(2026, 1, 15)
+    assert fake_mdatp.recent_version(1, today=today) == "101.25122.0003"
+    assert fake_mdatp.recent_version(2, patch=8, today=today) == "101.25112.0008"
+    assert fake_mdatp.recent_version(0, today=today) == "101.26012.0003"
+
+
+def test_product_expiration_follows_the_public_sample():
+    # 101.23062.0010 expires 2024-04-10 13:34:28 UTC in both public samples of that build
+    assert fake_mdatp.estimated_expiration("101.23062.0010") == datetime.datetime(
+        2024, 4, 10, 13, 34, 28, tzinfo=datetime.UTC
+    )
+    assert fake_mdatp.estimated_expiration("101.25112.0002-insiderfast").date() == (
+        datetime.date(2026, 9, 10)
+    )
+    assert fake_mdatp.estimated_expiration("nonsense") is None
+    now = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+    # a double is a working build unless told otherwise; told, it is expired
+    assert fake_mdatp.product_expiration("101.23062.0010", now=now) > now
+    assert fake_mdatp.product_expiration("101.23062.0010", expired=True, now=now).year == 2024
+    assert fake_mdatp.product_expiration("101.26102.0001", now=now).date() == (
+        datetime.date(2027, 8, 10)
+    )
+    assert fake_mdatp.product_expiration("101.26102.0001", expired=True, now=now) < now
 
 
 # --- the mdatp command, run from the unpacked package with its paths under a private root ----
@@ -164,30 +198,88 @@ class Cli:
         return self("health", "--field", name).stdout.splitlines()[-1]
 
     def health(self):
+        """``mdatp health --output json``, as the CLI printed it."""
         return json.loads(self("health", "--output", "json").stdout)
+
+    def report(self):
+        """``mdatp health --output json`` through the product's parser (the normalized
+        mapping of ``mdeprereq.health``)."""
+        return health.parse(self("health", "--output", "json").stdout)
+
+    def daemon(self):
+        """The unpacked package's wdavdaemon, running with this root until the block ends."""
+        self.path("/run").mkdir(parents=True, exist_ok=True)
+        self.path(fake_mdatp.DAEMON_WATCHED_DIR).mkdir(parents=True, exist_ok=True)
+        return fake_mdatp.daemon_running(self.files / DAEMON.lstrip("/"), env=self.env)
 
 
 @pytest.fixture
-def cli(built, tmp_path):
+def cli_without_daemon(built, tmp_path):
     return Cli(built[1], tmp_path / "root")
+
+
+@pytest.fixture
+def cli(cli_without_daemon):
+    """The CLI, with its daemon running (started and stopped by its pid)."""
+    with cli_without_daemon.daemon():
+        yield cli_without_daemon
 
 
 def test_unlicensed(cli):
     result = cli("health", "--field", "licensed")
     assert result.stdout.splitlines() == [fake_mdatp.NO_LICENSE, "false"]
     assert result.returncode == 0 and result.stderr == ""
-    health = cli.health()
-    assert set(health) >= JSON_FIELDS
-    assert health["licensed"] is False and health["healthy"] is False
-    assert health["health_issues"] == ["missing license"]
-    assert health["org_id"] == ""
-    assert health["conflicting_applications"] == []
-    assert health["app_version"] == VERSION
-    assert health["release_ring"] == "Production"
+    report = cli.report()
+    assert (report["licensed"], report["healthy"]) == (False, False)
+    assert report["health_issues"] == ["missing license"]
+    assert report["org_id"] is None and report["expired"] is False
+    assert report["conflicting_applications"] == []
+    assert report["app_version"] == VERSION
+    assert report["release_ring"] == "Production"
     assert cli.field("health_issues") == '["missing license"]'
+    assert cli.field("org_id") == "unavailable"  # bare, as the real CLI prints it
     plain = cli("health").stdout.splitlines()
     assert plain[0] == fake_mdatp.NO_LICENSE
     assert re.fullmatch(r"licensed +: false", plain[3])
+    assert re.fullmatch(r"org_id +: unavailable", plain[6])
+    assert "orgId" not in cli.health()  # no public JSON sample of an unlicensed device has one
+
+
+def test_layouts_are_the_real_ones(cli):
+    """Plain: the sample's field order, names padded to 44 columns; JSON: camelCase, sorted,
+    "$type", wrapped settings, definitionsStatus {"$type"}, productExpiration in ms."""
+    cli.write(ONBOARD, fake_mdatp.onboarding_blob(ORG_ID))
+    plain = cli("health").stdout.splitlines()
+    names = [line[:44].rstrip() for line in plain]
+    assert names == list(fake_mdatp.HEALTH_FIELDS)
+    assert all(line[44:46] == ": " for line in plain)
+    real_order = [
+        line[:44].rstrip()
+        for line in (SAMPLES / "plain-ubuntu20.04-101.23062.0010.txt").read_text().splitlines()
+        if line[:1].isalpha()
+    ]
+    assert [name for name in real_order if name in names] == names  # same order as the sample
+    raw = cli("health", "--output", "json").stdout
+    data = json.loads(raw)
+    keys = list(data)
+    assert keys[0] == "$type" and data["$type"] == "getHealthAllResult"
+    assert keys[1:] == sorted(keys[1:])
+    real = json.loads((SAMPLES / "json-glpi-101.23062.0010.json").read_text())
+    for key, value in data.items():
+        assert key in real, f"{key} is not in the public JSON sample"
+        assert type(value) is type(real[key]), key
+        if isinstance(value, dict):
+            assert set(value) == set(real[key]), key
+    assert data["definitionsStatus"] == {"$type": "upToDate"}
+    assert data["passiveModeEnabled"] == {"displayValue": True, "isManaged": False, "value": True}
+    assert data["productExpiration"].isdigit()
+    assert set(fake_mdatp.HEALTH_FIELDS.values()) | {"proxy"} == set(keys[1:])
+    # both layouts say the same through the product's parser
+    from_plain = health.parse("\n".join(plain))
+    from_json = health.parse(raw)
+    for key in ("licensed", "org_id", "app_version", "release_ring", "product_expiration",
+                "passive_mode", "real_time_protection", "definitions_status"):  # fmt: skip
+        assert from_plain[key] == from_json[key], key
 
 
 def test_onboarded(cli):
@@ -199,13 +291,36 @@ def test_onboarded(cli):
     assert cli.field("healthy") == "true"
     assert cli.field("health_issues") == "[]"
     assert cli.field("app_version") == f'"{VERSION}"'
-    health = cli.health()
-    assert (health["licensed"], health["healthy"], health["health_issues"]) == (True, True, [])
-    assert health["org_id"] == ORG_ID
+    report = cli.report()
+    assert (report["licensed"], report["healthy"], report["health_issues"]) == (True, True, [])
+    assert report["org_id"] == ORG_ID and cli.health()["orgId"] == ORG_ID
     assert fake_mdatp.NO_LICENSE not in cli("health").stdout
 
     cli.write(OFFBOARD, "{}")  # an offboarding blob left behind: not licensed
-    assert cli.health()["licensed"] is False
+    assert cli.report()["licensed"] is False
+
+
+def test_expired_build_reports_missing_license_even_onboarded(tmp_path):
+    """linux-updates.md: an expired build prints the ATTENTION line, healthy false,
+    health_issues ["missing license"], licensed false; its expiry tells it apart."""
+    deb = fake_mdatp.build_deb(VERSION, tmp_path / "out", expired=True)
+    expired = Cli(fake_mdatp.extract(deb, tmp_path / "files"), tmp_path / "root")
+    expired.write(ONBOARD, fake_mdatp.onboarding_blob(ORG_ID))
+    with expired.daemon():
+        plain = expired("health").stdout.splitlines()
+        sample = (SAMPLES / "plain-expired-linux-updates.txt").read_text().splitlines()
+        assert plain[: len(sample)] == sample  # exactly Microsoft's sample
+        report = expired.report()
+        assert report["licensed"] is False and report["expired"] is True
+        assert health.expired_message(report).startswith(f"mdatp {VERSION} expired on ")
+    # a build told its expiry: working before it, expired after
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=2)
+    deb = fake_mdatp.build_deb(VERSION, tmp_path / "out2", product_expiration_at=soon)
+    timed = Cli(fake_mdatp.extract(deb, tmp_path / "files2"), tmp_path / "root")
+    with timed.daemon():
+        assert timed.report()["licensed"] is True
+        time.sleep(max(0.0, (soon - datetime.datetime.now(datetime.UTC)).total_seconds()) + 1)
+        assert timed.report()["licensed"] is False
 
 
 @pytest.mark.parametrize(
@@ -215,7 +330,7 @@ def test_onboarded(cli):
 )
 def test_onboarding_file_without_onboarding_info_is_no_license(cli, content):
     cli.write(ONBOARD, content)
-    assert cli.health()["licensed"] is False
+    assert cli.report()["licensed"] is False
 
 
 def test_onboarding_blob_shape():
@@ -247,34 +362,40 @@ def test_enforcement_level_from_managed_settings(cli, managed, passive, real_tim
         cli.write(MANAGED, managed)
     assert cli.field("passive_mode_enabled") == passive
     assert cli.field("real_time_protection_enabled") == real_time
-    health = cli.health()
-    assert health["passive_mode_enabled"] is (passive == "true")
-    assert health["real_time_protection_enabled"] is (real_time == "true")
+    report = cli.report()
+    assert report["passive_mode"] is (passive == "true")
+    assert report["real_time_protection"] is (real_time == "true")
+    managed = ["passive_mode_enabled", "real_time_protection_enabled"] if tag else []
+    assert report["managed"] == managed  # JSON isManaged
     plain = cli("health").stdout
     assert re.search(rf"^passive_mode_enabled +: {passive}{re.escape(tag)}$", plain, re.M)
+    assert health.parse(plain)["managed"] == managed  # plain [managed]
 
 
 def test_proxy_set_clear_and_read_back(cli):
-    assert cli.field("cloud_proxy") == '""'
+    """The proxy shows in the JSON only (``proxy``, "displayValue": false), "None" when unset."""
+    assert cli.health()["proxy"] == {"displayValue": False, "isManaged": False, "value": "None"}
     result = cli("config", "proxy", "set", "--value", "http://proxy.example:3128")
     assert result.stdout == f"{fake_mdatp.PROXY_UPDATED}\n"
-    assert cli.field("cloud_proxy") == '"http://proxy.example:3128"'
-    assert cli.health()["cloud_proxy"] == "http://proxy.example:3128"
+    assert cli.health()["proxy"]["value"] == "http://proxy.example:3128"
+    assert "proxy" not in cli("health").stdout
     stored = json.loads(cli.path(fake_mdatp.LOCAL_CONFIG).read_text())
     assert stored == {"cloudService": {"proxy": "http://proxy.example:3128"}}
 
     cli.write(MANAGED, '{"cloudService": {"proxy": "http://managed.example:8080/"}}')
-    assert cli.field("cloud_proxy") == '"http://managed.example:8080/"'  # managed wins
-    assert re.search(r"^cloud_proxy +: \"http://managed.example:8080/\" \[managed\]$",
-                     cli("health").stdout, re.M)  # fmt: skip
+    assert cli.health()["proxy"] == {  # managed wins
+        "displayValue": False,
+        "isManaged": True,
+        "value": "http://managed.example:8080/",
+    }
     cli.path(MANAGED).unlink()
 
     assert cli("config", "proxy", "clear").stdout == f"{fake_mdatp.PROXY_UPDATED}\n"
-    assert cli.field("cloud_proxy") == '""'
+    assert cli.health()["proxy"]["value"] == "None"
     for bad in ("", "http://a b:1", 'http://"x"'):
         result = cli("config", "proxy", "set", "--value", bad, check=False)
         assert result.returncode == 1 and result.stderr and result.stdout == ""
-    assert cli.field("cloud_proxy") == '""'
+    assert cli.health()["proxy"]["value"] == "None"
 
 
 def test_version_and_errors(cli):
@@ -304,9 +425,96 @@ def test_insiders_package_reports_its_ring(tmp_path):
     )
     files = fake_mdatp.extract(deb, tmp_path / "files")
     insiders = Cli(files, tmp_path / "root")
-    assert insiders.field("release_ring") == '"InsiderFast"'
-    assert insiders.field("app_version") == f'"{VERSION}"'
-    assert insiders("version").stdout == f"Product version: {VERSION}\n"
+    with insiders.daemon():
+        assert insiders.field("release_ring") == '"InsiderFast"'
+        assert insiders.field("app_version") == f'"{VERSION}"'
+        assert insiders("version").stdout == f"Product version: {VERSION}\n"
+
+
+# --- the daemon, and the CLI without it ----------------------------------------------------------
+
+CLIENT_COMMANDS = (
+    ("health",),
+    ("health", "--field", "licensed"),
+    ("health", "--output", "json"),
+    ("config", "proxy", "set", "--value", "http://proxy.example:3128"),
+    ("config", "proxy", "clear"),
+    ("version",),
+)
+
+
+def assert_refuses(cli):
+    for args in CLIENT_COMMANDS:
+        result = cli(*args, check=False)
+        assert (result.returncode, result.stdout) == (1, ""), args
+        assert result.stderr == f"{fake_mdatp.NO_DAEMON}\n", args
+
+
+def test_cli_refuses_without_its_daemon(cli_without_daemon):
+    cli = cli_without_daemon
+    assert_refuses(cli)
+    assert not cli.path(fake_mdatp.LOCAL_CONFIG).exists()  # config proxy set changed nothing
+    usage = cli("scan", "quick", check=False)  # a usage error is still one
+    assert usage.returncode == 2 and "Usage:" in usage.stderr
+
+    # a pid file naming no process, another process, or garbage: still no daemon
+    pid_file = cli.path(fake_mdatp.DAEMON_PID_FILE)
+    for content in ("999999999\n", f"{os.getpid()}\n", "wdavdaemon\n", ""):
+        cli.write(fake_mdatp.DAEMON_PID_FILE, content)
+        assert_refuses(cli)
+    pid_file.unlink()
+
+    with cli.daemon() as daemon:
+        assert pid_file.read_text() == f"{daemon.pid}\n"
+        assert cli("version").stdout == f"Product version: {VERSION}\n"
+        assert cli.health()["appVersion"] == VERSION
+    assert not pid_file.exists()  # the daemon removes it when it stops
+    assert_refuses(cli)
+
+
+def test_daemon_holds_a_fanotify_fd_as_mdatps_own(cli_without_daemon):
+    """Seen from /proc as the real daemon is: its exe is the package's wdavdaemon, holding a
+    fanotify fd; the project's own scanner finds it (notification class, one mark)."""
+    cli = cli_without_daemon
+    daemon_path = cli.files / DAEMON.lstrip("/")
+    with cli.daemon() as daemon:
+        assert os.readlink(f"/proc/{daemon.pid}/exe") == str(daemon_path)
+        assert pathlib.Path(f"/proc/{daemon.pid}/comm").read_text() == "wdavdaemon\n"
+        holders = fanotify_scan.scan("/proc")[0]
+        mine = [holder for holder in holders if holder.pid == daemon.pid]
+        assert len(mine) == 1 and mine[0].exe == str(daemon_path)
+        assert not mine[0].blocking  # it can never hold up a file access
+        assert [fd["marks"] for fd in mine[0].fds] == [1]
+
+        # a second daemon refuses to start while the first runs, and leaves its pid file alone
+        second = run(daemon_path, check=False, env=cli.env, timeout=10)
+        assert second.returncode == 1 and "already running" in second.stderr
+        assert cli.path(fake_mdatp.DAEMON_PID_FILE).read_text() == f"{daemon.pid}\n"
+        assert cli("health", "--field", "healthy").returncode == 0
+    assert daemon.returncode == 0  # stopped by SIGTERM, cleanly
+
+
+def test_daemon_bytes_for_other_packagings(built):
+    _, files = built
+    daemon = fake_mdatp.daemon_bytes()
+    assert daemon.startswith(b"\x7fELF") and b"TEST DOUBLE" in daemon
+    assert fake_mdatp.daemon_bytes() is daemon  # compiled once
+    assert len(daemon) == (files / DAEMON.lstrip("/")).stat().st_size
+
+
+def test_daemon_without_fanotify_does_not_start(cli_without_daemon, tmp_path):
+    """Without CAP_SYS_ADMIN fanotify_init fails: the daemon exits 1, writes no pid file."""
+    cli = cli_without_daemon
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is missing")
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop the capability")
+    result = run(
+        "setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin",
+        cli.files / DAEMON.lstrip("/"), check=False, env=cli.env, timeout=10,
+    )  # fmt: skip
+    assert result.returncode == 1 and "fanotify_init" in result.stderr
+    assert not cli.path(fake_mdatp.DAEMON_PID_FILE).exists()
 
 
 # --- the repository ----------------------------------------------------------------------------
@@ -520,7 +728,7 @@ def wdavdaemon_running():
 
 @pytest.mark.destructive_test
 @pytest.mark.skip_if_not_root
-def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path):
+def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path, request):
     old, new = mdatp_repo.versions[0], mdatp_repo.versions[-1]
     update = add_repository(mdatp_repo, tmp_path)
     assert f"{mdatp_repo.channel_url()} bookworm InRelease" in update
@@ -545,7 +753,15 @@ def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path):
     assert user.pw_shell == "/usr/sbin/nologin"
     assert user.pw_uid < 1000 and user.pw_gid < 1000  # a system account
     assert not pathlib.Path(user.pw_dir).exists() or user.pw_dir == "/"
-    assert not wdavdaemon_running()  # the package starts nothing
+    assert not wdavdaemon_running()  # the package starts nothing without systemd
+    refused = run("mdatp", "health", "--field", "licensed", check=False)
+    assert (refused.returncode, refused.stderr) == (1, f"{fake_mdatp.NO_DAEMON}\n")
+
+    # the daemon, started as mdatp.service would (here by its own pid: no systemd)
+    daemon = contextlib.ExitStack()
+    request.addfinalizer(daemon.close)  # before mdatp_cleanup's teardown
+    daemon.enter_context(fake_mdatp.daemon_running(DAEMON))
+    assert wdavdaemon_running()
     assert run("mdatp", "version").stdout == f"Product version: {old}\n"
     assert run("mdatp", "health", "--field", "licensed").stdout.splitlines() == [
         fake_mdatp.NO_LICENSE,
@@ -563,18 +779,24 @@ def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path):
     assert mdatp_field("real_time_protection_enabled") == "true"
     set_proxy = run("mdatp", "config", "proxy", "set", "--value", "http://proxy.example:3128")
     assert set_proxy.stdout == f"{fake_mdatp.PROXY_UPDATED}\n"
-    assert mdatp_field("cloud_proxy") == '"http://proxy.example:3128"'
-    health = json.loads(run("mdatp", "health", "--output", "json").stdout)
-    assert (health["licensed"], health["healthy"], health["app_version"]) == (True, True, old)
+    report = health.parse(run("mdatp", "health", "--output", "json").stdout)
+    assert report["fields"]["proxy"] == "http://proxy.example:3128"
+    assert (report["licensed"], report["healthy"], report["app_version"]) == (True, True, old)
 
-    # upgrade: same user, settings and onboarding kept
+    # upgrade (with the daemon stopped first, as the package's prerm does under systemd):
+    # same user, settings and onboarding kept
+    daemon.close()
+    assert not wdavdaemon_running()
     apt_get("install", "-y", f"mdatp={new}")
     assert installed_version() == new
+    daemon.enter_context(fake_mdatp.daemon_running(DAEMON))
     assert run("mdatp", "version").stdout == f"Product version: {new}\n"
     assert pwd.getpwnam("mdatp")[2:4] == user[2:4]
     assert mdatp_field("licensed") == "true"
     assert mdatp_field("app_version") == f'"{new}"'
-    assert mdatp_field("cloud_proxy") == '"http://proxy.example:3128"'
+    report = health.parse(run("mdatp", "health", "--output", "json").stdout)
+    assert report["fields"]["proxy"] == "http://proxy.example:3128"
+    daemon.close()
     assert not wdavdaemon_running()
 
     # purge: the product's files go; the admin's files and the user stay
@@ -640,12 +862,20 @@ def test_cleanup_leaves_the_machine_as_found(mdatp_repo, mdatp_cleanup, tmp_path
                 ONBOARD.write_text(fake_mdatp.onboarding_blob(ORG_ID))
                 MANAGED.parent.mkdir(parents=True, exist_ok=True)
                 MANAGED.write_text('{"antivirusEngine": {"enforcementLevel": "real_time"}}')
+                # a daemon the test started and never stopped: the cleanup stops it
+                subprocess.Popen([DAEMON], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 10
+                while run("mdatp", "version", check=False).returncode != 0:
+                    assert time.monotonic() < deadline, "the daemon did not start"
+                    time.sleep(0.05)
                 run("mdatp", "config", "proxy", "set", "--value", "http://proxy.example:3128")
             raise RuntimeError("the test failed")
 
     after = cleanup.Snapshot.take()
     assert after.comparable() == before.comparable()
     assert installed_version() is None
+    assert not wdavdaemon_running()
+    assert not os.path.lexists(fake_mdatp.DAEMON_PID_FILE)
     for path in (SOURCE, KEYRING, trusted):
         assert os.path.lexists(path) == (path in before.sources or path in before.keyrings)
     assert (cleanup.user_exists(), cleanup.group_exists()) == (before.user, before.group)

@@ -20,6 +20,7 @@ from saltfactories.utils import random_string
 
 from tests.conftest import REPO_ROOT, free_account_id
 from tests.e2e import fake_mdatp
+from tests.e2e.conftest import MDATP_VERSIONS
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,7 +29,8 @@ pytestmark = [
 ]
 
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
-VERSION = "101.25042.0003"
+# The newest build the repository serves (a recent one: an expired pin fails satisfied)
+VERSION = MDATP_VERSIONS[-1]
 ORG_ID = "0e2e0e2e-1111-4222-8333-944445555666"
 # the formula's own file names, never packages-microsoft-prod's (repos.py)
 SOURCE = pathlib.Path("/etc/apt/sources.list.d/mdeprereq-microsoft-prod.list")
@@ -178,6 +180,8 @@ def test_from_bare_server_to_onboarded_and_back(  # noqa: PLR0917 - fixtures
     for waived, reason in WAIVERS.items():
         assert f"{waived}: waived ({reason})" in states["mde-prereqs-satisfied"]["comment"]
     assert "mdatp.service was not started" in states["mde-install-service-running"]["comment"]
+    # no daemon, so no CLI to ask: the blob is in place and the device onboards at first boot
+    assert "onboards when mdatp first starts" in states["mde-onboard-licensed"]["comment"]
     assert machine_state() == {**dict.fromkeys(bare, True)}
     source = SOURCE.read_text()
     assert f"[arch=amd64 signed-by={KEYRING}]" in source
@@ -204,16 +208,23 @@ def test_from_bare_server_to_onboarded_and_back(  # noqa: PLR0917 - fixtures
     licensed = subprocess.run(
         ["mdatp", "health", "--field", "licensed"], capture_output=True, text=True, check=False
     )
-    assert licensed.stdout.strip() == "true"
-    org = subprocess.run(
-        ["mdatp", "health", "--field", "org_id"], capture_output=True, text=True, check=False
-    )
-    assert org.stdout.strip() == f'"{ORG_ID}"'
+    assert (licensed.returncode, licensed.stderr) == (1, f"{fake_mdatp.NO_DAEMON}\n")
 
-    # 4. a second highstate changes nothing
-    ret, states = apply(master, minion, "mde")
-    assert all(state["result"] is True for state in states.values()), ret
-    assert changed(states) == []
+    # "first boot": the daemon starts (here by its own pid, no systemd) and mdatp is licensed
+    with fake_mdatp.daemon_running(fake_mdatp.DAEMON):
+        licensed = subprocess.run(
+            ["mdatp", "health", "--field", "licensed"], capture_output=True, text=True, check=False
+        )
+        assert licensed.stdout.strip() == "true"
+        org = subprocess.run(
+            ["mdatp", "health", "--field", "org_id"], capture_output=True, text=True, check=False
+        )
+        assert org.stdout.strip() == f'"{ORG_ID}"'
+
+        # 4. a second highstate changes nothing
+        ret, states = apply(master, minion, "mde")
+        assert all(state["result"] is True for state in states.values()), ret
+        assert changed(states) == []
 
     # 5. mde.remove leaves it clean
     ret, states = apply(master, minion, "mde.remove")

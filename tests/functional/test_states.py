@@ -286,6 +286,35 @@ def test_passive_mode_beside_real_fapolicyd(
 
 
 @pytest.mark.destructive_test
+def test_config_keeps_passive_mode_beside_real_fapolicyd(
+    loaders, fapolicyd_running, managed_json_restored
+):
+    """mde.config's state with pillar asking for real_time beside the real fapolicyd: the key is
+    refused with the reason, passive mode stays, the other keys are set; run again, nothing
+    flips (#12: the formula and the reactor never flip it back and forth)."""
+    managed = managed_json_restored
+    fixed = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd")
+    assert fixed.result is True, fixed.comment
+    wanted = {
+        "antivirusEngine": {"enforcementLevel": "real_time"},
+        "edr": {"tags": [{"key": "GROUP", "value": "web"}]},
+    }
+    for _ in range(2):
+        ret = loaders.states.mdeprereq.managed(name="mdatp", settings=wanted, restart="mdatp")
+        assert ret.result is True, ret.comment
+        assert "Refused antivirusEngine.enforcementLevel: real_time (kept passive mode)" in (
+            ret.comment
+        )
+        assert f"fapolicyd (pid {fapolicyd_running.pid}" in ret.comment
+        assert "restarted" not in ret.changes
+        assert json.loads(managed.read_text()) == {
+            "antivirusEngine": {"enforcementLevel": "passive"},
+            "edr": {"tags": [{"key": "GROUP", "value": "web"}]},
+        }
+    assert ret.changes == {}  # the second run changes nothing
+
+
+@pytest.mark.destructive_test
 def test_passive_mode_policy_fail(loaders, configure, fapolicyd_running, managed_json_restored):
     configure(fanotify_conflict="fail")
     ret = loaders.states.mdeprereq.passive_if_conflicting(name="fapolicyd")

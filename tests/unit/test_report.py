@@ -214,6 +214,7 @@ CHECKS = (
     "fanotify",
     "filesystems",
     "dependencies",
+    "mdatp_version",
     "mdatp_user",
     "install_path",
 )

@@ -196,10 +196,15 @@ def test_proxy_configured_masks_credentials_and_reports_the_refusal(states):
     assert ret["result"] is False and "s3cret" not in repr(ret)
 
 
+def _restart_required(keys):
+    return [key for key in keys if key.startswith("cloudService.diagnosticLevel")]
+
+
 def test_managed_reports_what_it_set(states):
     states.__salt__["mdeprereq.set_managed"] = lambda settings, test: {
         "edr.tags": {"old": None, "new": [{"key": "GROUP", "value": "web"}]}
     }
+    states.__salt__["mdeprereq.restart_required"] = _restart_required
     ret = states.managed("mdatp", {"edr": {"tags": [{"key": "GROUP", "value": "web"}]}})
     assert ret["result"] is True and ret["comment"] == "Set edr.tags"
     assert states.managed("mdatp", ["not", "a", "mapping"])["result"] is False
@@ -214,14 +219,20 @@ def test_dependencies_installed_fails_when_the_install_did_not_help(states):
     assert "did not satisfy the dependencies: E: broken missing: libpcre3" in ret["comment"]
 
 
+def _health(licensed, **report):
+    """A stand-in for mdeprereq.health: the field ``licensed``, or the whole mapping."""
+    mapping = {"licensed": licensed, "daemon_running": True, "expired": False, **report}
+    return lambda field=None: mapping if field is None else mapping[field]
+
+
 def test_licensed_waits_then_fails_with_the_health_issues(states, monkeypatch):
-    answers = {"licensed": False, "health_issues": ["missing license"]}
-    states.__salt__["mdeprereq.health"] = lambda field: answers[field]
+    states.__salt__["mdeprereq.health"] = _health(False, health_issues=["missing license"])
     monkeypatch.setattr(states.time, "sleep", lambda seconds: None)
     ret = states.licensed("mdatp", timeout=0.05, interval=0.01)
     assert ret["result"] is False
     assert "health issues: ['missing license']" in ret["comment"]
-    answers["licensed"] = True
+    assert "expired" not in ret["comment"]
+    states.__salt__["mdeprereq.health"] = _health(True)
     assert states.licensed("mdatp", timeout=1)["result"] is True
 
 
@@ -342,3 +353,142 @@ def test_satisfied_names_a_waived_warning_as_waived(states):
     assert ret["comment"].splitlines()[1:] == [
         "isolation: waived (no iptables): device isolation needs iptables"
     ]
+
+
+def test_licensed_tells_an_expired_build_from_a_failed_onboarding(states, monkeypatch):
+    """An expired build also reports licensed false and "missing license" (linux-updates.md)."""
+    states.__salt__["mdeprereq.health"] = _health(
+        False,
+        health_issues=["missing license"],
+        expired=True,
+        app_version="101.24122.0004",
+        product_expiration="2025-10-05",
+    )
+    monkeypatch.setattr(states.time, "sleep", lambda seconds: None)
+    ret = states.licensed("mdatp", timeout=0.02, interval=0.01)
+    assert ret["result"] is False
+    assert ret["comment"].startswith("mdatp 101.24122.0004 expired on 2025-10-05: upgrade it")
+    assert "onboard" not in ret["comment"].split("(")[0]
+
+
+def test_licensed_says_when_the_daemon_is_not_running(states, monkeypatch):
+    states.__salt__["mdeprereq.health"] = _health(
+        None, daemon_running=False, error="Could not connect to the daemon"
+    )
+    monkeypatch.setattr(states.time, "sleep", lambda seconds: None)
+    ret = states.licensed("mdatp", timeout=0.02, interval=0.01)
+    assert ret["result"] is False
+    assert "daemon is not running (Could not connect to the daemon)" in ret["comment"]
+
+
+# -- managed keeps passive mode where the fanotify rule needs it ----------------------------
+FAPOLICYD = ["fapolicyd (pid 812, /usr/sbin/fapolicyd)"]
+
+
+def _recording_set_managed(states):
+    calls = []
+    states.__salt__["mdeprereq.restart_required"] = _restart_required
+
+    def set_managed(settings, test):
+        calls.append(settings)
+        return {key: {"old": None, "new": value} for key, value in settings.items()}
+
+    states.__salt__["mdeprereq.set_managed"] = set_managed
+    return calls
+
+
+@pytest.mark.parametrize("level", ["real_time", "on_demand"])
+@pytest.mark.parametrize("dotted", [False, True], ids=["nested", "dotted"])
+def test_managed_refuses_active_mode_beside_a_blocking_holder(states, level, dotted):
+    calls = _recording_set_managed(states)
+    states.__salt__["mdeprereq.fanotify"] = lambda: entry(
+        "warn", "passive beside fapolicyd", conflicting_applications=FAPOLICYD
+    )
+    wanted = (
+        {"antivirusEngine.enforcementLevel": level, "edr.tags": []}
+        if dotted
+        else {"antivirusEngine": {"enforcementLevel": level}, "edr": {"tags": []}}
+    )
+    ret = states.managed("mdatp", wanted)
+    assert ret["result"] is True
+    assert calls == [{"edr.tags": []} if dotted else {"edr": {"tags": []}}]
+    assert (
+        f"Refused antivirusEngine.enforcementLevel: {level} (kept passive mode)" in (ret["comment"])
+    )
+    assert "fapolicyd (pid 812" in ret["comment"] and ret["warnings"]
+
+
+def test_managed_sets_active_mode_without_a_conflict(states):
+    calls = _recording_set_managed(states)
+    states.__salt__["mdeprereq.fanotify"] = lambda: entry("pass", conflicting_applications=[])
+    ret = states.managed("mdatp", {"antivirusEngine": {"enforcementLevel": "real_time"}})
+    assert calls == [{"antivirusEngine": {"enforcementLevel": "real_time"}}]
+    assert ret["result"] is True and "Refused" not in ret["comment"]
+
+
+def test_managed_passive_or_other_keys_never_run_the_check(states):
+    calls = _recording_set_managed(states)
+    states.__salt__["mdeprereq.fanotify"] = fail_with("must not be called")
+    ret = states.managed("mdatp", {"antivirusEngine": {"enforcementLevel": "passive"}})
+    assert ret["result"] is True and calls
+
+
+def test_managed_only_level_refused_leaves_nothing_to_set(states):
+    calls = _recording_set_managed(states)
+    states.__salt__["mdeprereq.set_managed"] = lambda settings, test: calls.append(settings) or {}
+    states.__salt__["mdeprereq.fanotify"] = lambda: entry(
+        "warn", conflicting_applications=FAPOLICYD
+    )
+    ret = states.managed("mdatp", {"antivirusEngine": {"enforcementLevel": "real_time"}})
+    assert calls == [{}]
+    assert ret["result"] is True and ret["changes"] == {}
+    assert ret["comment"].startswith("Managed settings are already as specified\nRefused")
+
+
+def test_managed_fails_when_the_check_cannot_run(states):
+    _recording_set_managed(states)
+    states.__salt__["mdeprereq.fanotify"] = fail_with("proc unreadable")
+    ret = states.managed("mdatp", {"antivirusEngine": {"enforcementLevel": "real_time"}})
+    assert ret["result"] is False and "proc unreadable" in ret["comment"]
+
+
+# -- managed restarts mdatp only for the settings that need it -------------------------------
+def _restarts(states, changed):
+    restarted = []
+    states.__salt__["mdeprereq.set_managed"] = lambda settings, test: {
+        key: {"old": None, "new": "x"} for key in changed
+    }
+    states.__salt__["mdeprereq.restart_required"] = _restart_required
+    states.__salt__["service.restart"] = lambda name: restarted.append(name) or True
+    return restarted
+
+
+def test_managed_changes_apply_live_without_a_restart(states):
+    restarted = _restarts(states, ["edr.tags", "cloudService.proxy"])
+    ret = states.managed("mdatp", {"edr": {"tags": []}}, restart="mdatp")
+    assert ret["result"] is True and restarted == []
+    assert "restarted" not in ret["changes"] and "Restarted" not in ret["comment"]
+
+
+def test_managed_restarts_for_a_listed_setting(states):
+    restarted = _restarts(states, ["cloudService.diagnosticLevel", "edr.tags"])
+    ret = states.managed("mdatp", {"cloudService": {"diagnosticLevel": "required"}}, "mdatp")
+    assert ret["result"] is True and restarted == ["mdatp"]
+    assert ret["changes"]["restarted"] == "mdatp"
+    assert "cloudService.diagnosticLevel take(s) effect after a restart" in ret["comment"]
+    # without restart= (systemd waived): said, not done
+    restarted.clear()
+    ret = states.managed("mdatp", {"cloudService": {"diagnosticLevel": "required"}})
+    assert restarted == [] and "after a restart of mdatp" in ret["comment"]
+    # test=True: would
+    states.__opts__["test"] = True
+    ret = states.managed("mdatp", {"cloudService": {"diagnosticLevel": "required"}}, "mdatp")
+    assert ret["result"] is None and restarted == []
+    assert "Would have restarted mdatp" in ret["comment"]
+
+
+def test_managed_fails_when_the_restart_fails(states):
+    _restarts(states, ["cloudService.diagnosticLevel"])
+    states.__salt__["service.restart"] = lambda name: False
+    ret = states.managed("mdatp", {"cloudService": {"diagnosticLevel": "required"}}, "mdatp")
+    assert ret["result"] is False and "restarting mdatp failed" in ret["comment"]
