@@ -222,30 +222,43 @@ def user_present(name=MDATP_USER, uid=None, gid=None):
     return ret
 
 
-def proxy_configured(name):
+def proxy_configured(name="mdeprereq-proxy"):
     """
-    Set ``name`` (``http://host:port``) as the static proxy for the package manager at install
-    time and for the product (``cloudService.proxy``, and ``mdatp config proxy set`` when mdatp is
-    running). PAC, WPAD, authenticated or malformed proxies are refused before anything is
-    written; credentials never appear in the return.
+    Set the static proxy ``mdeprereq:proxy`` (``http://host:port``, in pillar or the minion
+    config) for the package manager at install time and for the product
+    (``cloudService.proxy``, and ``mdatp config proxy set`` when mdatp is running). PAC, WPAD,
+    authenticated or malformed proxies are refused before anything is written; no proxy value
+    (old or new) appears unmasked in the return, under ``test=True`` too.
+
+    The proxy is never an argument: Salt puts a state's name into its key and every argument
+    into its return, the job cache and the minion's state cache (``sls.p``,
+    ``highstate.cache.p``), where a refused proxy with credentials would stay; a pillar value
+    stays out of all of them.
 
     name
-        The proxy URL.
+        An ID for the state (not the proxy: a name holding a URL is refused).
     """
     ret = _ret(mask_proxy(name))
-    changes, error = _call("mdeprereq.configure_proxy", name, test=True)
+    if "://" in str(name) or "@" in str(name):
+        return _failed(
+            ret,
+            "Refusing a proxy given as the state's name (Salt keeps names in state keys, returns "
+            "and caches): set mdeprereq:proxy in pillar and name the state e.g. mdeprereq-proxy",
+        )
+    changes, error = _call("mdeprereq.configure_proxy", test=True)
     if error:
         return _failed(ret, error)
+    configured = (__salt__["mdeprereq.settings"]() or {}).get("proxy")  # masked already
     if not changes:
-        ret["comment"] = f"The proxy is already {ret['name']}"
+        ret["comment"] = f"The proxy is already {configured}"
         return ret
     if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {ret['name']}")
+        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {configured}")
         return ret
-    changes, error = _call("mdeprereq.configure_proxy", name)
+    changes, error = _call("mdeprereq.configure_proxy")
     if error:
         return _failed(ret, error)
-    ret.update(changes=changes, comment=f"Set the proxy {ret['name']}")
+    ret.update(changes=changes, comment=f"Set the proxy {configured}")
     return ret
 
 
@@ -366,7 +379,7 @@ def managed(name, settings):
     """
     ret = _ret(name)
     if not isinstance(settings, dict):
-        return _failed(ret, f"settings must be a mapping, got {settings!r}")
+        return _failed(ret, f"settings must be a mapping, got a {type(settings).__name__}")
     changes, error = _call("mdeprereq.set_managed", settings, test=__opts__["test"])
     if error:
         return _failed(ret, error)
