@@ -31,7 +31,7 @@ try:
     from mdeprereq_engine import managed, network, proxyconf, remediation, repos
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_proxy, mask_url
-    from mdeprereq_engine.settings import KEYS, Settings, SettingsError
+    from mdeprereq_engine.settings import KEYS, Settings, SettingsError, check_known
     from mdeprereq_engine.settings import waivers as parse_waivers
 
     ENGINE_IMPORT_ERROR = None
@@ -67,6 +67,8 @@ def settings():
     """
     values = dataclasses.asdict(_settings())
     values["proxy"] = mask_proxy(values["proxy"])  # never show proxy credentials
+    for key in ("repo_url", "repo_key_url"):
+        values[key] = mask_url(values[key])
     return values
 
 
@@ -75,6 +77,8 @@ def _settings(**overrides):
     raw = {key: __salt__["config.get"](f"mdeprereq:{key}", default=None) for key in KEYS}
     raw.update({key: value for key, value in overrides.items() if value is not None})
     try:
+        # every key under mdeprereq: (pillar and minion config): a typo is an error, not ignored
+        check_known(__salt__["config.get"]("mdeprereq", default=None, merge="recurse"))
         return Settings.from_raw(raw)
     except SettingsError as exc:
         raise CommandExecutionError(f"Invalid setting: {exc}") from exc

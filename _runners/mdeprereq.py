@@ -221,11 +221,11 @@ def _attempt(cache, minion, fixable, *, sls, saltenv, timeout):
 
 
 # -- the reactor's target ------------------------------------------------------------------------
-def _job_return(jid, minion, wait=JOB_CACHE_WAIT):
+def _job_return(jid, minion, wait=None):
     """``(load, return)`` of ``minion`` in job ``jid``, from the master's job cache (keyed by the
     id the master authenticated); ``(load, None)`` when it holds no such return after ``wait``
     seconds, ``(None, None)`` when it holds no such job."""
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + (JOB_CACHE_WAIT if wait is None else wait)
     with _job_cache() as (returner, returners):
         get_load, get_jid = f"{returner}.get_load", f"{returner}.get_jid"
         if get_load not in returners or get_jid not in returners:
@@ -292,6 +292,7 @@ def remediate(tag, sls=DEFAULT_SLS, saltenv=None, timeout=300):
         salt-run mdeprereq.remediate tag=salt/job/20261201120000123456/ret/web1
     """
     now = time.time()
+    settings = _settings()  # a bad setting is an error, whatever the hint
     try:
         jid, minion = remediation.parse_return_tag(tag)
         _authenticated_minion(minion)
@@ -310,7 +311,6 @@ def remediate(tag, sls=DEFAULT_SLS, saltenv=None, timeout=300):
         remediation.validate_result(ret)
     except remediation.InvalidEvent as exc:
         return _ignored(f"{minion}'s return of job {jid} is malformed: {exc}", minion=minion)
-    settings = _settings()
     cache = salt.cache.factory(__opts__)
     result = ret
     base = {"minion": minion, "jid": jid, "failing": remediation.failing(result)}

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 try:
     # only the redaction helper: for everything else the states ask the execution module
     from mdeprereq_engine.redact import mask_proxy
+    from mdeprereq_engine.settings import SettingsError, seconds
 
     ENGINE_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by __virtual__
@@ -403,10 +404,16 @@ def licensed(name, timeout=120, interval=5):
     name
         An ID for the state.
     timeout, interval
-        Seconds to wait in all, and between two looks.
+        Seconds to wait in all, and between two looks: finite numbers > 0 (an ``interval`` longer
+        than ``timeout`` is cut to it); anything else fails the state before it waits.
     """
     ret = _ret(name)
-    deadline = time.monotonic() + float(timeout)
+    try:
+        timeout = seconds("timeout", timeout, 120.0)
+        interval = min(seconds("interval", interval, 5.0), timeout)
+    except SettingsError as exc:
+        return _failed(ret, f"Invalid argument: {exc}")
+    deadline = time.monotonic() + timeout
     while True:
         licensed_now, error = _call("mdeprereq.health", field="licensed")
         if licensed_now is True:
@@ -415,9 +422,9 @@ def licensed(name, timeout=120, interval=5):
         if __opts__["test"]:
             ret.update(result=None, comment="Would have waited for mdatp to be licensed")
             return ret
-        if time.monotonic() + float(interval) > deadline:
+        if time.monotonic() + interval > deadline:
             break
-        time.sleep(float(interval))
+        time.sleep(interval)
     issues, issues_error = _call("mdeprereq.health", field="health_issues")
     seen = error or f"licensed is {licensed_now!r}"
     return _failed(
