@@ -391,12 +391,14 @@ def reset(tgt):
 # -- the report ----------------------------------------------------------------------------------
 def _valid_id(minion):
     """Whether ``minion`` may be a minion id (a cache entry or a job cache row may be old or
-    planted: such ids are skipped, never used)."""
+    planted: such ids are skipped, never used). Our rules are stricter than
+    ``salt.utils.verify.valid_id`` (no ``/``, ``\\``, NUL, ``.``, ``..``, control characters),
+    and cheap enough for 10,000 rows at every report; ``valid_id`` resolves paths."""
     try:
         remediation.validate_minion_id(minion)
     except remediation.InvalidEvent:
         return False
-    return bool(salt.utils.verify.valid_id(__opts__, minion))
+    return True
 
 
 def _stored_observations(cache):

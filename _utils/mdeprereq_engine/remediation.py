@@ -217,12 +217,15 @@ def _bounded(value, depth, budget):
         raise InvalidEvent(f"a value of type {type(value).__name__}")
 
 
-def validate_result(result):
+def validate_result(result, deep=True):
     """Raise :class:`InvalidEvent` unless ``result`` has ``mdeprereq.check``'s shape.
 
-    Only the check IDs of :data:`CHECKS`; texts, nesting and size bounded (:data:`MAX_TEXT`,
-    :data:`MAX_DEPTH`, :data:`MAX_ITEMS`); extra top-level keys are allowed; the summary must
-    match the entries and ``ready`` must be false exactly when a check failed.
+    Only the check IDs of :data:`CHECKS`; messages and remediations at most :data:`MAX_TEXT`
+    characters; with ``deep`` (the remediation runner, one result at a time) every value of the
+    entries too: texts, nesting and size bounded (:data:`MAX_DEPTH`, :data:`MAX_ITEMS`). The
+    report (10,000 results at a time) keeps only digests of bounded size, so it skips the walk.
+    Extra top-level keys are allowed; the summary must match the entries and ``ready`` must be
+    false exactly when a check failed.
     """
     if not isinstance(result, dict):
         raise InvalidEvent(f"the payload is not a mapping but {type(result).__name__}")
@@ -253,7 +256,10 @@ def validate_result(result):
             or not isinstance(entry["facts"], dict)
         ):
             raise InvalidEvent(f"check {check_id}: {_entry_problem(entry)}")
-        _bounded(entry, 1, budget)
+        if deep:
+            _bounded(entry, 1, budget)
+        elif len(entry["message"]) > MAX_TEXT or len(fix or "") > MAX_TEXT:
+            raise InvalidEvent(f"check {check_id}: a text longer than {MAX_TEXT} characters")
         counts[status] += 1
     if not isinstance(summary, dict) or summary != counts:
         raise InvalidEvent(f"the summary {short(summary)} does not match the entries {counts!r}")
