@@ -619,20 +619,29 @@ def test_reactor_sls_hands_only_the_tag_of_a_check_return(loaders):
     renderers = salt.loader.render(loaders.opts, loaders.modules)
     template = (REPO_ROOT / "salt/reactor/mde/remediate.sls").read_text()
     tag = "salt/job/20261201120000123456/ret/web1"
-    data = {"fun": "mdeprereq.check", "id": "web1", "return": {"note": "a 'q' {{ jinja }}: x"}}
-    rendered = salt.template.compile_template(
-        ":string:", renderers, "jinja|yaml", [], [], input_data=template, tag=tag, data=data
-    )
-    chunk = rendered["mde-reactor-remediate"]["runner.mdeprereq.remediate"]
-    assert chunk == [{"args": [{"tag": tag}]}]
-    other = salt.template.compile_template(
-        ":string:",
-        renderers,
-        "jinja|yaml",
-        [],
-        [],
-        input_data=template,
-        tag=tag,
-        data={**data, "fun": "test.ping"},
-    )
-    assert not other
+    data = {
+        "fun": "mdeprereq.check",
+        "id": "web1",
+        "fun_args": [{"checks": "mdatp_user", "fire_event": True, "__kwarg__": True}],
+        "return": {"note": "a 'q' {{ jinja }}: x"},
+    }
+
+    def render(**changed):
+        return salt.template.compile_template(
+            ":string:",
+            renderers,
+            "jinja|yaml",
+            [],
+            [],
+            input_data=template,
+            tag=tag,
+            data={**data, **changed},
+        )
+
+    for asked in ({}, {"fun_args": [], "schedule": "mdeprereq-check"}):
+        chunk = render(**asked)["mde-reactor-remediate"]["runner.mdeprereq.remediate"]
+        assert chunk == [{"args": [{"tag": tag}]}]
+    # other functions, and the runner's own checks (no schedule, no fire_event): nothing
+    assert not render(fun="test.ping")
+    assert not render(fun_args=[{"checks": "mdatp_user", "__kwarg__": True}])
+    assert not render(fun_args=["checks=mdatp_user"], schedule="")

@@ -10,7 +10,15 @@
       - 'salt/job/*/ret/*':
         - salt://reactor/mde/remediate.sls
 #}
-{%- if data.get("fun") == "mdeprereq.check" %}
+{#- the event's own claims only narrow what reaches the runner (the runner's own checks, with
+    neither a schedule nor fire_event, never do); the runner checks them in the job cache #}
+{%- set hint = namespace(asked=data.get("schedule") not in (none, "", false)) %}
+{%- for arg in data.get("fun_args") or [] %}
+  {%- if arg is mapping and arg.get("fire_event") in (true, "True", "true") %}
+    {%- set hint.asked = true %}
+  {%- endif %}
+{%- endfor %}
+{%- if data.get("fun") == "mdeprereq.check" and hint.asked %}
 mde-reactor-remediate:
   runner.mdeprereq.remediate:
     - args:
