@@ -41,10 +41,14 @@ CMDLINE_LIMIT = 200
 
 def mask_cmdline(text, limit=CMDLINE_LIMIT):
     """A process's command line as facts may show it: credentials in URLs, ``--password=x``,
-    ``--token x`` and ``token=x`` masked, then cut to ``limit`` characters."""
+    ``--token x`` and ``token=x`` masked, then cut to ``limit`` characters in the middle (the
+    program and its last arguments say most about a process)."""
     if not text:
         return text
     text = mask_url(str(text))
     text = _SECRET_ASSIGNMENT.sub(lambda match: f"{match.group('name')}{MASK}", text)
     text = _SECRET_OPTION.sub(lambda match: f"{match.group('name')}{MASK}", text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    tail = limit // 3
+    return f"{text[: limit - tail - 3]}...{text[-tail:]}"
