@@ -70,7 +70,7 @@ SOURCES = ("all", "events", "jobs")
 CHECK_FUNCTION = "mdeprereq.check"
 # how long the runner waits for the job cache to hold a return whose event it got: Salt fires
 # salt/job/<jid>/ret/<id> before its returner writes the job cache
-JOB_CACHE_WAIT = 15
+JOB_CACHE_WAIT = 5
 
 
 def __virtual__():
@@ -256,7 +256,7 @@ def remediate(tag, sls=DEFAULT_SLS, saltenv=None, timeout=300):
     both validated (``salt.utils.verify.valid_id``, an accepted key). The return is read from the
     master's job cache, where Salt keys it by the id the master authenticated; the job must be a
     ``mdeprereq.check`` run by the minion's schedule (``mde.schedule``) or with
-    ``fire_event=True``, newer than every job acted on for that minion. Anything else is ignored
+    ``fire_event=True``, not acted on before for that minion. Anything else is ignored
     with one log line: no stored result, no job on any minion, no use of any rate limit.
 
     A result is kept for ``mdeprereq.report``. For a not-ready minion with a fixable failing
@@ -318,7 +318,7 @@ def remediate(tag, sls=DEFAULT_SLS, saltenv=None, timeout=300):
     with _locked():
         record, new = remediation.take_job(cache.fetch(REMEDIATION_BANK, minion) or None, jid)
         if not new:
-            return _ignored(f"job {jid} of {minion} is not newer than the last one acted on")
+            return _ignored(f"job {jid} of {minion} was acted on already (a replay)")
         if result["ready"] or not fixable:
             cache.store(REMEDIATION_BANK, minion, record)
             decision = None

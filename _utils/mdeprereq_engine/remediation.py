@@ -16,8 +16,7 @@ runner runs on the minion itself to confirm, are stored or acted on.
   bounded sizes;
 * :func:`decide` is the per-minion rate limit: at most ``max_attempts`` failed remediations within
   ``window`` seconds, then one ``gave_up`` and silence until the window has passed; a job acted on
-  once (or older than the last one) is never acted on again, so replaying a minion's old return
-  can't spend its attempts;
+  once is never acted on again, so replaying a minion's old return can't spend its attempts;
 * :func:`finish` and :func:`reset` update a minion's record after an attempt, or when it reports
   ready.
 
@@ -291,7 +290,7 @@ def failing(result, fixable=None):
 # -- the rate limit ------------------------------------------------------------------------------
 def new_record():
     """A minion's remediation record before anything happened."""
-    return {"attempts": [], "gave_up": None, "in_progress": None, "last": None, "last_jid": None}
+    return {"attempts": [], "gave_up": None, "in_progress": None, "last": None, "jobs": []}
 
 
 def _normalized(record):
@@ -305,19 +304,26 @@ def _normalized(record):
                 base[key] = record[key]
         if isinstance(record.get("last"), dict):
             base["last"] = dict(record["last"])
-        if isinstance(record.get("last_jid"), str) and JID.match(record["last_jid"]):
-            base["last_jid"] = record["last_jid"]
+        jobs = record.get("jobs")
+        if isinstance(jobs, list):
+            base["jobs"] = [jid for jid in jobs if isinstance(jid, str) and JID.match(jid)]
     return base
 
 
+# Jobs remembered per minion: at the default schedule (6 h) far longer than Salt keeps jobs
+# (keep_jobs_seconds, 24 h), so a return still in the job cache is never acted on twice
+KEPT_JOBS = 64
+
+
 def take_job(record, jid):
-    """``(record, new)``: whether job ``jid`` is newer than every job acted on for this minion,
-    and the record that remembers it. A replayed or older return is not new: it is never acted
-    on twice, and can't spend the minion's attempts."""
+    """``(record, new)``: whether job ``jid`` was not acted on for this minion yet, and the
+    record that remembers it. A replayed return is not new: it is never acted on twice, and can't
+    spend the minion's attempts. (Not an order of jids: a scheduled job's jid comes from the
+    minion's clock, a published one's from the master's.)"""
     record = _normalized(record)
-    if record["last_jid"] is not None and jid <= record["last_jid"]:
+    if jid in record["jobs"]:
         return record, False
-    record["last_jid"] = jid
+    record["jobs"] = [*record["jobs"], jid][-KEPT_JOBS:]
     return record, True
 
 
