@@ -31,6 +31,27 @@ AUTHENTICATED = f"http://alice:{SECRET}@proxy.example:3128"
 REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
 SENTINEL = random_string("mdeprereq-attack-")
 PROXY_SLS = "mdeprereq-proxy:\n  mdeprereq.proxy_configured: []\n"
+# What a compromised minion can send the master itself: a job return whose resource_id names
+# another minion (Salt 3008's master re-keys a return by it, salt/master.py _return)
+FORGE_MODULE = """
+import salt.channel.client
+
+
+def resource_return(victim, payload):
+    load = {
+        "cmd": "_return",
+        "id": __opts__["id"],
+        "resource_id": victim,
+        "jid": "req",
+        "fun": "mdeprereq.check",
+        "fun_args": [{"fire_event": True, "__kwarg__": True}],
+        "return": payload,
+        "retcode": 1,
+        "success": True,
+    }
+    with salt.channel.client.ReqChannel.factory(__opts__) as channel:
+        return channel.send(load)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +67,7 @@ def state_root(tmp_path_factory, ids):
         shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
     for name in ("mde", "reactor"):
         shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
+    (root / "_modules" / "attack_forge.py").write_text(FORGE_MODULE)
     (root / "attack").mkdir()
     (root / "attack" / "proxy.sls").write_text(PROXY_SLS)
     (root / "top.sls").write_text(f"base:\n  '{ids['b']}':\n    - attack.proxy\n")
@@ -369,3 +391,19 @@ def test_item_02_old_and_new_proxies_masked_in_test_and_apply(
         assert backup.stat().st_mode & 0o777 == 0o600
     finally:
         set_pillar(pillar_dir, local, b, "b", {})
+
+
+def test_limit_salt_resource_id_return_needs_the_victims_confirmation(master, minions, local, bus):
+    """The limit the README names: through Salt's ``resource_id`` a compromised minion puts a
+    return into the job cache under the victim's id. The runner then asks the victim itself (a
+    check job on it), and nothing is applied unless the victim confirms."""
+    a, b = minions["a"], minions["b"]
+    start = time.time()
+    call(local, a.id, "attack_forge.resource_return", b.id, notready_payload())
+    found = [r for r in wait_runner(bus, start, timeout=60) if r.get("minion") == b.id]
+    if not found:
+        pytest.skip("this Salt does not re-key returns by resource_id")
+    (ret,) = found
+    # B's real mdatp_user check is not failing (no mdeprereq:user): nothing to fix
+    assert ret["action"] == "nothing_to_fix", ret
+    assert [job["fun"] for job in bus.jobs_on(b.id, start)] == ["mdeprereq.check"]
