@@ -144,6 +144,15 @@ def _save(name, snapshot):
         log.warning("mdeprereq beacon: could not keep its state in %s: %s", path, exc)
 
 
+def _scheduled():
+    """Whether this minion has the ``mdeprereq-check`` job (minion config or pillar)."""
+    pillar = __opts__.get("pillar") or {}
+    return any(
+        isinstance(jobs, dict) and SCHEDULE_JOB in jobs
+        for jobs in (__opts__.get("schedule"), pillar.get("schedule"))
+    )
+
+
 def beacon(config):
     """
     Run the watched checks and return one event per run with regressions:
@@ -173,8 +182,14 @@ def beacon(config):
         ", ".join(f"{r['check']} {r['old']} -> {r['new']}" for r in regressions),
     )
     if options["remediate"] and not result["ready"]:
-        # the scheduled check returns to the master's job cache: what remediation trusts
-        __salt__["event.fire"]({"func": "run_job", "name": SCHEDULE_JOB}, "manage_schedule")
+        if _scheduled():
+            # the scheduled check returns to the master's job cache: what remediation trusts
+            __salt__["event.fire"]({"func": "run_job", "name": SCHEDULE_JOB}, "manage_schedule")
+        else:
+            log.warning(
+                "mdeprereq beacon: not remediating: no %s job here (apply mde.schedule)",
+                SCHEDULE_JOB,
+            )
     return [
         {
             "tag": "regressed",

@@ -449,6 +449,8 @@ FAPOLICYD = result(
 def test_beacon_fires_on_a_regression_and_runs_the_scheduled_check(beacon_loader):
     minion, load = beacon_loader
     beacons = load()
+    opts = beacons["mdeprereq.beacon"].__globals__["__opts__"]
+    opts["schedule"] = {"mdeprereq-check": {"function": "mdeprereq.check", "hours": 6}}
     config = [{"checks": ["fanotify", "disk"]}, {"_beacon_name": "mdeprereq"}]
     assert beacons["mdeprereq.validate"](config) == (True, "Valid beacon configuration")
     minion.results = [FANOTIFY_PASSES, FANOTIFY_PASSES, FAPOLICYD, FAPOLICYD]
@@ -464,6 +466,12 @@ def test_beacon_fires_on_a_regression_and_runs_the_scheduled_check(beacon_loader
     # authenticates
     assert minion.sent == [("manage_schedule", {"func": "run_job", "name": "mdeprereq-check"})]
     assert beacons["mdeprereq.beacon"](config) == []  # the same failure again: nothing new
+    # without the schedule's job there is nothing to run (a warning says so)
+    opts["schedule"] = {}
+    minion.results = [FANOTIFY_PASSES, FAPOLICYD]
+    assert beacons["mdeprereq.beacon"](config) == []
+    assert len(beacons["mdeprereq.beacon"](config)) == 1
+    assert len(minion.sent) == 1
 
 
 def minion_id(beacons):
