@@ -69,6 +69,8 @@ def settings():
     values["proxy"] = mask_proxy(values["proxy"])  # never show proxy credentials
     for key in ("repo_url", "repo_key_url"):
         values[key] = mask_url(values[key])
+    if values.get("connectivity_urls"):
+        values["connectivity_urls"] = [mask_url(url) for url in values["connectivity_urls"]]
     return values
 
 
