@@ -8,8 +8,9 @@ Every interval it runs a few cheap checks through ``mdeprereq.check`` (the same 
 everywhere else) and compares them with the previous run (kept in the minion's cache directory,
 so a restart does not lose it); the first run only records. A regression fires
 ``salt/beacon/<id>/mdeprereq/regressed`` with the regressions, and, with ``remediate`` (the
-default) and the minion not ready, also sends the result on ``mdeprereq/check/notready/<id>``
-like ``mdeprereq.check fire_event=True``, for the remediation reactor.
+default) and the minion not ready, also runs the ``mdeprereq-check`` job of ``mde.schedule`` at
+once: its return reaches the master as a job return, which the master authenticates and the
+remediation reactor acts on (a beacon's own event is only a hint: minions can forge events).
 
 .. code-block:: yaml
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "mdeprereq"
 
 STATE_DIR = "mdeprereq"
+SCHEDULE_JOB = "mdeprereq-check"  # the job mde.schedule adds
 
 
 def _import_engine():
@@ -142,6 +144,15 @@ def _save(name, snapshot):
         log.warning("mdeprereq beacon: could not keep its state in %s: %s", path, exc)
 
 
+def _scheduled():
+    """Whether this minion has the ``mdeprereq-check`` job (minion config or pillar)."""
+    pillar = __opts__.get("pillar") or {}
+    return any(
+        isinstance(jobs, dict) and SCHEDULE_JOB in jobs
+        for jobs in (__opts__.get("schedule"), pillar.get("schedule"))
+    )
+
+
 def beacon(config):
     """
     Run the watched checks and return one event per run with regressions:
@@ -153,7 +164,7 @@ def beacon(config):
 
         salt '*' beacons.add mdeprereq "[{'interval': 300}]"
     """
-    regression, remediation = _engine()
+    regression, _ = _engine()
     options = regression.beacon_config(config)
     try:
         result = __salt__["mdeprereq.check"](checks=options["checks"])
@@ -171,7 +182,14 @@ def beacon(config):
         ", ".join(f"{r['check']} {r['old']} -> {r['new']}" for r in regressions),
     )
     if options["remediate"] and not result["ready"]:
-        __salt__["event.send"](remediation.check_tag(False, __opts__["id"]), result)
+        if _scheduled():
+            # the scheduled check returns to the master's job cache: what remediation trusts
+            __salt__["event.fire"]({"func": "run_job", "name": SCHEDULE_JOB}, "manage_schedule")
+        else:
+            log.warning(
+                "mdeprereq beacon: not remediating: no %s job here (apply mde.schedule)",
+                SCHEDULE_JOB,
+            )
     return [
         {
             "tag": "regressed",

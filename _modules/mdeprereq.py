@@ -37,8 +37,8 @@ try:
     from mdeprereq_engine import keys as repo_keys
     from mdeprereq_engine import managed, network, proxyconf, remediation, repos, sources
     from mdeprereq_engine.host import Host
-    from mdeprereq_engine.redact import mask_proxy
-    from mdeprereq_engine.settings import KEYS, Settings, SettingsError
+    from mdeprereq_engine.redact import mask_proxy, mask_url
+    from mdeprereq_engine.settings import KEYS, Settings, SettingsError, check_known
     from mdeprereq_engine.settings import waivers as parse_waivers
 
     ENGINE_IMPORT_ERROR = None
@@ -74,6 +74,10 @@ def settings():
     """
     values = dataclasses.asdict(_settings())
     values["proxy"] = mask_proxy(values["proxy"])  # never show proxy credentials
+    for key in ("repo_url", "repo_key_url"):
+        values[key] = mask_url(values[key])
+    if values.get("connectivity_urls"):
+        values["connectivity_urls"] = [mask_url(url) for url in values["connectivity_urls"]]
     return values
 
 
@@ -82,6 +86,8 @@ def _settings(**overrides):
     raw = {key: __salt__["config.get"](f"mdeprereq:{key}", default=None) for key in KEYS}
     raw.update({key: value for key, value in overrides.items() if value is not None})
     try:
+        # every key under mdeprereq: (pillar and minion config): a typo is an error, not ignored
+        check_known(__salt__["config.get"]("mdeprereq", default=None, merge="recurse"))
         return Settings.from_raw(raw)
     except SettingsError as exc:
         raise CommandExecutionError(f"Invalid setting: {exc}") from exc
@@ -433,7 +439,7 @@ def connectivity():
     return _one("connectivity")
 
 
-def configure_proxy(url, test=False):
+def configure_proxy(url=None, test=False):
     """
     Set a static proxy in both phases Microsoft's static proxy page names: for the package
     manager at install time (apt ``Acquire::https::Proxy`` drop-in, dnf/yum/tdnf ``proxy=``,
@@ -443,12 +449,14 @@ def configure_proxy(url, test=False):
     previous version kept as ``<file>.bak``; only the proxy keys change.
 
     url
-        ``http://host:port``
+        ``http://host:port``; default ``mdeprereq:proxy`` (what ``mdeprereq.proxy_configured``
+        uses: an argument lands in the job cache, a pillar value does not).
 
     test
         Only say what would change.
 
-    Returns the changes, ``{"package_manager": {...}, "cloudService.proxy": {...}, ...}``.
+    Returns the changes, ``{"package_manager": {...}, "cloudService.proxy": {...}, ...}``, every
+    proxy value in them masked (``http://***@host:port``).
 
     CLI Example:
 
@@ -456,10 +464,12 @@ def configure_proxy(url, test=False):
 
         salt '*' mdeprereq.configure_proxy http://proxy.example:3128
     """
+    if url is None:
+        url = _settings().proxy
     try:
         network.validate_proxy_url(url)
         if not url:
-            raise network.InvalidProxyURLError("no proxy URL given")
+            raise network.InvalidProxyURLError("no proxy URL given (set mdeprereq:proxy)")
     except network.ProxyURLError as exc:
         raise CommandExecutionError(f"Refusing the proxy, nothing was written: {exc}") from exc
     url = network.normalize_proxy_url(url)
@@ -472,14 +482,14 @@ def configure_proxy(url, test=False):
     if plan["new"] != (plan["old"] or ""):
         changes["package_manager"] = {
             "file": plan["file"],
-            "old": proxyconf.current_proxy(plan["manager"], plan["old"]),
+            "old": mask_proxy(proxyconf.current_proxy(plan["manager"], plan["old"])),
             "new": url,
         }
     try:
         managed.load()  # a corrupt managed file refuses the whole change, before any write
         if changes and not test:
             managed.write_atomic(plan["path"], plan["new"])
-        changes.update(managed.apply({"cloudService.proxy": url}, test=test))
+        changes.update(_masked(managed.apply({"cloudService.proxy": url}, test=test)))
     except managed.ManagedJsonError as exc:
         raise CommandExecutionError(str(exc)) from exc
     except OSError as exc:
@@ -492,15 +502,28 @@ def configure_proxy(url, test=False):
                 ["mdatp", "config", "proxy", "set", "--value", url], python_shell=False
             )
             if completed["retcode"] != 0:
-                raise CommandExecutionError(
-                    f"mdatp config proxy set failed: {completed['stderr'] or completed['stdout']}"
-                )
+                output = completed["stderr"] or completed["stdout"]
+                raise CommandExecutionError(f"mdatp config proxy set failed: {mask_url(output)}")
     return changes
+
+
+def _masked(changes):
+    """``changes`` (``{key: {"old", "new"}}``) with every proxy value masked."""
+    return {
+        key: {
+            side: mask_proxy(value) if isinstance(value, str) else value
+            for side, value in change.items()
+        }
+        if isinstance(change, dict)
+        else change
+        for key, change in changes.items()
+    }
 
 
 def managed_settings():
     """
-    Return mdatp's managed settings (``/etc/opt/microsoft/mdatp/managed/mdatp_managed.json``).
+    Return mdatp's managed settings (``/etc/opt/microsoft/mdatp/managed/mdatp_managed.json``),
+    credentials masked (``cloudService.proxy``, any URL with a user:password).
 
     CLI Example:
 
@@ -509,7 +532,7 @@ def managed_settings():
         salt '*' mdeprereq.managed_settings
     """
     try:
-        return managed.load()
+        return managed.masked(managed.load())
     except managed.ManagedJsonError as exc:
         raise CommandExecutionError(str(exc)) from exc
 
@@ -523,12 +546,15 @@ def set_managed(updates, test=False):
     updates
         ``{"dotted.key": value}``, e.g. ``{"antivirusEngine.enforcementLevel": "passive"}``, or
         nested mappings as in the file.
-        Known keys are type-checked first (a wrong type makes mdatp ignore the whole file).
+        Validated first against the schema of the known keys, nested values included (a wrong
+        type makes mdatp ignore the whole file); an empty or null section never replaces one,
+        NaN and Infinity are refused, and so is an authenticated ``cloudService.proxy``.
 
     test
         Only say what would change.
 
-    Returns ``{key: {"old": ..., "new": ...}}`` for what changed (or would change).
+    Returns ``{key: {"old": ..., "new": ...}}`` for what changed (or would change), credentials
+    masked.
 
     CLI Example:
 
@@ -537,7 +563,9 @@ def set_managed(updates, test=False):
         salt '*' mdeprereq.set_managed '{"antivirusEngine.enforcementLevel": "passive"}'
     """
     if not isinstance(updates, dict) or not all(isinstance(key, str) for key in updates):
-        raise CommandExecutionError(f"updates must map dotted keys to values, got {updates!r}")
+        raise CommandExecutionError(
+            f"updates must map dotted keys to values, got a {type(updates).__name__}"
+        )
     updates = managed.flatten(updates)
     try:
         managed.validate(updates)

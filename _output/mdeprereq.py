@@ -86,8 +86,21 @@ def _check_id():
     return None
 
 
+def _cleaned(data, clean):
+    """``data`` with every string's control characters escaped (minion data never drives the
+    terminal, in the fallback either)."""
+    if isinstance(data, dict):
+        return {_cleaned(key, clean): _cleaned(value, clean) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_cleaned(value, clean) for value in data]
+    return clean(data) if isinstance(data, str) else data
+
+
 def _nested(data):
     opts = {key: value for key, value in __opts__.items() if key != "output"}
+    tables, _ = _import_engine()
+    if tables is not None:
+        data = _cleaned(data, tables.clean)
     return salt.output.try_printout(data, "nested", opts)
 
 

@@ -18,12 +18,14 @@ Settings, read with ``config.get`` on the master (master config):
       report:
         settle: 600         # seconds after which a job's returns are final (see report)
 
-The reactor (master config):
+The reactor (master config) listens to job returns, which the master authenticates; the runner
+reads the return itself from the job cache (an event is only a hint: a minion can forge any
+event, see :mod:`mdeprereq_engine.remediation`):
 
 .. code-block:: yaml
 
     reactor:
-      - 'mdeprereq/check/*':
+      - 'salt/job/*/ret/*':
         - salt://reactor/mde/remediate.sls
 """
 
@@ -36,13 +38,14 @@ import time
 
 import salt.cache
 import salt.client
+import salt.key
 import salt.loader
 import salt.minion
 import salt.payload
+import salt.utils.verify
 from salt.exceptions import SaltInvocationError
 
 try:
-    from mdeprereq_engine import checks as engine_checks
     from mdeprereq_engine import remediation
     from mdeprereq_engine import report as engine_report
 
@@ -65,6 +68,9 @@ DEFAULT_SETTLE = 600
 DEFAULT_SLS = "mde.remediate"
 SOURCES = ("all", "events", "jobs")
 CHECK_FUNCTION = "mdeprereq.check"
+# how long the runner waits for the job cache to hold a return whose event it got: Salt fires
+# salt/job/<jid>/ret/<id> before its returner writes the job cache
+JOB_CACHE_WAIT = 5
 
 
 def __virtual__():
@@ -107,13 +113,31 @@ def _update_record(cache, minion, change):
 
 
 def _store_result(cache, minion, result, moment):
-    """Keep the digest of a minion's result for the report (in the minion's shard)."""
+    """Keep the digest of a minion's result for the report (in the minion's shard). Only ever
+    called with an authenticated minion id and a validated result."""
     key = engine_report.shard_of(minion)
     with _locked():
         shard = cache.fetch(FLEET_BANK, key)
         shard = dict(shard) if isinstance(shard, dict) else {}
         shard[minion] = engine_report.store_update(shard.get(minion), result, moment)
         cache.store(FLEET_BANK, key, shard)
+
+
+def _accepted_minions():
+    """The ids of the accepted minion keys."""
+    return set(salt.key.get_key(__opts__).list_keys().get("minions") or ())
+
+
+def _authenticated_minion(minion, accepted=None):
+    """``minion`` if it is a valid minion id (ours and ``salt.utils.verify.valid_id``) with an
+    accepted key; else :class:`remediation.InvalidEvent`. Only such an id is ever used as a
+    cache key or a target."""
+    remediation.validate_minion_id(minion)
+    if not salt.utils.verify.valid_id(__opts__, minion):
+        raise remediation.InvalidEvent(f"not a valid minion id: {remediation.short(minion)}")
+    if minion not in (accepted if accepted is not None else _accepted_minions()):
+        raise remediation.InvalidEvent(f"no accepted key for minion {remediation.short(minion)}")
+    return minion
 
 
 def _fire(tag, data):
@@ -197,33 +221,63 @@ def _attempt(cache, minion, fixable, *, sls, saltenv, timeout):
 
 
 # -- the reactor's target ------------------------------------------------------------------------
-def remediate(tag, data, sls=DEFAULT_SLS, saltenv=None, timeout=300):
+def _job_return(jid, minion, wait=None):
+    """``(load, return)`` of ``minion`` in job ``jid``, from the master's job cache (keyed by the
+    id the master authenticated); ``(load, None)`` when it holds no such return after ``wait``
+    seconds, ``(None, None)`` when it holds no such job."""
+    deadline = time.monotonic() + (JOB_CACHE_WAIT if wait is None else wait)
+    with _job_cache() as (returner, returners):
+        get_load, get_jid = f"{returner}.get_load", f"{returner}.get_jid"
+        if get_load not in returners or get_jid not in returners:
+            log.warning("mdeprereq.remediate: job cache %s can't read jobs", returner)
+            return None, None
+        while True:
+            load = returners[get_load](jid) or None
+            returns = returners[get_jid](jid) or {}
+            value = returns.get(minion) if isinstance(returns, dict) else None
+            if isinstance(value, dict) and "return" in value:
+                return load, value["return"]
+            if time.monotonic() >= deadline:
+                return load, None
+            time.sleep(0.25)
+
+
+def _ignored(reason, **extra):
+    log.warning("mdeprereq.remediate: ignoring: %s", reason)  # one bounded line
+    return {"action": "ignored", "reason": reason, **extra}
+
+
+def remediate(tag, sls=DEFAULT_SLS, saltenv=None, timeout=300):
     """
-    Act on a ``mdeprereq/check/<ready|notready>/<id>`` event (the remediation reactor calls
-    this with the event's tag and data).
+    Act on the return of a ``mdeprereq.check`` job (the remediation reactor calls this with the
+    tag of a ``salt/job/<jid>/ret/<id>`` event).
 
-    Only the minion that sent the event is ever targeted, by the id in the event's envelope
-    (which the master authenticates); an event whose tag names another minion is ignored, and so
-    is a payload without ``mdeprereq.check``'s shape. A result is kept for ``mdeprereq.report``.
-    For a not-ready minion with a fixable failing check, within the rate limit
-    (``mdeprereq:remediation:max_attempts`` failed attempts per ``:window`` seconds):
+    The event is only a hint (a minion can forge any event): its tag gives a jid and a minion id,
+    both validated (``salt.utils.verify.valid_id``, an accepted key). The return is read from the
+    master's job cache, where Salt keys it by the id the master authenticated; the job must be a
+    ``mdeprereq.check`` run by the minion's schedule (``mde.schedule``) or with
+    ``fire_event=True``, not acted on before for that minion. Anything else is ignored
+    with one log line: no stored result, no job on any minion, no use of any rate limit.
 
-    1. the minion confirms, by running those checks, that they still fail (an event alone never
-       changes a minion);
+    A result is kept for ``mdeprereq.report``. For a not-ready minion with a fixable failing
+    check, within the rate limit (``mdeprereq:remediation:max_attempts`` failed attempts per
+    ``:window`` seconds):
+
+    1. the minion confirms, by running those checks, that they still fail;
     2. the fixing states (``sls``, default ``mde.remediate``) are applied to it, and only to it;
     3. the checks run again: ``mdeprereq/remediation/fixed/<id>`` or
        ``mdeprereq/remediation/failed/<id>`` is fired.
 
     Past the limit it fires ``mdeprereq/remediation/gave_up/<id>`` once, then does nothing until
-    the window has passed (or ``salt-run mdeprereq.reset <id>``). Nothing it fires matches
-    ``mdeprereq/check/*``, so the reactor can't loop.
+    the window has passed (or ``salt-run mdeprereq.reset <id>``). The runner's own checks are not
+    jobs it acts on, so the reactor can't loop.
 
     Returns what it did: ``{"action": ..., "minion": ..., ...}``; ``action`` is one of
     ``ignored``, ``recorded``, ``nothing_fixable``, ``busy``, ``suppressed``, ``gave_up``,
     ``nothing_to_fix``, ``fixed``, ``failed``.
 
-    tag, data
-        The event's tag and data, as the reactor has them.
+    tag
+        The job return event's tag, as the reactor has it.
     sls
         The fixing states to apply.
     saltenv
@@ -235,32 +289,48 @@ def remediate(tag, data, sls=DEFAULT_SLS, saltenv=None, timeout=300):
 
     .. code-block:: bash
 
-        salt-run mdeprereq.remediate tag=mdeprereq/check/notready/web1 \
-            data='{"id": "web1", "data": {"ready": false, "summary": ..., "checks": ...}}'
+        salt-run mdeprereq.remediate tag=salt/job/20261201120000123456/ret/web1
     """
     now = time.time()
+    settings = _settings()  # a bad setting is an error, whatever the hint
     try:
-        event = remediation.validate_event(tag, data)
+        jid, minion = remediation.parse_return_tag(tag)
+        _authenticated_minion(minion)
     except remediation.InvalidEvent as exc:
-        sender = data.get("id") if isinstance(data, dict) else None
-        log.warning("mdeprereq.remediate: ignoring %r from %r: %s", tag, sender, exc)
-        return {"action": "ignored", "reason": str(exc), "tag": tag, "sender": sender}
-    settings = _settings()
-    minion = event.minion
+        return _ignored(str(exc))
+    load, ret = _job_return(jid, minion)
+    if not remediation.acts_on(load):
+        return _ignored(
+            f"job {jid} is not a mdeprereq.check the reactor acts on", minion=minion, jid=jid
+        )
+    if ret is None:
+        return _ignored(
+            f"the job cache holds no return of {minion} for job {jid}", minion=minion, jid=jid
+        )
+    try:
+        remediation.validate_result(ret)
+    except remediation.InvalidEvent as exc:
+        return _ignored(f"{minion}'s return of job {jid} is malformed: {exc}", minion=minion)
     cache = salt.cache.factory(__opts__)
-    _store_result(cache, minion, event.result, now)
-    base = {"minion": minion, "failing": event.failing()}
-    if event.ready:
-        return {"action": "recorded", "ready": True, **base}
-    fixable = [cid for cid in event.failing(fixable=True) if cid in engine_checks.CHECKS]
-    if not fixable:
-        return {"action": "nothing_fixable", **base}
-
+    result = ret
+    base = {"minion": minion, "jid": jid, "failing": remediation.failing(result)}
+    fixable = remediation.failing(result, fixable=True)
     with _locked():
-        record = cache.fetch(REMEDIATION_BANK, minion) or None
-        # a remediation is three calls of at most `timeout` seconds: older is a dead runner
-        decision = remediation.decide(record, now, settings, stale_after=3 * timeout + 60)
-        cache.store(REMEDIATION_BANK, minion, decision.record)
+        record, new = remediation.take_job(cache.fetch(REMEDIATION_BANK, minion) or None, jid)
+        if not new:
+            return _ignored(f"job {jid} of {minion} was acted on already (a replay)")
+        if result["ready"] or not fixable:
+            cache.store(REMEDIATION_BANK, minion, record)
+            decision = None
+        else:
+            # a remediation is three calls of at most `timeout` seconds: older is a dead runner
+            decision = remediation.decide(record, now, settings, stale_after=3 * timeout + 60)
+            cache.store(REMEDIATION_BANK, minion, decision.record)
+    _store_result(cache, minion, result, engine_report.jid_time(jid, utc=_utc()) or now)
+    if result["ready"]:
+        return {"action": "recorded", "ready": True, **base}
+    if decision is None:
+        return {"action": "nothing_fixable", **base}
     base.update(attempts=decision.attempts, max_attempts=settings.max_attempts)
     if decision.action == remediation.GIVE_UP:
         log.warning("mdeprereq.remediate: giving up on %s: %s", minion, decision.reason)
@@ -294,6 +364,10 @@ def remediate(tag, data, sls=DEFAULT_SLS, saltenv=None, timeout=300):
     return {"action": action, "attempt": attempt, **base, **outcome}
 
 
+def _utc():
+    return bool(__opts__.get("utc_jid"))
+
+
 def reset(tgt):
     """
     Forget the failed remediation attempts (and a gave_up) of the minions whose id matches the
@@ -307,7 +381,7 @@ def reset(tgt):
         salt-run mdeprereq.reset 'web*'
     """
     cache = salt.cache.factory(__opts__)
-    known = cache.list(REMEDIATION_BANK)
+    known = [minion for minion in cache.list(REMEDIATION_BANK) if _valid_id(minion)]
     matched = sorted(minion for minion in known if fnmatch.fnmatchcase(minion, str(tgt)))
     for minion in matched:
         _update_record(cache, minion, remediation.reset)
@@ -315,11 +389,28 @@ def reset(tgt):
 
 
 # -- the report ----------------------------------------------------------------------------------
+def _valid_id(minion):
+    """Whether ``minion`` may be a minion id (a cache entry or a job cache row may be old or
+    planted: such ids are skipped, never used). Our rules are stricter than
+    ``salt.utils.verify.valid_id`` (no ``/``, ``\\``, NUL, ``.``, ``..``, control characters),
+    and cheap enough for 10,000 rows at every report; ``valid_id`` resolves paths."""
+    try:
+        remediation.validate_minion_id(minion)
+    except remediation.InvalidEvent:
+        return False
+    return True
+
+
 def _stored_observations(cache):
     observations = []
     for key in cache.list(FLEET_BANK):
+        if key not in engine_report.SHARD_KEYS:
+            continue
         shard = cache.fetch(FLEET_BANK, key)
         for minion, stored in (shard if isinstance(shard, dict) else {}).items():
+            if not _valid_id(minion):
+                observations.append((None, None, {"malformed": "invalid minion id"}, "event"))
+                continue
             observations.extend(engine_report.stored_observations(minion, stored, source="event"))
     return observations
 
@@ -355,12 +446,17 @@ def _job_digests(cache, known, jid, read_returns, settled):
     """``{minion: digest}`` of one job: kept in the cache once the job is ``settled`` (no more
     returns expected), so the returns of a job are read from the job cache once, not at every
     report (10,000 returns take seconds to read; their digests a few milliseconds)."""
+    if not remediation.JID.match(jid):
+        return {}
     if jid in known:
         digests = cache.fetch(JOBS_BANK, jid)
         if isinstance(digests, dict) and all(map(engine_report.is_digest, digests.values())):
             return digests
     digests = {}
-    for minion, value in (read_returns(jid) or {}).items():
+    returns = read_returns(jid) or {}
+    for minion, value in (returns if isinstance(returns, dict) else {}).items():
+        if not isinstance(minion, str) or not _valid_id(minion):
+            continue
         ret = value.get("return") if isinstance(value, dict) else value
         digests[minion] = engine_report.observe(ret)
     if settled:
@@ -432,7 +528,11 @@ def _job_cache_observations(cache):
             moment = engine_report.jid_time(jid, utc=utc)
             settled = moment is not None and now - moment >= settle
             digests = _job_digests(cache, known, jid, returners[get_jid], settled)
-            observations.extend((minion, moment, seen, "job") for minion, seen in digests.items())
+            observations.extend(
+                (minion, moment, seen, "job")
+                for minion, seen in digests.items()
+                if isinstance(seen, dict)
+            )
     for jid in known - jobs.keys():  # gone from the job cache (keep_jobs_seconds)
         cache.flush(JOBS_BANK, jid)
     return observations
@@ -483,10 +583,15 @@ def report(source="all", show="notready"):
         observations.extend(_stored_observations(cache))
     if source in ("all", "jobs"):
         observations.extend(_job_cache_observations(cache))
-    records = engine_report.latest(observations)
+    # a malformed return (a status that is a list, a missing field) is skipped and counted
+    skipped = sum(1 for item in observations if "malformed" in item[2])
+    records = engine_report.latest(item for item in observations if "malformed" not in item[2])
     remediations = {
-        minion: cache.fetch(REMEDIATION_BANK, minion) for minion in cache.list(REMEDIATION_BANK)
+        minion: cache.fetch(REMEDIATION_BANK, minion)
+        for minion in cache.list(REMEDIATION_BANK)
+        if minion in records
     }
     data = engine_report.aggregate(records, remediations, show=show)
+    data["skipped"] = skipped
     # salt-run shows it with the mdeprereq outputter; --out=json etc. show the data as it is
     return {"outputter": "mdeprereq", "data": data}

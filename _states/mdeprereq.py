@@ -46,6 +46,7 @@ try:
     # the execution module
     from mdeprereq_engine.health import expired_message
     from mdeprereq_engine.redact import mask_proxy
+    from mdeprereq_engine.settings import SettingsError, seconds
 
     ENGINE_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised by __virtual__
@@ -280,30 +281,43 @@ def user_present(name=MDATP_USER, uid=None, gid=None):
     return ret
 
 
-def proxy_configured(name):
+def proxy_configured(name="mdeprereq-proxy"):
     """
-    Set ``name`` (``http://host:port``) as the static proxy for the package manager at install
-    time and for the product (``cloudService.proxy``, and ``mdatp config proxy set`` when mdatp is
-    running). PAC, WPAD, authenticated or malformed proxies are refused before anything is
-    written; credentials never appear in the return.
+    Set the static proxy ``mdeprereq:proxy`` (``http://host:port``, in pillar or the minion
+    config) for the package manager at install time and for the product
+    (``cloudService.proxy``, and ``mdatp config proxy set`` when mdatp is running). PAC, WPAD,
+    authenticated or malformed proxies are refused before anything is written; no proxy value
+    (old or new) appears unmasked in the return, under ``test=True`` too.
+
+    The proxy is never an argument: Salt puts a state's name into its key and every argument
+    into its return, the job cache and the minion's state cache (``sls.p``,
+    ``highstate.cache.p``), where a refused proxy with credentials would stay; a pillar value
+    stays out of all of them.
 
     name
-        The proxy URL.
+        An ID for the state (not the proxy: a name holding a URL is refused).
     """
     ret = _ret(mask_proxy(name))
-    changes, error = _call("mdeprereq.configure_proxy", name, test=True)
+    if "://" in str(name) or "@" in str(name):
+        return _failed(
+            ret,
+            "Refusing a proxy given as the state's name (Salt keeps names in state keys, returns "
+            "and caches): set mdeprereq:proxy in pillar and name the state e.g. mdeprereq-proxy",
+        )
+    changes, error = _call("mdeprereq.configure_proxy", test=True)
     if error:
         return _failed(ret, error)
+    configured = (__salt__["mdeprereq.settings"]() or {}).get("proxy")  # masked already
     if not changes:
-        ret["comment"] = f"The proxy is already {ret['name']}"
+        ret["comment"] = f"The proxy is already {configured}"
         return ret
     if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {ret['name']}")
+        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {configured}")
         return ret
-    changes, error = _call("mdeprereq.configure_proxy", name)
+    changes, error = _call("mdeprereq.configure_proxy")
     if error:
         return _failed(ret, error)
-    ret.update(changes=changes, comment=f"Set the proxy {ret['name']}")
+    ret.update(changes=changes, comment=f"Set the proxy {configured}")
     return ret
 
 
@@ -440,7 +454,7 @@ def managed(name, settings, restart=None):
     """
     ret = _ret(name)
     if not isinstance(settings, dict):
-        return _failed(ret, f"settings must be a mapping, got {settings!r}")
+        return _failed(ret, f"settings must be a mapping, got a {type(settings).__name__}")
     settings, refused, error = _keep_passive(settings)
     if error:
         return _failed(ret, error)
@@ -569,10 +583,16 @@ def licensed(name, timeout=120, interval=5):
     name
         An ID for the state.
     timeout, interval
-        Seconds to wait in all, and between two looks.
+        Seconds to wait in all, and between two looks: finite numbers > 0 (an ``interval`` longer
+        than ``timeout`` is cut to it); anything else fails the state before it waits.
     """
     ret = _ret(name)
-    deadline = time.monotonic() + float(timeout)
+    try:
+        timeout = seconds("timeout", timeout, 120.0)
+        interval = min(seconds("interval", interval, 5.0), timeout)
+    except SettingsError as exc:
+        return _failed(ret, f"Invalid argument: {exc}")
+    deadline = time.monotonic() + timeout
     while True:
         licensed_now, error = _call("mdeprereq.health", field="licensed")
         if licensed_now is True:
@@ -581,9 +601,9 @@ def licensed(name, timeout=120, interval=5):
         if __opts__["test"]:
             ret.update(result=None, comment="Would have waited for mdatp to be licensed")
             return ret
-        if time.monotonic() + float(interval) > deadline:
+        if time.monotonic() + interval > deadline:
             break
-        time.sleep(float(interval))
+        time.sleep(interval)
     # one full report tells an expired build (it also says "missing license") from a failed
     # onboarding, and a stopped daemon from both
     report, report_error = _call("mdeprereq.health")

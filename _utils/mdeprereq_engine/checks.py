@@ -3,7 +3,6 @@ and returns one verdict (see :mod:`.result`). :func:`run` runs any subset and ne
 """
 
 import datetime
-import json
 import os
 import posixpath
 
@@ -269,14 +268,17 @@ def check_glibc(host, settings):
 
 # -- fanotify --------------------------------------------------------------------------------
 def _managed_enforcement_level(host):
-    text = host.read_text(data.MANAGED_JSON)
-    if not text:
-        return None
+    """The enforcement level the managed settings set, or None (also for a file mdatp ignores:
+    not strict JSON, see managed.parse)."""
+    from . import managed as managed_file  # noqa: PLC0415 - only this check reads the file
+
     try:
-        managed = json.loads(text)
-        return managed.get("antivirusEngine", {}).get("enforcementLevel")
-    except (ValueError, AttributeError):
+        with open(host.path(data.MANAGED_JSON), "rb") as handle:
+            settings = managed_file.parse(handle.read())
+    except (OSError, managed_file.ManagedJsonError):
         return None
+    section = settings.get("antivirusEngine")
+    return section.get("enforcementLevel") if isinstance(section, dict) else None
 
 
 def _target_build(host, settings):

@@ -9,6 +9,7 @@ during the scan are passed over; entries that can't be read are counted, never f
 import os
 
 from . import data
+from .redact import mask_cmdline
 
 FANOTIFY_LINK = "anon_inode:[fanotify]"
 
@@ -39,7 +40,8 @@ class Holder:
             "pid": self.pid,
             "comm": self.comm,
             "exe": self.exe,
-            "cmdline": self.cmdline,
+            # a command line may carry a password or a token: masked, and cut short
+            "cmdline": mask_cmdline(self.cmdline),
             "blocking": self.blocking,
             "fds": self.fds,
         }

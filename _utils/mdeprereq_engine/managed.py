@@ -2,16 +2,21 @@
 
 Shared by every state that touches the file: only the keys asked for change, every other key and
 value survives; the new file is written to a temporary file in the same directory, fsynced and
-renamed over the old one; it is mode 0644, owned by root; the previous file is kept as
-``<name>.bak``. A file that is not valid JSON is never overwritten.
+renamed over the old one; a new file is mode 0644, owned by root, an existing one keeps its mode
+and owner; the previous file is kept as ``<name>.bak`` (written the same way, never through a
+symlink). A file that is not strict JSON (UTF-8, no duplicate keys, no NaN or Infinity, not
+nested absurdly deep) is never overwritten, and the checks that read it fail.
 """
 
 import copy
 import json
+import math
 import os
+import stat
 import tempfile
 
 from . import data
+from .redact import mask_proxy, mask_url
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
@@ -21,29 +26,104 @@ class ManagedJsonError(ValueError):
     """The managed settings file can't be used as it is (not JSON, not an object, unreadable)."""
 
 
+MAX_DEPTH = 32  # far more than mdatp's settings nest (3 levels); deeper is garbage
+
+
+def _no_duplicates(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ManagedJsonError(f"the key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name):
+    raise ManagedJsonError(f"{name} is not JSON")
+
+
+def _depth(value, limit=MAX_DEPTH):
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def parse(raw, path=data.MANAGED_JSON):
+    """The settings in ``raw`` (bytes or text of ``path``) as a dict; ``{}`` when blank.
+
+    Strict, as mdatp needs it: UTF-8, no duplicate keys (a rewrite would silently keep only one),
+    no NaN or Infinity, at most :data:`MAX_DEPTH` levels, an object at the top.
+
+    :raises ManagedJsonError: naming what is wrong and the file
+    """
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ManagedJsonError(
+                f"{path} is not UTF-8 (byte {exc.start}); fix or remove it by hand: it was left "
+                "untouched"
+            ) from None
+    if not raw.strip():
+        return {}
+    try:
+        settings = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except ManagedJsonError as exc:
+        raise ManagedJsonError(
+            f"{path} is not valid JSON ({exc}); fix or remove it by hand: it was left untouched"
+        ) from None
+    except RecursionError:
+        raise ManagedJsonError(
+            f"{path} is nested too deep to be mdatp's settings; fix or remove it by hand: it was "
+            "left untouched"
+        ) from None
+    except ValueError as exc:
+        raise ManagedJsonError(
+            f"{path} is not valid JSON ({exc}); fix or remove it by hand: it was left untouched"
+        ) from None
+    if not isinstance(settings, dict):
+        raise ManagedJsonError(f"{path} must hold a JSON object, not {type(settings).__name__}")
+    if not _depth(settings):
+        raise ManagedJsonError(
+            f"{path} is nested deeper than {MAX_DEPTH} levels; fix or remove it by hand: it was "
+            "left untouched"
+        )
+    return settings
+
+
 def load(path=data.MANAGED_JSON):
     """The settings in ``path`` as a dict; ``{}`` when the file does not exist.
 
-    :raises ManagedJsonError: when the file is not a JSON object
+    :raises ManagedJsonError: when the file is not a strict JSON object (see :func:`parse`)
     """
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ManagedJsonError(f"{path} can't be read: {exc}") from exc
-    if not text.strip():
-        return {}
-    try:
-        settings = json.loads(text)
-    except ValueError as exc:
-        raise ManagedJsonError(
-            f"{path} is not valid JSON ({exc}); fix or remove it by hand: it was left untouched"
-        ) from exc
-    if not isinstance(settings, dict):
-        raise ManagedJsonError(f"{path} must hold a JSON object, not {type(settings).__name__}")
-    return settings
+    return parse(raw, path)
+
+
+def masked(settings):
+    """A copy of ``settings`` with every credential masked (``cloudService.proxy`` and any URL
+    with a user:password in it): what may be shown."""
+    if isinstance(settings, dict):
+        return {
+            key: mask_proxy(value) if key == "proxy" and isinstance(value, str) else masked(value)
+            for key, value in settings.items()
+        }
+    if isinstance(settings, list):
+        return [masked(value) for value in settings]
+    return mask_url(settings) if isinstance(settings, str) else settings
 
 
 def get(settings, dotted_key):
@@ -57,56 +137,100 @@ def get(settings, dotted_key):
 
 
 def merged(settings, updates):
-    """A copy of ``settings`` with ``updates`` (``{"a.b": value}``) laid over it, key by key."""
+    """A copy of ``settings`` with ``updates`` (``{"a.b": value}``) laid over it, key by key.
+
+    :raises ManagedJsonError: when an update would replace a value that is not a mapping by a
+        section (``a.b.c`` over a string ``a.b``), or a section by an empty or null value
+    """
     result = copy.deepcopy(settings)
     for dotted_key, value in updates.items():
         node = result
         parts = dotted_key.split(".")
-        for part in parts[:-1]:
-            if not isinstance(node.get(part), dict):
+        for depth, part in enumerate(parts[:-1]):
+            if part not in node or node[part] is None:
                 node[part] = {}
+            elif not isinstance(node[part], dict):
+                where = ".".join(parts[: depth + 1])
+                raise ManagedJsonError(
+                    f"{dotted_key}: {where} is a {type(node[part]).__name__} in the file, not a "
+                    "section; refusing to replace it"
+                )
             node = node[part]
+        current = node.get(parts[-1])
+        if isinstance(current, dict) and current and (value is None or value == {}):
+            raise ManagedJsonError(
+                f"{dotted_key}: an empty or null value never replaces the section in the file "
+                "(set its keys one by one)"
+            )
         node[parts[-1]] = value
     return result
 
 
 def changes(settings, updates):
-    """``{key: {"old": ..., "new": ...}}`` for the updates that change something."""
+    """``{key: {"old": ..., "new": ...}}`` for the updates that change something; credentials
+    masked."""
     return {
-        key: {"old": get(settings, key), "new": value}
+        key: {"old": masked(get(settings, key)), "new": masked(value)}
         for key, value in updates.items()
         if get(settings, key) != value
     }
 
 
+def _write_temporary(directory, content, mode, owner):
+    """A new file in ``directory`` holding ``content`` (bytes), mode and owner set before the
+    content is written (so a secret is never in a file more open than its original); its path."""
+    descriptor, temporary = tempfile.mkstemp(prefix=".mdeprereq-", dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            if owner is not None and os.geteuid() == 0:
+                os.fchown(handle.fileno(), *owner)
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return temporary
+
+
 def write_atomic(path, text, mode=FILE_MODE, backup=True):
     """Replace ``path`` with ``text``: temp file in the same directory, fsync, rename.
 
-    The previous file, if any, is kept as ``<path>.bak``. Owner root when running as root.
+    An existing file keeps its mode and owner (a 0600 ``dnf.conf`` with a ``proxy_password``
+    stays 0600); a new one gets ``mode``, owner root when running as root. A symlink is followed
+    to the file it names (written in that file's directory). The previous file, if any, is kept as
+    ``<path>.bak``, written the same way (atomically, with the original's mode and owner, and
+    never through a symlink: a ``.bak`` that is a link is replaced, not followed).
     """
+    path = os.path.realpath(path) if os.path.islink(path) else path
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".mdeprereq-", dir=directory)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        if os.geteuid() == 0:
-            os.chown(temporary, 0, 0)
-        if backup and os.path.exists(path):
-            backup_path = path + ".bak"
-            with open(path, "rb") as source, open(backup_path, "wb") as copy_handle:
-                copy_handle.write(source.read())
-                copy_handle.flush()
-                os.fsync(copy_handle.fileno())
-            os.chmod(backup_path, os.stat(path).st_mode & 0o7777)
+        with open(path, "rb") as source:
+            info = os.fstat(source.fileno())
+            previous = source.read() if backup else None
+    except FileNotFoundError:
+        info, previous = None, None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise OSError(f"{path} is not a regular file; not replacing it")
+    keep_mode = stat.S_IMODE(info.st_mode) if info is not None else mode
+    owner = (info.st_uid, info.st_gid) if info is not None else (0, 0)
+    created = []
+    try:
+        if previous is not None:
+            saved = _write_temporary(directory, previous, keep_mode, owner)
+            created.append(saved)
+            os.replace(saved, path + ".bak")  # replaces a planted symlink, never follows it
+            created.remove(saved)
+        temporary = _write_temporary(directory, text.encode("utf-8"), keep_mode, owner)
+        created.append(temporary)
         os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        created.remove(temporary)
+    finally:
+        for leftover in created:
+            if os.path.lexists(leftover):
+                os.unlink(leftover)
     directory_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(directory_fd)
@@ -123,8 +247,9 @@ def apply(updates, path=data.MANAGED_JSON, test=False):
     """
     current = load(path)
     found = changes(current, updates)
+    new = merged(current, updates)  # refuses a section wiped or overwritten, test or not
     if found and not test:
-        text = json.dumps(merged(current, updates), indent=2, sort_keys=False) + "\n"
+        text = json.dumps(new, indent=2, sort_keys=False, allow_nan=False) + "\n"
         write_atomic(path, text)
     return found
 
@@ -160,9 +285,66 @@ def flatten(settings, prefix=""):
     return flat
 
 
+# Sections: every prefix of a known key (antivirusEngine, cloudService, edr). Such a key takes a
+# mapping of its keys, never an empty or null value or a scalar (that would wipe the section)
+SECTIONS = frozenset(
+    ".".join(key.split(".")[:depth]) for key in KNOWN_KEYS for depth in range(1, key.count(".") + 1)
+)
+
+
+def _shown(value, limit=80):
+    """How an error may quote a value: credentials masked, cut short."""
+    text = mask_url(repr(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _finite(key, value, depth=0):
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ManagedJsonError(f"{key}: {value} is not JSON (NaN and Infinity are refused)")
+    if depth > MAX_DEPTH:
+        raise ManagedJsonError(f"{key} is nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        for item in value.values():
+            _finite(key, item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _finite(key, item, depth + 1)
+    elif not (value is None or isinstance(value, (str, bool, int, float))):
+        raise ManagedJsonError(f"{key}: a {type(value).__name__} is not a JSON value")
+
+
+def _expected(expected):
+    if expected == "tags":
+        return "a list of {key: GROUP, value: <text>}"
+    if isinstance(expected, tuple):
+        return f"one of {', '.join(expected)}"
+    return "a whole number" if expected is int else f"a {expected.__name__}"
+
+
 def validate(updates):
-    """Check the known keys of ``updates`` (dotted); raise ManagedJsonError naming the first bad."""
+    """Check ``updates`` (dotted) against the schema of the known keys, nested values included;
+    raise ManagedJsonError naming the first bad key (never echoing a credential).
+
+    A mapping where a known key takes a string or a list is refused, and so is an empty or null
+    value (or a scalar) for a known section; NaN and Infinity are refused everywhere; an
+    authenticated ``cloudService.proxy`` is refused, as ``mdeprereq.proxy_configured`` refuses it.
+    """
     for key, value in updates.items():
+        parts = key.split(".")
+        if not all(parts):
+            raise ManagedJsonError(f"{key!r} is not a key (an empty part)")
+        _finite(key, value)
+        for depth in range(1, len(parts)):
+            prefix = ".".join(parts[:depth])
+            if prefix in KNOWN_KEYS:
+                raise ManagedJsonError(
+                    f"{prefix} must be {_expected(KNOWN_KEYS[prefix])}, not a mapping"
+                )
+        if key in SECTIONS:
+            raise ManagedJsonError(
+                f"{key} is a section: give a mapping of its keys, not {_shown(value)} (an empty "
+                "or null section never replaces the one in the file)"
+            )
         expected = KNOWN_KEYS.get(key)
         if expected is None:
             continue
@@ -175,13 +357,26 @@ def validate(updates):
             ):
                 raise ManagedJsonError(
                     f"{key} must be a list of {{key: GROUP, value: <text>}} (only GROUP is "
-                    f"allowed), got {value!r}"
+                    f"allowed), got {_shown(value)}"
                 )
         elif isinstance(expected, tuple):
-            if value not in expected:
-                raise ManagedJsonError(f"{key} must be one of {', '.join(expected)}, got {value!r}")
+            if not isinstance(value, str) or value not in expected:
+                raise ManagedJsonError(
+                    f"{key} must be one of {', '.join(expected)}, got {_shown(value)}"
+                )
         elif expected is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ManagedJsonError(f"{key} must be a whole number, got {value!r}")
+                raise ManagedJsonError(f"{key} must be a whole number, got {_shown(value)}")
         elif not isinstance(value, expected):
-            raise ManagedJsonError(f"{key} must be a {expected.__name__}, got {value!r}")
+            raise ManagedJsonError(f"{key} must be a {expected.__name__}, got {_shown(value)}")
+        if key == data.MANAGED_PROXY_KEY:
+            _validate_proxy(key, value)
+
+
+def _validate_proxy(key, value):
+    from . import network  # noqa: PLC0415 - network is heavy; only this key needs it
+
+    try:
+        network.validate_proxy_url(value)
+    except network.ProxyURLError as exc:  # its message masks the credentials
+        raise ManagedJsonError(f"Refusing {key}: {exc}") from None

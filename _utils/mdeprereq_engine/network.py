@@ -128,8 +128,9 @@ def validate_proxy_url(url):
     if url is None or url == "":
         return
     if not isinstance(url, str):
+        # never its repr: a mapping may hold the password
         raise InvalidProxyURLError(
-            f"{type(url).__name__} {url!r} is not a proxy URL (a string like http://proxy:3128)"
+            f"a {type(url).__name__} is not a proxy URL (a string like http://proxy:3128)"
         )
     shown = repr(mask_proxy(url))
     odd = next((c for c in url if c.isspace() or not c.isprintable()), None)
@@ -335,21 +336,22 @@ def _managed_proxy(host):
     ``problem`` is None, or ``(status, message)``: WARN when the file can't be read, FAIL when
     mdatp would ignore it.
     """
-    text, error = _read(host, data.MANAGED_JSON)
-    if error:
-        return True, None, (WARN, f"{error}; run the check as root")
-    if text is None:
-        return False, None, None
-    if not text.strip():
-        return True, None, None
+    from . import managed as managed_file  # noqa: PLC0415 - managed imports network lazily
+
     try:
-        managed = json.loads(text)
-    except ValueError as exc:
-        return (
-            True,
-            None,
-            (FAIL, f"{data.MANAGED_JSON} is not valid JSON ({exc}): mdatp ignores it"),
-        )
+        with open(host.path(data.MANAGED_JSON), "rb") as handle:
+            raw = handle.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return False, None, None
+    except OSError as exc:
+        error = f"{data.MANAGED_JSON} can't be read: {exc.strerror or exc}"
+        return True, None, (WARN, f"{error}; run the check as root")
+    try:
+        managed = managed_file.parse(raw)  # strict: UTF-8, no duplicates, NaN, deep nesting
+    except managed_file.ManagedJsonError as exc:
+        return True, None, (FAIL, f"{exc}: mdatp ignores it")
+    if not managed and not raw.strip():
+        return True, None, None
     if not isinstance(managed, dict):
         return True, None, (FAIL, f"{data.MANAGED_JSON} holds no JSON object: mdatp ignores it")
     node = managed

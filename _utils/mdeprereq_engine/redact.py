@@ -29,3 +29,26 @@ def mask_proxy(text):
     if not separator:
         scheme, rest = "", text
     return f"{scheme}{separator}{MASK}@{rest.rpartition('@')[2]}"
+
+
+# --password=..., --token ..., api_key=..., -p... no: only named options and key=value pairs whose
+# name says secret (password, passwd, pass, secret, token, key, auth, credential(s))
+_SECRET_NAME = r"[A-Za-z0-9_.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|auth|credentials?)"
+_SECRET_ASSIGNMENT = re.compile(rf"(?i)(?P<name>{_SECRET_NAME}[A-Za-z0-9_.-]*\s*[=:]\s*)[^\s&;]+")
+_SECRET_OPTION = re.compile(rf"(?i)(?P<name>(?:^|\s)--?{_SECRET_NAME}[A-Za-z0-9_-]*\s+)(?!-)\S+")
+CMDLINE_LIMIT = 200
+
+
+def mask_cmdline(text, limit=CMDLINE_LIMIT):
+    """A process's command line as facts may show it: credentials in URLs, ``--password=x``,
+    ``--token x`` and ``token=x`` masked, then cut to ``limit`` characters in the middle (the
+    program and its last arguments say most about a process)."""
+    if not text:
+        return text
+    text = mask_url(str(text))
+    text = _SECRET_ASSIGNMENT.sub(lambda match: f"{match.group('name')}{MASK}", text)
+    text = _SECRET_OPTION.sub(lambda match: f"{match.group('name')}{MASK}", text)
+    if len(text) <= limit:
+        return text
+    tail = limit // 3
+    return f"{text[: limit - tail - 3]}...{text[-tail:]}"

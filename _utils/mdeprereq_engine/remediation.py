@@ -1,14 +1,22 @@
-"""Reactor-driven remediation, decided in plain Python: which events to act on, and how often.
+"""Reactor-driven remediation, decided in plain Python: which job returns to act on, and how often.
 
-The ``mdeprereq.remediate`` runner (the reactor's target) is a thin adapter over these functions:
+The master trusts no minion. A minion can make the master fire any event it likes, envelope
+included (``event.fire_master`` and beacons send the ``events`` form, which Salt fires as the
+minion wrote it, ``salt/job/<jid>/ret/<other minion>`` tags too). So an event is only a hint:
+the ``mdeprereq.remediate`` runner (the reactor's target) takes from it nothing but a jid and a
+minion id, both validated here, and then reads that minion's return from the master's job cache,
+where Salt keys it by the id the master authenticated. Only such a return, and the checks the
+runner runs on the minion itself to confirm, are stored or acted on.
 
-* :func:`validate_event` accepts an event only when its tag names the minion that sent it (the
-  envelope's ``id``, which the master authenticates for ``event.send``) and its payload has
-  ``mdeprereq.check``'s shape. The target is always that envelope id, never something read from
-  the payload. (A minion can still make the master fire arbitrary event data through
-  ``fire_master`` with ``events``, so the runner asks the minion itself before changing it.)
+* :func:`parse_return_tag` and :func:`validate_minion_id` validate what a hint may carry;
+* :func:`acts_on` says whether a job (its load from the job cache) is one the reactor acts on: a
+  ``mdeprereq.check`` run by the minion's schedule or with ``fire_event=True``, never the
+  runner's own confirming checks;
+* :func:`validate_result` accepts only ``mdeprereq.check``'s shape, with known check IDs and
+  bounded sizes;
 * :func:`decide` is the per-minion rate limit: at most ``max_attempts`` failed remediations within
-  ``window`` seconds, then one ``gave_up`` and silence until the window has passed.
+  ``window`` seconds, then one ``gave_up`` and silence until the window has passed; a job acted on
+  once is never acted on again, so replaying a minion's old return can't spend its attempts;
 * :func:`finish` and :func:`reset` update a minion's record after an attempt, or when it reports
   ready.
 
@@ -44,7 +52,6 @@ DEFAULT_STALE_AFTER = 900
 
 ENTRY_KEYS = ("status", "message", "remediation", "fixable", "facts")
 _ENTRY_KEY_SET = frozenset(ENTRY_KEYS)
-CHECK_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 SUMMARY_KEYS = tuple(STATUSES)
 
 
@@ -96,9 +103,10 @@ class RemediationSettings:
         return cls(max_attempts=max_attempts, window=float(window))
 
 
-# -- tags ----------------------------------------------------------------------------------------
+# -- tags and ids ---------------------------------------------------------------------------------
 def check_tag(ready, minion_id):
-    """The tag ``mdeprereq.check fire_event=True`` sends: ``mdeprereq/check/<state>/<id>``."""
+    """The tag ``mdeprereq.check fire_event=True`` sends: ``mdeprereq/check/<state>/<id>`` (an
+    event for whoever listens; the remediation acts on the job's return, not on this)."""
     return f"{CHECK_TAG_PREFIX}{READY if ready else NOTREADY}/{minion_id}"
 
 
@@ -107,22 +115,116 @@ def remediation_tag(outcome, minion_id):
     return f"{REMEDIATION_TAG_PREFIX}{outcome}/{minion_id}"
 
 
-def parse_check_tag(tag):
-    """``(state, minion id)`` of a check tag; :class:`InvalidEvent` for any other tag."""
-    if not isinstance(tag, str) or not tag.startswith(CHECK_TAG_PREFIX):
-        raise InvalidEvent(f"not a mdeprereq check event: tag {tag!r}")
-    state, _, minion_id = tag[len(CHECK_TAG_PREFIX) :].partition("/")
-    if state not in (READY, NOTREADY) or not minion_id:
-        raise InvalidEvent(f"malformed tag {tag!r}: expected mdeprereq/check/<ready|notready>/<id>")
-    return state, minion_id
+# A Salt job id: YYYYmmddHHMMSSffffff (salt.utils.jid.gen_jid), optionally _<suffix> digits
+JID = re.compile(r"^[0-9]{20}(?:_[0-9]{1,10})?$")
+RETURN_TAG = re.compile(r"^salt/job/(?P<jid>[^/]+)/ret/(?P<minion>.+)$", re.DOTALL)
+MAX_MINION_ID = 255  # a file name's limit on Linux: Salt keeps a file per minion key
+
+
+def short(value, limit=120):
+    """``repr(value)`` cut to ``limit`` characters, on one line: what a log line may quote of
+    data a minion sent (never megabytes of it)."""
+    if isinstance(value, str):
+        text = value[: limit * 4]
+    elif isinstance(value, (dict, list, tuple)):
+        text = f"<{type(value).__name__} of {len(value)}>"
+    else:
+        text = type(value).__name__ if not isinstance(value, (int, float, bool)) else str(value)
+    text = repr(text) if isinstance(value, str) else text
+    text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def validate_minion_id(minion_id):
+    """``minion_id`` if it can be a minion id (Salt's own rules, stricter: no ``/``, ``\\``,
+    NUL, control characters, ``.`` or ``..``, at most 255 characters); else :class:`InvalidEvent`.
+
+    The runner also asks ``salt.utils.verify.valid_id`` and requires an accepted key."""
+    if not isinstance(minion_id, str) or not minion_id:
+        raise InvalidEvent(f"not a minion id: {short(minion_id)}")
+    if (
+        len(minion_id) > MAX_MINION_ID
+        or minion_id in (".", "..")
+        or any(char in minion_id for char in "/\\")
+        or any(ord(char) < 32 or ord(char) == 127 for char in minion_id)
+    ):
+        raise InvalidEvent(f"not a valid minion id: {short(minion_id)}")
+    return minion_id
+
+
+def validate_jid(jid):
+    """``jid`` as text if it is a Salt job id, else :class:`InvalidEvent`."""
+    if not isinstance(jid, str) or not JID.match(jid):
+        raise InvalidEvent(f"not a job id: {short(jid)}")
+    return jid
+
+
+def parse_return_tag(tag):
+    """``(jid, minion id)`` of a job return tag ``salt/job/<jid>/ret/<id>``, both validated;
+    :class:`InvalidEvent` for anything else."""
+    match = RETURN_TAG.match(tag) if isinstance(tag, str) and len(tag) < 512 else None
+    if match is None:
+        raise InvalidEvent(f"not a job return tag: {short(tag)}")
+    return validate_jid(match["jid"]), validate_minion_id(match["minion"])
+
+
+CHECK_FUNCTION = "mdeprereq.check"
+
+
+def acts_on(load):
+    """Whether the reactor acts on the returns of the job whose load (from the job cache) is
+    ``load``: ``mdeprereq.check`` run by the minion's schedule (``mde.schedule``) or asked with
+    ``fire_event=True``. The runner's own confirming checks are neither, so it can't loop."""
+    if not isinstance(load, dict) or load.get("fun") != CHECK_FUNCTION:
+        return False
+    if load.get("schedule"):
+        return True
+    for arg in load.get("arg") or load.get("fun_args") or []:
+        if isinstance(arg, dict) and arg.get("fire_event") is True:
+            return True
+        if isinstance(arg, str) and arg.replace(" ", "").lower() == "fire_event=true":
+            return True
+    return False
 
 
 # -- the payload ---------------------------------------------------------------------------------
-def validate_result(result):
+# What one result may hold: a real one is a few kilobytes; anything far bigger is refused
+MAX_TEXT = 4096  # characters of a message, a remediation, a fact string
+MAX_DEPTH = 8  # nesting of facts
+MAX_ITEMS = 20000  # values in one result, all checks together
+
+
+def _bounded(value, depth, budget):
+    """Walk ``value``; :class:`InvalidEvent` when it is too deep, too big or not plain data."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InvalidEvent(f"the result holds more than {MAX_ITEMS} values")
+    if depth > MAX_DEPTH:
+        raise InvalidEvent(f"the result is nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise InvalidEvent(f"a text of {len(value)} characters (at most {MAX_TEXT})")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or len(key) > 256:
+                raise InvalidEvent(f"a key that is not a short text: {short(key)}")
+            _bounded(item, depth + 1, budget)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _bounded(item, depth + 1, budget)
+    elif not (value is None or isinstance(value, (bool, int, float))):
+        raise InvalidEvent(f"a value of type {type(value).__name__}")
+
+
+def validate_result(result, deep=True):
     """Raise :class:`InvalidEvent` unless ``result`` has ``mdeprereq.check``'s shape.
 
-    Extra top-level keys are allowed (``event.send`` can add grains or pillar); the summary must
-    match the entries and ``ready`` must be false exactly when a check failed.
+    Only the check IDs of :data:`CHECKS`; messages and remediations at most :data:`MAX_TEXT`
+    characters; with ``deep`` (the remediation runner, one result at a time) every value of the
+    entries too: texts, nesting and size bounded (:data:`MAX_DEPTH`, :data:`MAX_ITEMS`). The
+    report (10,000 results at a time) keeps only digests of bounded size, so it skips the walk.
+    Extra top-level keys are allowed; the summary must match the entries and ``ready`` must be
+    false exactly when a check failed.
     """
     if not isinstance(result, dict):
         raise InvalidEvent(f"the payload is not a mapping but {type(result).__name__}")
@@ -131,36 +233,42 @@ def validate_result(result):
         raise InvalidEvent(f"the payload lacks {', '.join(missing)}")
     ready, summary, checks = result["ready"], result["summary"], result["checks"]
     if not isinstance(ready, bool):
-        raise InvalidEvent(f"ready is not a boolean: {ready!r}")
+        raise InvalidEvent(f"ready is not a boolean: {short(ready)}")
     if not isinstance(checks, dict) or not checks:
         raise InvalidEvent("checks is not a non-empty mapping")
+    if len(checks) > len(CHECKS):
+        raise InvalidEvent(f"{len(checks)} checks, more than the {len(CHECKS)} known")
+    budget = [MAX_ITEMS]
     counts = dict.fromkeys(SUMMARY_KEYS, 0)
     for check_id, entry in checks.items():
-        if check_id not in CHECKS and (
-            not isinstance(check_id, str) or not CHECK_ID.match(check_id)
-        ):
-            raise InvalidEvent(f"malformed check ID {check_id!r}")
+        if not isinstance(check_id, str) or check_id not in CHECKS:
+            raise InvalidEvent(f"unknown check ID {short(check_id)}")
         if not isinstance(entry, dict) or not _ENTRY_KEY_SET <= entry.keys():
             raise InvalidEvent(f"check {check_id}: not an entry with {', '.join(ENTRY_KEYS)}")
         status, fix = entry["status"], entry["remediation"]
         if (
-            status not in counts
+            not isinstance(status, str)
+            or status not in counts
             or not isinstance(entry["message"], str)
             or not (fix is None or isinstance(fix, str))
             or not isinstance(entry["fixable"], bool)
             or not isinstance(entry["facts"], dict)
         ):
             raise InvalidEvent(f"check {check_id}: {_entry_problem(entry)}")
+        if deep:
+            _bounded(entry, 1, budget)
+        elif len(entry["message"]) > MAX_TEXT or len(fix or "") > MAX_TEXT:
+            raise InvalidEvent(f"check {check_id}: a text longer than {MAX_TEXT} characters")
         counts[status] += 1
     if not isinstance(summary, dict) or summary != counts:
-        raise InvalidEvent(f"the summary {summary!r} does not match the entries {counts!r}")
+        raise InvalidEvent(f"the summary {short(summary)} does not match the entries {counts!r}")
     if ready is not (counts[FAIL] == 0):
         raise InvalidEvent(f"ready is {ready} but {counts[FAIL]} check(s) failed")
 
 
 def _entry_problem(entry):
-    if entry["status"] not in STATUSES:
-        return f"unknown status {entry['status']!r}"
+    if not isinstance(entry["status"], str) or entry["status"] not in STATUSES:
+        return f"unknown status {short(entry['status'])}"
     if not isinstance(entry["message"], str):
         return "message is not a string"
     if not isinstance(entry["fixable"], bool):
@@ -168,43 +276,6 @@ def _entry_problem(entry):
     if not isinstance(entry["facts"], dict):
         return "facts is not a mapping"
     return "remediation is not a string"
-
-
-@dataclasses.dataclass(frozen=True)
-class CheckEvent:
-    """A valid check event: who sent it (the envelope's id) and what it says."""
-
-    minion: str
-    ready: bool
-    result: dict
-
-    def failing(self, fixable=None):
-        """IDs of the failing checks (only the fixable ones, or only the others)."""
-        return failing(self.result, fixable=fixable)
-
-
-def validate_event(tag, data):
-    """The :class:`CheckEvent` in a reactor's ``tag`` and ``data``, or :class:`InvalidEvent`.
-
-    ``data`` is the event as the master fires it for ``event.send`` on a minion: the minion's
-    authenticated ``id`` in the envelope and the result under ``data``. An event whose tag names
-    another minion than its sender is refused, whatever the payload says.
-    """
-    state, tagged = parse_check_tag(tag)
-    if not isinstance(data, dict):
-        raise InvalidEvent(f"the event is not a mapping but {type(data).__name__}")
-    sender = data.get("id")
-    if not isinstance(sender, str) or not sender:
-        raise InvalidEvent("the event has no sender id in its envelope")
-    if tagged != sender:
-        raise InvalidEvent(f"the tag names minion {tagged!r} but the event came from {sender!r}")
-    if "data" not in data:
-        raise InvalidEvent("the event carries no payload (data)")
-    result = data["data"]
-    validate_result(result)
-    if result["ready"] is not (state == READY):
-        raise InvalidEvent(f"the tag says {state} but the payload's ready is {result['ready']}")
-    return CheckEvent(minion=sender, ready=result["ready"], result=result)
 
 
 def failing(result, fixable=None):
@@ -219,7 +290,7 @@ def failing(result, fixable=None):
 # -- the rate limit ------------------------------------------------------------------------------
 def new_record():
     """A minion's remediation record before anything happened."""
-    return {"attempts": [], "gave_up": None, "in_progress": None, "last": None}
+    return {"attempts": [], "gave_up": None, "in_progress": None, "last": None, "jobs": []}
 
 
 def _normalized(record):
@@ -233,7 +304,27 @@ def _normalized(record):
                 base[key] = record[key]
         if isinstance(record.get("last"), dict):
             base["last"] = dict(record["last"])
+        jobs = record.get("jobs")
+        if isinstance(jobs, list):
+            base["jobs"] = [jid for jid in jobs if isinstance(jid, str) and JID.match(jid)]
     return base
+
+
+# Jobs remembered per minion: at the default schedule (6 h) far longer than Salt keeps jobs
+# (keep_jobs_seconds, 24 h), so a return still in the job cache is never acted on twice
+KEPT_JOBS = 64
+
+
+def take_job(record, jid):
+    """``(record, new)``: whether job ``jid`` was not acted on for this minion yet, and the
+    record that remembers it. A replayed return is not new: it is never acted on twice, and can't
+    spend the minion's attempts. (Not an order of jids: a scheduled job's jid comes from the
+    minion's clock, a published one's from the master's.)"""
+    record = _normalized(record)
+    if jid in record["jobs"]:
+        return record, False
+    record["jobs"] = [*record["jobs"], jid][-KEPT_JOBS:]
+    return record, True
 
 
 @dataclasses.dataclass(frozen=True)

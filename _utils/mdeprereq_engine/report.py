@@ -65,9 +65,16 @@ def digest(result):
 
 
 def observe(value):
-    """The digest of a return that is a check result, else ``{"error": what it was}`` (an error
-    string from a minion without the module, say)."""
-    return digest(value) if is_result(value) else {"error": _describe(value)}
+    """The digest of a return that is a check result; ``{"malformed": why}`` for a mapping that
+    tries to be one and is not (the report skips and counts it); else ``{"error": what it was}``
+    (an error string from a minion without the module, say)."""
+    try:
+        validate_result(value, deep=False)  # only a digest of bounded size is kept
+    except InvalidEvent as exc:
+        if isinstance(value, dict) and ("checks" in value or "ready" in value):
+            return {"malformed": _describe(str(exc))}
+        return {"error": _describe(value)}
+    return digest(value)
 
 
 def is_digest(value):
@@ -77,6 +84,8 @@ def is_digest(value):
     the result statuses would only count as not failing."""
     if not isinstance(value, dict):
         return False
+    if "malformed" in value:
+        return isinstance(value["malformed"], str)
     if "error" in value:
         return isinstance(value["error"], str)
     return (
@@ -104,6 +113,8 @@ def latest(observations):
     timed = sorted((item for item in observations if item[1] is not None), key=itemgetter(1))
     records = {}
     for minion, moment, seen, source in itertools.chain(untimed, timed):
+        if "malformed" in seen:
+            continue
         previous = records.get(minion)
         if "checks" in seen:
             if previous is not None and "checks" in previous:
@@ -153,6 +164,7 @@ def stored_observations(minion, stored, source="event"):
 # the minion id): an event rewrites one small entry, and the report reads a few dozen entries
 # instead of one per minion (10,000 cache reads cost seconds).
 SHARDS = 64
+SHARD_KEYS = frozenset(f"shard-{number:02d}" for number in range(SHARDS))
 
 
 def shard_of(minion):
@@ -171,7 +183,11 @@ def distro_label(result):
     facts = entry.get("facts") if isinstance(entry, dict) else None
     if not isinstance(facts, dict) or not facts.get("id"):
         return UNKNOWN_DISTRO
-    return f"{facts['id']} {facts.get('version') or ''}".strip()
+    label = f"{facts['id']} {facts.get('version') or ''}".strip()
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 3] + "..."
+
+
+MAX_LABEL = 64
 
 
 SHOW = ("notready", "all")

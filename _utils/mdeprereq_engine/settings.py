@@ -2,34 +2,57 @@
 
 The Salt adapters read each key of :data:`KEYS` with ``config.get('mdeprereq:<key>')`` (minion
 config, grains, pillar or master config) and hand the raw values here. Anything malformed raises
-:class:`SettingsError` naming the key, before any check runs or anything changes.
+:class:`SettingsError` naming the key, before any check runs or anything changes; an error never
+quotes a secret (a proxy, a URL with credentials, an onboarding blob).
+
+:data:`SCHEMA` is the one table of every key under ``mdeprereq:``: :func:`check_known` makes an
+unknown key (a typo like ``user: {UID: ...}``) an error naming it and the known ones.
 """
 
 import copy
 import dataclasses
+import math
 import posixpath
+import re
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from . import data
+from .redact import mask_url
 from .versions import parse_mdatp_version
 
+# Every key under mdeprereq:, one line each: (its keys, read by the check engine). The keys are
+# a tuple of the sub-keys of a mapping (any other is an error), FREE for a mapping whose keys are
+# data (distributions, check IDs, mdatp's settings), or VALUE for anything else. A key with
+# True is read by the check engine (KEYS below); the others by the formula, runner or beacon.
+FREE = "free"
+VALUE = "value"
+SCHEMA = {
+    "support": (FREE, True),
+    "mdatp_version": (VALUE, True),
+    "user": (("uid", "gid"), True),
+    "install_path": (VALUE, True),
+    "proxy": (VALUE, True),
+    "geo": (VALUE, True),
+    # expected_issuers: gone, still known so that its error names mdeprereq:connectivity:roots
+    "connectivity": (("urls", "timeout", "roots", "expected_issuers"), True),
+    "ignore": (FREE, True),
+    "fanotify_conflict": (VALUE, True),
+    "channel": (VALUE, True),
+    "repo": (("url", "key_url", "trusted", "base_distro", "fingerprints"), True),
+    "desktop": (VALUE, True),
+    "derived": (VALUE, True),
+    "onboarding": (("source", "contents"), False),  # mde.onboard
+    "offboarding": (("source", "contents"), False),  # mde.offboard
+    "licensed_timeout": (VALUE, False),  # mde.onboard: seconds mdeprereq.licensed waits
+    "managed": (FREE, False),  # mde.config: mdatp's managed settings
+    "schedule": (("enabled", "hours", "splay"), False),  # mde.schedule
+    "remediation": (("max_attempts", "window"), False),  # the runner, on the master
+    "report": (("settle",), False),  # the runner, on the master
+}
+
 # The keys the check engine reads (``mdeprereq:<key>``)
-KEYS = (
-    "support",
-    "mdatp_version",
-    "user",
-    "install_path",
-    "proxy",
-    "geo",
-    "connectivity",
-    "ignore",
-    "fanotify_conflict",
-    "channel",
-    "repo",
-    "desktop",
-    "derived",
-)
+KEYS = tuple(key for key, (_, engine) in SCHEMA.items() if engine)
 FANOTIFY_CONFLICT_POLICIES = ("passive", "fail")
 
 MAX_ID = 2**32 - 2  # (uid_t)-1 is reserved
@@ -37,6 +60,69 @@ MAX_ID = 2**32 - 2  # (uid_t)-1 is reserved
 
 class SettingsError(ValueError):
     """A setting under ``mdeprereq:`` is malformed; the message names the key."""
+
+
+def check_known(raw):
+    """Raise :class:`SettingsError` for a key under ``mdeprereq:`` (``raw``, the whole mapping)
+    or under one of its fixed mappings that :data:`SCHEMA` does not know, naming the key and the
+    known ones; and for onboarding contents or a licensed timeout that can't be right."""
+    if raw is None or raw == "":
+        return
+    if not isinstance(raw, dict):
+        raise SettingsError(f"mdeprereq must be a mapping of settings, got a {type(raw).__name__}")
+    unknown = sorted(str(key) for key in raw if key not in SCHEMA)
+    if unknown:
+        raise SettingsError(
+            f"mdeprereq: unknown key(s) {', '.join(map(repr, unknown))}; known: {', '.join(SCHEMA)}"
+        )
+    for key, (keys, _) in SCHEMA.items():
+        value = raw.get(key)
+        if not isinstance(keys, tuple) or value is None or value == "":
+            continue
+        if not isinstance(value, dict):
+            raise SettingsError(
+                f"mdeprereq:{key} must be a mapping ({', '.join(keys)}), got a "
+                f"{type(value).__name__}"
+            )
+        unknown = sorted(str(sub) for sub in value if sub not in keys)
+        if unknown:
+            raise SettingsError(
+                f"mdeprereq:{key}: unknown key(s) {', '.join(map(repr, unknown))}; known: "
+                f"{', '.join(keys)}"
+            )
+    for key in ("onboarding", "offboarding"):
+        contents = (raw.get(key) or {}).get("contents")
+        if contents is not None and not isinstance(contents, str):
+            # never its value: it is the onboarding blob
+            raise SettingsError(
+                f"mdeprereq:{key}:contents must be the text of Microsoft's {key} JSON file (a "
+                f"string, e.g. a YAML block with |), not a {type(contents).__name__}: Salt would "
+                "write a mapping as a Python repr, which mdatp can't read"
+            )
+    licensed_timeout(raw.get("licensed_timeout"))
+
+
+def seconds(key, value, default, maximum=86400):
+    """``value`` as a finite number of seconds > 0 (at most ``maximum``), or ``default`` when
+    None; :class:`SettingsError` naming ``key`` otherwise."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise SettingsError(f"{key} must be a number of seconds, got a {type(value).__name__}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number of seconds, got {str(value)[:40]!r}") from None
+    if not math.isfinite(number) or not 0 < number <= maximum:
+        raise SettingsError(
+            f"{key} must be a number of seconds > 0 and <= {maximum}, got {value!r}"
+        )
+    return number
+
+
+def licensed_timeout(value):
+    """``mdeprereq:licensed_timeout``: seconds ``mdeprereq.licensed`` waits (default 120)."""
+    return seconds("mdeprereq:licensed_timeout", value, 120.0)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -76,6 +162,7 @@ class Settings:
     def from_raw(cls, raw=None):
         """Build from ``{key: raw value}`` (missing or None keys take the defaults)."""
         raw = {key: value for key, value in (raw or {}).items() if value not in (None, "")}
+        check_known(raw)
         user = raw.get("user") or {}
         if not isinstance(user, dict):
             raise SettingsError(f"mdeprereq:user must be a mapping with uid and gid, got {user!r}")
@@ -156,15 +243,19 @@ def _mdatp_version(value):
     return text
 
 
+ASCII_DIGITS = re.compile(r"^-?[0-9]{1,10}$")
+
+
 def _account_id(key, value):
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise SettingsError(f"{key} must be a whole number, got {value!r}")
-    try:
-        number = int(str(value).strip())
-    except ValueError as exc:
-        raise SettingsError(f"{key} must be a whole number, got {value!r}") from exc
+    # plain ASCII digits only (blanks around allowed): int() would take "1_500" and Unicode digits
+    text = value.strip(" \t") if isinstance(value, str) else None
+    if isinstance(value, bool) or not (
+        isinstance(value, int) or (text is not None and ASCII_DIGITS.match(text))
+    ):
+        raise SettingsError(f"{key} must be a whole number, got {str(value)[:40]!r}")
+    number = int(value if text is None else text)
     if not 0 < number <= MAX_ID:
         raise SettingsError(f"{key} must be between 1 and {MAX_ID}, got {number}")
     return number
@@ -185,8 +276,10 @@ def _proxy(value):
     if value is None:
         return None
     if not isinstance(value, str):
+        # never its repr: a mapping of user/password is a secret too
         raise SettingsError(
-            f"mdeprereq:proxy must be a URL string like http://proxy:3128, got {value!r}"
+            "mdeprereq:proxy must be a URL string like http://proxy:3128, got a "
+            f"{type(value).__name__}"
         )
     return value
 
@@ -216,7 +309,10 @@ def _connectivity(value):
                 or not url.startswith("https://")
                 or any(c.isspace() for c in url)
             ):
-                raise SettingsError(f"mdeprereq:connectivity:urls: {url!r} is not an https:// URL")
+                shown = mask_url(url) if isinstance(url, str) else type(url).__name__
+                raise SettingsError(
+                    f"mdeprereq:connectivity:urls: {shown!r} is not an https:// URL"
+                )
         result["connectivity_urls"] = list(urls)
     timeout = value.get("timeout")
     if timeout is not None:
@@ -305,7 +401,9 @@ def _url(key, value):
     if not text.startswith(("https://", "http://", "file://", "salt://")) or any(
         character.isspace() for character in text
     ):
-        raise SettingsError(f"{key} must be an http(s)://, file:// or salt:// URL, got {value!r}")
+        raise SettingsError(
+            f"{key} must be an http(s)://, file:// or salt:// URL, got {mask_url(text)!r}"
+        )
     return text.rstrip("/")
 
 

@@ -8,6 +8,7 @@ terminal escape codes, or nothing for plain text. Columns are aligned on the vis
 
 import textwrap
 import time
+import unicodedata
 
 from .result import FAIL, PASS, SKIP, STATUSES, WARN
 
@@ -18,6 +19,22 @@ DEFAULT_WIDTH = 120
 MIN_TEXT_WIDTH = 20
 GAP = "  "
 EXAMPLES = 5
+
+
+def clean(text):
+    """``text`` with every control or format character (escape sequences, newlines, carriage
+    returns, bidi overrides) shown as an escape (``\\x1b``, ``\\n``, ``\\u202e``): what a minion
+    sent never drives the admin's terminal or forges a table line."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char == " " or unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co"):
+            out.append(char)
+        else:
+            out.append(char.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
 
 
 def _paint(text, key, colors):
@@ -33,7 +50,7 @@ def _table(headers, rows, colors=None, wrap=None):
     wrapped_rows = []
     for cells, keys in rows:
         lines = [
-            (textwrap.wrap(str(cell), wrap[index]) or [""]) if index in wrap else [str(cell)]
+            (textwrap.wrap(clean(cell), wrap[index]) or [""]) if index in wrap else [clean(cell)]
             for index, cell in enumerate(cells)
         ]
         wrapped_rows.append((lines, keys))
@@ -93,7 +110,7 @@ def render_checks(entries, colors=None, width=DEFAULT_WIDTH):
     ordered = sorted(
         entries.items(), key=lambda item: ORDER.get(item[1]["status"], len(ORDER))
     )  # stable: the checks' own order within a status
-    check_width = max([len("CHECK")] + [len(check_id) for check_id in entries])
+    check_width = max([len("CHECK")] + [len(clean(check_id)) for check_id in entries])
     message_width, fix_width = _text_widths(width, len("STATUS") + check_width + len(GAP))
     rows = [
         (
@@ -116,12 +133,12 @@ def render_minion(minion, ret, colors=None, width=DEFAULT_WIDTH, check_id=None):
     if is_result(ret):
         summary = ret["summary"]
         verdict = "ready" if ret["ready"] else "notready"
-        counts = ", ".join(f"{summary.get(status, 0)} {status}" for status in STATUSES)
+        counts = ", ".join(f"{clean(summary.get(status, 0))} {status}" for status in STATUSES)
         label = "READY" if ret["ready"] else "NOT READY"
-        header = f"{minion}: {_paint(label, verdict, colors)} ({counts})"
+        header = f"{clean(minion)}: {_paint(label, verdict, colors)} ({counts})"
         return [header, *render_checks(ret["checks"], colors, width)]
     if is_entry(ret):
-        header = f"{minion}:"
+        header = f"{clean(minion)}:"
         return [header, *render_checks({check_id or "-": ret}, colors, width)]
     return None
 

@@ -20,9 +20,11 @@ mde-prereqs-dependencies-installed:
 {%- endif %}
 {%- if mde.proxy %}
 
+{#- the state reads mdeprereq:proxy itself: a proxy in its name or arguments would be kept in
+    the state's key, the job cache and the minion's state cache #}
 mde-prereqs-proxy-configured:
   mdeprereq.proxy_configured:
-    - name: {{ mde.proxy | yaml_dquote }}
+    - name: mdeprereq-proxy
 {%- endif %}
 
 mde-prereqs-passive-if-conflicting:

@@ -1,7 +1,8 @@
 {#- Continuous compliance: run mdeprereq.check every mdeprereq:schedule:hours hours (with a random
-    splay of up to mdeprereq:schedule:splay seconds, so a fleet does not check at once) and send
-    each result to the master (mdeprereq/check/<ready|notready>/<id>) for the remediation reactor
-    and the report. mdeprereq:schedule:enabled false removes the job. #}
+    splay of up to mdeprereq:schedule:splay seconds, so a fleet does not check at once) and return
+    each result to the master as a job return (salt/job/<jid>/ret/<id>, and the job cache), which
+    the master authenticates: the remediation reactor and the report act on that.
+    mdeprereq:schedule:enabled false removes the job. #}
 {%- from tpldir ~ "/map.jinja" import mde with context %}
 {%- set schedule = mde.schedule %}
 {%- if schedule.hours is not number or schedule.hours is sameas true or schedule.hours < 1
@@ -18,8 +19,6 @@ mde-schedule-check:
   schedule.present:
     - name: mdeprereq-check
     - function: mdeprereq.check
-    - job_kwargs:
-        fire_event: True
     - hours: {{ schedule.hours | int }}
   {%- if schedule.splay %}
     - splay: {{ schedule.splay | int }}

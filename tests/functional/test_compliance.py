@@ -44,10 +44,18 @@ USER_FAILS = result({"mdatp_user": "fail"}, fixable={"mdatp_user"})
 USER_PASSES = result({"mdatp_user": "pass"})
 
 
-def event(minion, payload, sender=None, state=None):
-    state = state or ("ready" if payload.get("ready") else "notready")
-    tag = f"mdeprereq/check/{state}/{minion}"
-    return tag, {"id": sender or minion, "data": payload, "cmd": "_minion_event", "tag": tag}
+ACCEPTED = {MINION, "web2", "db1", *(f"m{number:03d}" for number in range(200))}
+FIRE_EVENT = [{"fire_event": True, "__kwarg__": True}]
+_JIDS = iter(range(10**6))
+
+
+def job(runners, minion, payload, arg=FIRE_EVENT, fun="mdeprereq.check"):
+    """A ``mdeprereq.check fire_event=True`` job in the master's job cache with ``minion``'s
+    return (as the master writes an authenticated return); the tag of its return event."""
+    opts = runners["mdeprereq.remediate"].__globals__["__opts__"]
+    jid = str(int(salt.utils.jid.gen_jid(opts)) + next(_JIDS))
+    save_job(opts, jid, {minion: payload}, fun=fun, arg=arg)
+    return f"salt/job/{jid}/ret/{minion}"
 
 
 # -- the runner ----------------------------------------------------------------------------------
@@ -105,6 +113,9 @@ def minions(monkeypatch, runners):
         runners["mdeprereq.remediate"].__globals__, "_fire", lambda tag, data: fired.append(tag)
     )
     FakeLocalClient.fired = fired
+    runner_globals = runners["mdeprereq.remediate"].__globals__
+    monkeypatch.setitem(runner_globals, "_accepted_minions", lambda: ACCEPTED)
+    monkeypatch.setitem(runner_globals, "JOB_CACHE_WAIT", 0.3)
     return FakeLocalClient
 
 
@@ -122,7 +133,7 @@ def test_a_fixable_failure_is_confirmed_fixed_and_rechecked(runners, minions):
         "mdeprereq.check": [USER_FAILS, USER_PASSES],
         "state.apply": [STATE_OK],
     }
-    ret = runners["mdeprereq.remediate"](*event(MINION, USER_FAILS))
+    ret = runners["mdeprereq.remediate"](job(runners, MINION, USER_FAILS))
     assert ret["action"] == "fixed", ret
     assert ret["after"] == {"mdatp_user": "pass"}
     assert [(c["tgt"], c["fun"], c["arg"], c["kwarg"]) for c in minions.calls] == [
@@ -134,35 +145,61 @@ def test_a_fixable_failure_is_confirmed_fixed_and_rechecked(runners, minions):
 
 
 def test_the_payload_never_chooses_the_target(runners, minions):
-    tag, data = event("db1", USER_FAILS, sender=MINION)
-    ret = runners["mdeprereq.remediate"](tag, data)
-    assert (ret["action"], ret["sender"]) == ("ignored", MINION)
+    # a tag naming db1 for a job that holds only web1's return: no return of db1, nothing done
+    forged = job(runners, MINION, USER_FAILS).replace(f"/ret/{MINION}", "/ret/db1")
+    ret = runners["mdeprereq.remediate"](forged)
+    assert ret["action"] == "ignored" and "no return of db1" in ret["reason"], ret
+    assert minions.calls == []
     payload = {**USER_FAILS, "id": "db1", "tgt": "*"}
     minions.answers = {"mdeprereq.check": [USER_PASSES]}
-    ret = runners["mdeprereq.remediate"](*event(MINION, payload))
+    ret = runners["mdeprereq.remediate"](job(runners, MINION, payload))
     assert ret["action"] == "nothing_to_fix"
     assert {c["tgt"][0] for c in minions.calls} == {MINION}
 
 
 @pytest.mark.parametrize(
-    ("tag", "data"),
+    "case",
     [
-        ("mdeprereq/check/notready/web1", {"id": "web1", "data": "broken"}),
-        ("mdeprereq/check/notready/web1", {"id": "web1"}),
-        ("mdeprereq/check/ready/web1", {"id": "web1", "data": USER_FAILS}),
-        ("mdeprereq/check/notready/web1", "not a mapping"),
-        ("salt/beacon/web1/mdeprereq/regressed", {"id": "web1", "data": USER_FAILS}),
+        "event tag",
+        "not a result",
+        "malformed result",
+        "another function",
+        "the runner's own check",
+        "traversal id",
+        "unaccepted minion",
+        "replayed job",
     ],
 )
-def test_malformed_events_are_ignored(runners, minions, tag, data):
-    assert runners["mdeprereq.remediate"](tag, data)["action"] == "ignored"
+def test_malformed_hints_are_ignored(runners, minions, case):
+    remediate = runners["mdeprereq.remediate"]
+    tag = {
+        "event tag": lambda: f"mdeprereq/check/notready/{MINION}",
+        "not a result": lambda: job(runners, MINION, "broken"),
+        "malformed result": lambda: job(runners, MINION, {**USER_FAILS, "ready": "no"}),
+        "another function": lambda: job(runners, MINION, USER_FAILS, fun="test.ping"),
+        "the runner's own check": lambda: job(
+            runners, MINION, USER_FAILS, arg=[{"checks": "mdatp_user", "__kwarg__": True}]
+        ),
+        "traversal id": lambda: job(runners, MINION, USER_FAILS).replace(
+            f"/ret/{MINION}", "/ret/../../minions/web2"
+        ),
+        "unaccepted minion": lambda: job(runners, "stranger", USER_FAILS),
+        "replayed job": lambda: job(runners, MINION, result({"distro": "pass"})),
+    }[case]()
+    if case == "replayed job":
+        assert remediate(tag)["action"] == "recorded"
+    ret = remediate(tag)
+    assert ret["action"] == "ignored", ret
     assert minions.calls == [] and minions.fired == []
 
 
 def test_nothing_fixable_and_ready_events_change_nothing(runners, minions):
     unfixable = result({"systemd": "fail", "distro": "pass"})
-    assert runners["mdeprereq.remediate"](*event(MINION, unfixable))["action"] == "nothing_fixable"
-    ready = runners["mdeprereq.remediate"](*event(MINION, USER_PASSES))
+    assert (
+        runners["mdeprereq.remediate"](job(runners, MINION, unfixable))["action"]
+        == "nothing_fixable"
+    )
+    ready = runners["mdeprereq.remediate"](job(runners, MINION, USER_PASSES))
     assert ready["action"] == "recorded"
     assert minions.calls == []
 
@@ -171,21 +208,21 @@ def test_the_rate_limit_counts_failed_attempts_only(runners, minions):
     remediate = runners["mdeprereq.remediate"]
     # the minion says it is fine by now: no attempt is counted
     minions.answers = {"mdeprereq.check": [USER_PASSES]}
-    assert remediate(*event(MINION, USER_FAILS))["action"] == "nothing_to_fix"
+    assert remediate(job(runners, MINION, USER_FAILS))["action"] == "nothing_to_fix"
     # two failed attempts (the second: the minion does not even answer) ...
     minions.answers = {
         "mdeprereq.check": [USER_FAILS, USER_FAILS, None],
         "state.apply": [STATE_FAILED],
     }
-    first = remediate(*event(MINION, USER_FAILS))
+    first = remediate(job(runners, MINION, USER_FAILS))
     assert (first["action"], first["attempt"], first["states_succeeded"]) == ("failed", 1, False)
-    second = remediate(*event(MINION, USER_FAILS))
+    second = remediate(job(runners, MINION, USER_FAILS))
     assert (second["action"], second["attempt"]) == ("failed", 2)
     assert "did not confirm" in second["reason"]
     # ... then gave_up once, then silence
     calls = len(minions.calls)
-    assert remediate(*event(MINION, USER_FAILS))["action"] == "gave_up"
-    assert remediate(*event(MINION, USER_FAILS))["action"] == "suppressed"
+    assert remediate(job(runners, MINION, USER_FAILS))["action"] == "gave_up"
+    assert remediate(job(runners, MINION, USER_FAILS))["action"] == "suppressed"
     assert len(minions.calls) == calls
     assert minions.fired == [
         f"mdeprereq/remediation/failed/{MINION}",
@@ -195,13 +232,13 @@ def test_the_rate_limit_counts_failed_attempts_only(runners, minions):
     # an admin resets it
     assert runners["mdeprereq.reset"]("web*") == [MINION]
     minions.answers = {"mdeprereq.check": [USER_FAILS, USER_PASSES], "state.apply": [STATE_OK]}
-    assert remediate(*event(MINION, USER_FAILS))["action"] == "fixed"
+    assert remediate(job(runners, MINION, USER_FAILS))["action"] == "fixed"
 
 
 def test_a_state_run_that_raises_still_counts(runners, minions):
     minions.answers = {"mdeprereq.check": [USER_FAILS], "state.apply": []}  # IndexError
     with pytest.raises(IndexError):
-        runners["mdeprereq.remediate"](*event(MINION, USER_FAILS))
+        runners["mdeprereq.remediate"](job(runners, MINION, USER_FAILS))
     cache = salt.cache.factory(runners["mdeprereq.remediate"].__globals__["__opts__"])
     record = cache.fetch("mdeprereq/remediation", MINION)
     assert len(record["attempts"]) == 1 and record["in_progress"] is None
@@ -212,15 +249,15 @@ def test_malformed_settings_are_an_error(master_opts, tmp_path, minions):
     opts.update(cachedir=str(tmp_path), mdeprereq={"remediation": {"max_attempts": 0}})
     runners = salt.loader.runner(opts, utils=salt.loader.utils(opts))
     with pytest.raises(salt.exceptions.SaltInvocationError, match="max_attempts"):
-        runners["mdeprereq.remediate"](*event(MINION, USER_FAILS))
+        runners["mdeprereq.remediate"](job(runners, MINION, USER_FAILS))
     assert minions.calls == []
 
 
 def test_report_from_events_and_the_job_cache(runners, minions):
     remediate = runners["mdeprereq.remediate"]
     debian = {"distro": {"id": "debian", "version": "12"}}
-    remediate(*event(MINION, result({"distro": "pass", "mdatp_user": "pass"}, facts=debian)))
-    remediate(*event("web2", result({"distro": "pass", "systemd": "fail"}, facts=debian)))
+    remediate(job(runners, MINION, result({"distro": "pass", "mdatp_user": "pass"}, facts=debian)))
+    remediate(job(runners, "web2", result({"distro": "pass", "systemd": "fail"}, facts=debian)))
     # a job in the master's job cache: db1's full check, and an error from old1
     opts = runners["mdeprereq.report"].__globals__["__opts__"]
     returners = salt.loader.returners(opts, {})
@@ -245,7 +282,8 @@ def test_report_from_events_and_the_job_cache(runners, minions):
     assert data["failing"] == {"disk": ["db1"], "systemd": ["web2"]}
     assert data["distros"]["debian 12"]["total"] == 2
     assert data["minions"]["db1"]["source"] == "job"
-    assert data["minions"]["web2"]["source"] == "event"
+    # web2's result is in the job cache and in what the runner kept: either source may show it
+    assert data["minions"]["web2"]["source"] in ("job", "event")
     # by default a row for each minion that needs attention; show=all adds the ready ones
     assert set(data["minions"]) == {"web2", "db1", "old1"}
     assert set(runners["mdeprereq.report"](show="all")["data"]["minions"]) == {
@@ -257,20 +295,20 @@ def test_report_from_events_and_the_job_cache(runners, minions):
     events_only = runners["mdeprereq.report"](source="events", show="all")["data"]
     assert set(events_only["minions"]) == {MINION, "web2"}
     jobs_only = runners["mdeprereq.report"](source="jobs", show="all")["data"]
-    assert set(jobs_only["minions"]) == {"db1", "old1"}
+    assert set(jobs_only["minions"]) == {MINION, "web2", "db1", "old1"}
     with pytest.raises(salt.exceptions.SaltInvocationError, match="source"):
         runners["mdeprereq.report"](source="everything")
     with pytest.raises(salt.exceptions.SaltInvocationError, match="show"):
         runners["mdeprereq.report"](show="ready")
 
 
-def save_job(opts, jid, returns, fun="mdeprereq.check"):
+def save_job(opts, jid, returns, fun="mdeprereq.check", arg=()):
     """A job in the master's job cache (Salt's local_cache), as the master writes it: the load,
     then one return per minion."""
     returners = salt.loader.returners(opts, {})
     returners["local_cache.prep_jid"](passed_jid=jid)
     returners["local_cache.save_load"](
-        jid, {"fun": fun, "arg": [], "tgt": "*", "tgt_type": "glob", "jid": jid}
+        jid, {"fun": fun, "arg": list(arg), "tgt": "*", "tgt_type": "glob", "jid": jid}
     )
     for minion, ret in returns.items():
         returners["local_cache.returner"](
@@ -358,8 +396,8 @@ def test_report_events_are_kept_in_shards(runners, minions):
     remediate = runners["mdeprereq.remediate"]
     opts = remediate.__globals__["__opts__"]
     for number in range(200):
-        remediate(*event(f"m{number:03d}", result({"distro": "pass", "disk": "pass"})))
-    remediate(*event("m007", result({"disk": "fail"})))  # a partial, later result
+        remediate(job(runners, f"m{number:03d}", result({"distro": "pass", "disk": "pass"})))
+    remediate(job(runners, "m007", result({"disk": "fail"})))  # a partial, later result
     cache = salt.cache.factory(opts)
     shards = cache.list("mdeprereq/fleet")
     assert 40 < len(shards) <= 64  # 200 minions over 64 shards, not 200 entries
@@ -380,6 +418,7 @@ class FakeMinion:
         return {
             "mdeprereq.check": lambda checks=None: self.results.pop(0),
             "event.send": lambda tag, data: self.sent.append((tag, data)),
+            "event.fire": lambda data, tag: self.sent.append((tag, data)),
         }
 
 
@@ -407,9 +446,11 @@ FAPOLICYD = result(
 )
 
 
-def test_beacon_fires_on_a_regression_and_sends_the_check(beacon_loader):
+def test_beacon_fires_on_a_regression_and_runs_the_scheduled_check(beacon_loader):
     minion, load = beacon_loader
     beacons = load()
+    opts = beacons["mdeprereq.beacon"].__globals__["__opts__"]
+    opts["schedule"] = {"mdeprereq-check": {"function": "mdeprereq.check", "hours": 6}}
     config = [{"checks": ["fanotify", "disk"]}, {"_beacon_name": "mdeprereq"}]
     assert beacons["mdeprereq.validate"](config) == (True, "Valid beacon configuration")
     minion.results = [FANOTIFY_PASSES, FANOTIFY_PASSES, FAPOLICYD, FAPOLICYD]
@@ -421,10 +462,16 @@ def test_beacon_fires_on_a_regression_and_sends_the_check(beacon_loader):
         ("fanotify", "pass", "fail", True)
     ]
     assert fired["ready"] is False
-    ((tag, payload),) = minion.sent
-    assert tag == f"mdeprereq/check/notready/{minion_id(beacons)}"
-    assert payload == FAPOLICYD
+    # not an event for the reactor (forgeable) but the schedule's check, whose return the master
+    # authenticates
+    assert minion.sent == [("manage_schedule", {"func": "run_job", "name": "mdeprereq-check"})]
     assert beacons["mdeprereq.beacon"](config) == []  # the same failure again: nothing new
+    # without the schedule's job there is nothing to run (a warning says so)
+    opts["schedule"] = {}
+    minion.results = [FANOTIFY_PASSES, FAPOLICYD]
+    assert beacons["mdeprereq.beacon"](config) == []
+    assert len(beacons["mdeprereq.beacon"](config)) == 1
+    assert len(minion.sent) == 1
 
 
 def minion_id(beacons):
@@ -549,11 +596,13 @@ def test_remediate_holds_only_the_fixing_states(render):
 def test_schedule_state(render):
     fun, args = args_of(render("mde.schedule"), "mde-schedule-check")
     assert fun == "schedule.present"
-    assert (args["name"], args["function"], args["job_kwargs"]) == (
+    # the return goes to the master (authenticated); no event needed
+    assert (args["name"], args["function"], args["return_job"]) == (
         "mdeprereq-check",
         "mdeprereq.check",
-        {"fire_event": True},
+        True,
     )
+    assert "job_kwargs" not in args
     assert (args["hours"], args["splay"], args["maxrunning"]) == (6, 1800, 1)
     fun, args = args_of(
         render("mde.schedule", schedule={"hours": 12, "splay": 0}), "mde-schedule-check"
@@ -573,13 +622,35 @@ def test_schedule_refuses_bad_settings(render, schedule):
     assert "mdeprereq:schedule:" in json.dumps(rendered)
 
 
-def test_reactor_sls_renders_the_event_as_is(loaders):
-    """The reactor SLS hands tag and data to the runner unchanged, quotes and all."""
+def test_reactor_sls_hands_only_the_tag_of_a_check_return(loaders):
+    """The reactor SLS hands the runner the tag of a mdeprereq.check return, nothing of the
+    event's data (a minion can forge it), and renders nothing for other returns."""
     renderers = salt.loader.render(loaders.opts, loaders.modules)
-    tag, data = event(MINION, {**USER_FAILS, "note": "a 'quote', a \"dq\", {{ jinja }} and: colon"})
     template = (REPO_ROOT / "salt/reactor/mde/remediate.sls").read_text()
-    rendered = salt.template.compile_template(
-        ":string:", renderers, "jinja|yaml", [], [], input_data=template, tag=tag, data=data
-    )
-    chunk = rendered["mde-reactor-remediate"]["runner.mdeprereq.remediate"]
-    assert chunk == [{"args": [{"tag": tag}, {"data": data}]}]
+    tag = "salt/job/20261201120000123456/ret/web1"
+    data = {
+        "fun": "mdeprereq.check",
+        "id": "web1",
+        "fun_args": [{"checks": "mdatp_user", "fire_event": True, "__kwarg__": True}],
+        "return": {"note": "a 'q' {{ jinja }}: x"},
+    }
+
+    def render(**changed):
+        return salt.template.compile_template(
+            ":string:",
+            renderers,
+            "jinja|yaml",
+            [],
+            [],
+            input_data=template,
+            tag=tag,
+            data={**data, **changed},
+        )
+
+    for asked in ({}, {"fun_args": [], "schedule": "mdeprereq-check"}):
+        chunk = render(**asked)["mde-reactor-remediate"]["runner.mdeprereq.remediate"]
+        assert chunk == [{"args": [{"tag": tag}]}]
+    # other functions, and the runner's own checks (no schedule, no fire_event): nothing
+    assert not render(fun="test.ping")
+    assert not render(fun_args=[{"checks": "mdatp_user", "__kwarg__": True}])
+    assert not render(fun_args=["checks=mdatp_user"], schedule="")

@@ -446,9 +446,10 @@ def machine_snapshot():
         pytest.param("proxy.example:3128; rm -rf /", "", id="garbage"),
     ],
 )
-def test_proxy_configured_refuses_bad_proxies_before_writing(loaders, url, says):
+def test_proxy_configured_refuses_bad_proxies_before_writing(loaders, configure, url, says):
     before = machine_snapshot()
-    ret = loaders.states.mdeprereq.proxy_configured(name=url)
+    configure(proxy=url)
+    ret = loaders.states.mdeprereq.proxy_configured(name="mdeprereq-proxy")
     assert ret.result is False
     assert "Refusing the proxy, nothing was written" in ret.comment
     assert says in ret.comment
@@ -460,10 +461,11 @@ def test_proxy_configured_refuses_bad_proxies_before_writing(loaders, url, says)
 @pytest.mark.destructive_test
 @pytest.mark.skip_if_not_root
 def test_proxy_configured_for_apt_and_the_product(
-    loaders, apt_proxy_removed, managed_json_restored
+    loaders, configure, apt_proxy_removed, managed_json_restored
 ):
     url = "http://proxy.example:3128"
-    predicted = loaders.states.mdeprereq.proxy_configured(name=url, test=True)
+    configure(proxy=url)
+    predicted = loaders.states.mdeprereq.proxy_configured(name="mdeprereq-proxy", test=True)
     assert predicted.result is None
     assert predicted.changes == {
         "package_manager": {"file": str(APT_PROXY), "old": None, "new": url},
@@ -472,7 +474,7 @@ def test_proxy_configured_for_apt_and_the_product(
     assert not APT_PROXY.exists(), "test=True wrote the apt proxy"
     assert not managed_json_restored.exists(), managed_json_restored.read_text()
 
-    ret = loaders.states.mdeprereq.proxy_configured(name=url)
+    ret = loaders.states.mdeprereq.proxy_configured(name="mdeprereq-proxy")
     assert ret.result is True, ret.comment
     assert ret.changes == predicted.changes
     # real apt reads it
@@ -480,6 +482,6 @@ def test_proxy_configured_for_apt_and_the_product(
     assert 'Acquire::https::Proxy "http://proxy.example:3128/";' in dumped.stdout
     assert json.loads(managed_json_restored.read_text()) == {"cloudService": {"proxy": url}}
 
-    again = loaders.states.mdeprereq.proxy_configured(name=url)
+    again = loaders.states.mdeprereq.proxy_configured(name="mdeprereq-proxy")
     assert again.result is True and again.changes == {}
     assert "already" in again.comment

@@ -93,7 +93,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(path, monkeypatch):
     ]
 
 
-def test_merge_replaces_a_non_mapping_on_the_way():
-    assert managed.merged({"a": "text"}, {"a.b": 1}) == {"a": {"b": 1}}
+def test_merge_refuses_to_replace_a_non_mapping_on_the_way():
+    # #14 item 7: a mapping never silently replaces a string (it used to become {"a": {"b": 1}})
+    with pytest.raises(managed.ManagedJsonError, match="a is a str in the file"):
+        managed.merged({"a": "text"}, {"a.b": 1})
+    assert managed.merged({"a": None}, {"a.b": 1}) == {"a": {"b": 1}}
     assert managed.get({"a": {"b": {"c": 3}}}, "a.b.c") == 3
     assert managed.get({"a": 1}, "a.b") is None

@@ -4,6 +4,7 @@ onboarding JSON, the CONNECT exchange on a socketpair, and the verdicts built fr
 The real proxies and TLS servers are in tests/integration/test_network_real.py.
 """
 
+import builtins
 import datetime
 import json
 import socket
@@ -362,14 +363,15 @@ def test_managed_json_broken_fails(machine):
 
 
 def test_managed_json_unreadable_warns(machine, monkeypatch):
-    real = type(machine.host()).read_text
+    real = builtins.open
+    managed_path = machine.host().path(data.MANAGED_JSON)
 
-    def read_text(self, path):
-        if path == data.MANAGED_JSON:
+    def opener(path, *args, **kwargs):
+        if str(path) == managed_path:
             raise PermissionError(13, "Permission denied")
-        return real(self, path)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(type(machine.host()), "read_text", read_text)
+    monkeypatch.setattr(builtins, "open", opener)
     result = network.check_proxy(machine.host(), settings())
     assert result["status"] == "warn"
     assert "Permission denied" in result["message"]
