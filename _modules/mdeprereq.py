@@ -361,10 +361,12 @@ def proxy():
 def connectivity():
     """
     Reach Defender's cloud the way mdatp will: for each URL (``mdeprereq:connectivity:urls``,
-    default Microsoft's streamlined set for the geo), resolve, connect (through the proxy when
-    one is set) and complete a verified TLS handshake, all at once, each bounded by
-    ``mdeprereq:connectivity:timeout``. A certificate from an unexpected issuer means SSL
-    inspection, which is unsupported.
+    default the geo's set for the onboarding kind: streamlined, standard or US government),
+    resolve, connect (through the proxy when one is set) and complete a TLS handshake whose chain
+    verifies to the shipped Microsoft/DigiCert roots (or ``mdeprereq:connectivity:roots``), all at
+    once, bounded by ``mdeprereq:connectivity:timeout``. A chain ending in another CA is SSL
+    inspection (unsupported), whatever the system CA store trusts. When mdatp runs, its own
+    ``mdatp connectivity test`` is reported beside; a disagreement warns.
 
     CLI Example:
 

@@ -1,13 +1,14 @@
 """Benchmark 4: the connectivity check waits one timeout, not one per URL.
 
 20 URLs, all on 127.0.0.1 (never another address): 15 TLS servers with certificates from a test
-CA (trustme, trusted through an injected SSL context) and 5 blackholed endpoints (a listening
+CA (trustme, trusted as mdeprereq:connectivity:roots) and 5 blackholed endpoints (a listening
 socket with a zero backlog that never accepts: the kernel completes at most one handshake and
 drops the rest, so the probes hang in connect or in TLS). Total wall time of
 ``network.check_connectivity`` against the timeout T.
 """
 
 import contextlib
+import os
 import socket
 import ssl
 import statistics
@@ -80,8 +81,6 @@ def blackhole():
 def run(repeats):
     repeats = repeats or DEFAULT_REPEATS
     ca = trustme.CA(organization_name=CA_ORGANIZATION)
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
     servers = []
     holes = []
     totals, ok_elapsed, outcomes = [], [], []
@@ -89,6 +88,8 @@ def run(repeats):
         servers.extend(TLSServer(ca) for _ in range(SERVED))
         with tempfile.TemporaryDirectory(prefix="mdeprereq-bench-connectivity-") as root:
             host = Host(root=root, environ={})  # an empty machine: no proxy, no onboarding JSON
+            roots_file = os.path.join(root, "test-root.pem")  # the test CA as the trusted root
+            ca.cert_pem.write_to_path(roots_file)
 
             def once():
                 # fresh blackholes each time, so every run meets the same empty accept queues
@@ -100,14 +101,12 @@ def run(repeats):
                         "connectivity": {
                             "urls": urls,
                             "timeout": TIMEOUT,
-                            "expected_issuers": [CA_ORGANIZATION],
+                            "roots": roots_file,
                         }
                     }
                 )
                 try:
-                    return timed(
-                        lambda: network.check_connectivity(host, settings, ssl_context=context)
-                    )
+                    return timed(lambda: network.check_connectivity(host, settings))
                 finally:
                     for sock, _url in fresh:
                         sock.close()
@@ -168,7 +167,7 @@ def run(repeats):
         "title": "4. Connectivity: 20 URLs, 5 blackholed",
         "method": (
             f"network.check_connectivity with mdeprereq:connectivity urls = {SERVED} local TLS "
-            f"servers (trustme CA via an injected SSL context) + {BLACKHOLED} blackholed "
+            f"servers (trustme CA as mdeprereq:connectivity:roots) + {BLACKHOLED} blackholed "
             f"endpoints (listen(0), never accept; new ones each run), timeout {TIMEOUT:g} s, all "
             f"on {LOOPBACK}; {repeats} runs after 1 warm-up."
         ),

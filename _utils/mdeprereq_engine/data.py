@@ -268,11 +268,12 @@ NFS_NOTE = (
 )
 
 # Network (connectivity and proxy checks)
-GEOS = ("us", "eu", "uk", "au", "ch", "in")
+# Geos of mdeprereq:geo: the commercial ones, then the US government clouds (GCC, GCC High, DoD).
+# What is trusted is in roots.py (the roots Defender's chains end in), not a list of names.
+COMMERCIAL_GEOS = ("us", "eu", "uk", "au", "ch", "in")
+US_GOVERNMENT_GEOS = ("gcc", "gcc-high", "dod")
+GEOS = COMMERCIAL_GEOS + US_GOVERNMENT_GEOS
 CONNECTIVITY_TIMEOUT = 10.0
-# Organizations (the issuing CA's O=) whose certificates Defender's endpoints present; any other
-# issuer on the way means a proxy is inspecting TLS
-EXPECTED_ISSUER_ORGANIZATIONS = ("Microsoft Corporation", "DigiCert Inc")
 
 # Package managers, for the install-time proxy and dependency installs. os-release ID -> manager;
 # the releases in YUM_RELEASES (by major version) still use yum.
@@ -321,11 +322,136 @@ MANAGED_PROXY_KEY = "cloudService.proxy"
 # metacharacters and quotes; whitespace and control characters are refused as well)
 PROXY_SCHEMES = ("http",)
 PROXY_FORBIDDEN_CHARACTERS = ";|&$`<>(){}'\"\\*!^,"
-# Default URLs of the connectivity check (the streamlined set). "{geo}" is one of GEOS; a geo's
-# extra URLs follow; the onboarding JSON's geoLocationUrl and vortexServerUrl (the tenant's own
-# EDR and events hosts) are added when it is present; the common URLs come last.
-CONNECTIVITY_GEO_URL_TEMPLATES = ("https://mdav.{geo}.endpoint.security.microsoft.com/",)
-CONNECTIVITY_GEO_EXTRA_URLS = {"us": ("https://edr-cus.us.endpoint.security.microsoft.com/",)}
+# -- The URLs the connectivity check probes (when mdeprereq:connectivity:urls is unset) ----------
+# Only each URL's host and port matter to the probe (a TLS handshake); the paths are the ones
+# Microsoft's tools test, so that they read the same as `mdatp connectivity test`.
+#
+# Streamlined (commercial): the host label of each geo in *.endpoint.security.microsoft.com. India
+# is "ina", not "in": Defender's own URL table (MAPSURL_GW_IN:
+# mdav.ina.endpoint.security.microsoft.com, in a public decompiled signature script) and
+# Microsoft's API geo hosts (ina.api.security.microsoft.com, MicrosoftDocs/defender-docs
+# defender-endpoint/api/exposed-apis-list.md) both say "ina"; no public source shows ".in.".
+STREAMLINED_HOST_LABELS = {"us": "us", "eu": "eu", "uk": "uk", "au": "au", "ch": "ch", "in": "ina"}
+STREAMLINED_GEO_URLS = ("https://mdav.{label}.endpoint.security.microsoft.com/mdav/test",)
+# The regional EDR hosts of each geo, as Microsoft's XMDE Client Analyzer tests them (urls_map
+# GW_US/GW_EU/GW_UK/GW_AU in its mde_tools connectivity module, https://aka.ms/XMDEClientAnalyzer).
+# It lists none for CH and IN: there the tenant's own EDR host comes from the onboarding JSON.
+STREAMLINED_EDR_HOSTS = {
+    "us": ("edr-cus", "edr-eus", "edr-cus3", "edr-eus3"),
+    "eu": ("edr-weu", "edr-neu", "edr-weu3", "edr-neu3"),
+    "uk": ("edr-uks", "edr-ukw"),
+    "au": ("edr-aus", "edr-aue"),
+    "ch": (),
+    "in": (),
+}
+STREAMLINED_EDR_URL = "https://{host}.{label}.endpoint.security.microsoft.com/edr/commands/test"
+# ECS, Defender's configuration service: required from build 101.25122.0004 (Microsoft's release
+# notes for Linux 101.25122.0004, February 2026, and the prerequisites page of 02/03/2026).
+ECS_URL = "https://config.edge.skype.com/config/v1"
+# US government clouds. Microsoft's "streamlined connectivity URLs - US government environments"
+# page (defender-endpoint/streamlined-device-connectivity-urls-gov.md) names the consolidated
+# *.endpoint.security.microsoft.us only as a wildcard (the tenant's hosts come from the onboarding
+# JSON) and SmartScreen per cloud (GCC unitedstates4, GCC High unitedstates1, DoD unitedstates2
+# .ss.wd.microsoft.us, Linux: yes). The cloud-protection hosts and ECS URLs per cloud are Defender's
+# own URL table (MAPSURL_FFL4Mod/FFL4/FFL5: unitedstatesN.cp.wd.microsoft.us,
+# unitedstatesN.x.cp.wd.microsoft.us/api/report, ECSURI gccmod.ecs.office.com,
+# config.ecs.gov.teams.microsoft.us, config.ecs.dod.teams.microsoft.us), matching the ECS URLs of
+# the prerequisites page of 02/03/2026.
+US_GOVERNMENT_URLS = {
+    "gcc": (
+        "https://unitedstates4.cp.wd.microsoft.us/",
+        "https://unitedstates4.x.cp.wd.microsoft.us/api/report",
+        "https://unitedstates4.ss.wd.microsoft.us/",
+        "https://gccmod.ecs.office.com/",
+    ),
+    "gcc-high": (
+        "https://unitedstates1.cp.wd.microsoft.us/",
+        "https://unitedstates1.x.cp.wd.microsoft.us/api/report",
+        "https://unitedstates1.ss.wd.microsoft.us/",
+        "https://config.ecs.gov.teams.microsoft.us/",
+    ),
+    "dod": (
+        "https://unitedstates2.cp.wd.microsoft.us/",
+        "https://unitedstates2.x.cp.wd.microsoft.us/api/report",
+        "https://unitedstates2.ss.wd.microsoft.us/",
+        "https://config.ecs.dod.teams.microsoft.us/",
+    ),
+}
+# Standard (legacy) onboarding: the per-geo set of the XMDE analyzer (urls_map US/EU/UK/AU: cloud
+# protection, sample storage, EDR gateways winatp-gw-*, automated-IR storage), CH and IN from
+# Defender's own URL table (MAPSURL_CH / MAPSURL_IN), and the geo's cyber-data host from the
+# `mdatp connectivity test` list (defender-endpoint/linux-support-connectivity.md).
+LEGACY_GEO_URLS = {
+    "us": (
+        "https://unitedstates.cp.wd.microsoft.com/wdcp.svc/bond/submitReport/test",
+        "https://ussus1eastprod.blob.core.windows.net/",
+        "https://ussus1westprod.blob.core.windows.net/",
+        "https://unitedstates.x.cp.wd.microsoft.com/api/report",
+        "https://winatp-gw-cus.microsoft.com/commands/test",
+        "https://winatp-gw-eus.microsoft.com/commands/test",
+        "https://winatp-gw-cus3.microsoft.com/commands/test",
+        "https://winatp-gw-eus3.microsoft.com/commands/test",
+        "https://automatedirstrprdcus.blob.core.windows.net/",
+        "https://automatedirstrprdeus.blob.core.windows.net/",
+        "https://automatedirstrprdcus3.blob.core.windows.net/",
+        "https://automatedirstrprdeus3.blob.core.windows.net/",
+        "https://us-v20.events.data.microsoft.com/ping",
+    ),
+    "eu": (
+        "https://europe.cp.wd.microsoft.com/wdcp.svc/bond/submitReport/test",
+        "https://usseu1northprod.blob.core.windows.net/",
+        "https://usseu1westprod.blob.core.windows.net/",
+        "https://europe.x.cp.wd.microsoft.com/api/report",
+        "https://winatp-gw-weu.microsoft.com/commands/test",
+        "https://winatp-gw-neu.microsoft.com/commands/test",
+        "https://winatp-gw-weu3.microsoft.com/commands/test",
+        "https://winatp-gw-neu3.microsoft.com/commands/test",
+        "https://automatedirstrprdneu.blob.core.windows.net/",
+        "https://automatedirstrprdweu.blob.core.windows.net/",
+        "https://automatedirstrprdneu3.blob.core.windows.net/",
+        "https://automatedirstrprdweu3.blob.core.windows.net/",
+        "https://eu-v20.events.data.microsoft.com/ping",
+    ),
+    "uk": (
+        "https://unitedkingdom.cp.wd.microsoft.com/wdcp.svc/bond/submitReport/test",
+        "https://ussuk1southprod.blob.core.windows.net/",
+        "https://ussuk1westprod.blob.core.windows.net/",
+        "https://unitedkingdom.x.cp.wd.microsoft.com/api/report",
+        "https://winatp-gw-ukw.microsoft.com/commands/test",
+        "https://winatp-gw-uks.microsoft.com/commands/test",
+        "https://automatedirstrprdukw.blob.core.windows.net/",
+        "https://automatedirstrprduks.blob.core.windows.net/",
+        "https://uk-v20.events.data.microsoft.com/ping",
+    ),
+    "au": (
+        "https://australia.cp.wd.microsoft.com/wdcp.svc/bond/submitReport/test",
+        "https://ussau1eastprod.blob.core.windows.net/",
+        "https://ussau1southeastprod.blob.core.windows.net/",
+        "https://australia.x.cp.wd.microsoft.com/api/report",
+        "https://winatp-gw-aus.microsoft.com/commands/test",
+        "https://winatp-gw-aue.microsoft.com/commands/test",
+        "https://automatedirstrprdaus.blob.core.windows.net/",
+        "https://automatedirstrprdaue.blob.core.windows.net/",
+        "https://v20.events.data.microsoft.com/ping",
+    ),
+    "ch": (
+        "https://switzerland.cp.wd.microsoft.com/wdcp.svc/bond/submitReport",
+        "https://ussch1northprod.blob.core.windows.net/",
+        "https://ussch1westprod.blob.core.windows.net/",
+        "https://switzerland.x.cp.wd.microsoft.com/api/report",
+        "https://v20.events.data.microsoft.com/ping",
+    ),
+    "in": (
+        "https://india.cp.wd.microsoft.com/wdcp.svc/bond/submitReport",
+        "https://ussin1southprod.blob.core.windows.net/",
+        "https://ussin1centralprod.blob.core.windows.net/",
+        "https://india.x.cp.wd.microsoft.com/api/report",
+        "https://v20.events.data.microsoft.com/ping",
+    ),
+}
+# Every kind of onboarding: packages (install and updates), go.microsoft.com (the fwlinks mdatp and
+# the analyzer use, e.g. linkid=2120136) and definitionupdates.microsoft.com (security intelligence)
+# (the prerequisites page; MicrosoftDocs/microsoft-365-docs#8734)
 CONNECTIVITY_COMMON_URLS = (
     "https://packages.microsoft.com/",
     "https://go.microsoft.com/",
@@ -341,5 +467,10 @@ ONBOARDING_GEO_ALIASES = {
     "aus": "au",
     "ch": "ch",
     "in": "in",
+    "ina": "in",
     "ind": "in",
 }
+# `mdatp connectivity test`, run once when mdatp is installed and its daemon runs: the CLI (a
+# symlink to wdavdaemonclient, defender-endpoint/linux-support-install.md) and how long to wait
+MDATP_CLI = "/usr/bin/mdatp"
+MDATP_CONNECTIVITY_TEST_TIMEOUT = 120.0

@@ -8,38 +8,51 @@ global store doesn't enable interception").
 - :func:`validate_proxy_url` judges one proxy setting (pure; the states reuse it to refuse a bad
   proxy before writing anything). :func:`discover_proxy` finds every proxy mdatp could use.
 - :func:`check_proxy` judges what was found; :func:`check_connectivity` resolves, connects (HTTP
-  CONNECT through the proxy when there is one) and completes a verified TLS handshake with each
-  Defender URL, all at once in threads, each bounded by the timeout, and tells SSL inspection by
-  the certificate's issuer.
+  CONNECT through the proxy when there is one) and completes a TLS handshake with each Defender
+  URL, all at once in threads, all bounded by one timeout. Trust is by key, as Defender pins its
+  connections: a chain is genuine only when it verifies to the roots in ``roots.py`` (or
+  ``mdeprereq:connectivity:roots``); the operating system's store never decides. A chain that
+  ends in another CA, or in one copying a root's name, is SSL inspection. Once mdatp runs,
+  `mdatp connectivity test` is run beside the probes and compared with them.
 
 Proxy credentials never leave this module: every proxy URL in a message or a fact goes through
 :func:`mask_proxy`. Standard library only.
 """
 
+import _ssl
 import dataclasses
+import hashlib
 import ipaddress
 import json
 import os
 import re
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import urllib.parse
 
-from . import data
-from .redact import mask_proxy
+from . import data, roots
+from .redact import mask_proxy, mask_url
 from .result import FAIL, PASS, SKIP, WARN, verdict
 
 PAGE = "Microsoft's 'Prerequisites for Microsoft Defender for Endpoint on Linux' page"
 UNSUPPORTED = f"PAC, WPAD and authenticated proxies aren't supported ({PAGE})"
-INSPECTION = "SSL inspection is not supported: exempt these hosts from inspection"
+INSPECTION_MESSAGE = "SSL inspection is not supported: exempt these hosts from inspection"
 SETTING_SOURCE = "mdeprereq:proxy"
 MANAGED_SOURCE = f"{data.MANAGED_PROXY_KEY} in {data.MANAGED_JSON}"
 
 # Per-URL results of the connectivity check
 OK, DNS, REFUSED, TIMEOUT, PROXY, TLS = "ok", "dns", "refused", "timeout", "proxy", "tls"
-RESULTS = (OK, DNS, REFUSED, TIMEOUT, PROXY, TLS)
+INSPECTION = "inspection"
+RESULTS = (OK, DNS, REFUSED, TIMEOUT, PROXY, TLS, INSPECTION)
+# OpenSSL's verification errors (X509_V_ERR_*) that mean "this chain does not lead to a trusted
+# root": no issuer found, a self-signed certificate that is not a trusted root, a signature that
+# does not match the issuer's key (a CA copying a root's name), an issuer that isn't a CA. Any other
+# verification error (expired: 10, not yet valid: 9, wrong host: 62/64, revoked: 23, ...) is "tls".
+NOT_TRUSTED_CHAIN_CODES = frozenset({2, 4, 6, 7, 18, 19, 20, 21, 24, 27, 28, 29, 30, 31})
+MAX_ROOTS_FILE = 1 << 20
 # How long past the deadline to wait for a probe thread still blocked (a name lookup can't be
 # interrupted); after that its URL is reported as a timeout and the thread is left behind
 JOIN_GRACE = 0.25
@@ -520,7 +533,15 @@ def check_proxy(host, settings, environ=None):
     )
 
 
-# -- geo and the URLs to probe ---------------------------------------------------------------------
+# -- geo, onboarding kind and the URLs to probe ----------------------------------------------------
+STREAMLINED, LEGACY = "streamlined", "legacy"
+# How Microsoft's XMDE Client Analyzer tells the kind of onboarding package (its mde_tools
+# connectivity module, get_geo_from_onboarding): a "GW_<geo>" token anywhere in the onboarding
+# file means the streamlined package (partnerGeoLocation "GW_EU"); otherwise the bare
+# vortexGeoLocation ("EU") of the standard (legacy) package decides, with the legacy URL set.
+_STREAMLINED_TOKEN = re.compile(r"GW_([A-Za-z]+)")
+
+
 def _loads_maybe(value):
     """``value`` itself, or the JSON it holds when it is a string (the blob nests JSON in JSON)."""
     if isinstance(value, str):
@@ -528,17 +549,27 @@ def _loads_maybe(value):
     return value
 
 
-def read_onboarding(host):
-    """What the onboarding JSON tells about the tenant's geo and service URLs.
+def _geo_alias(candidate):
+    if not isinstance(candidate, str):
+        return None
+    return data.ONBOARDING_GEO_ALIASES.get(candidate.strip().lower().removeprefix("gw_"))
 
-    :returns: None when there is no onboarding JSON, else ``{"geo", "datacenter",
-        "geo_location_url", "vortex_server_url", "error"}`` (nothing secret: no org ID, no blob)
+
+def read_onboarding(host):
+    """What the onboarding JSON tells about the tenant's geo, onboarding kind and service URLs.
+
+    :returns: None when there is no onboarding JSON, else ``{"geo", "kind", "us_government",
+        "datacenter", "geo_location_url", "vortex_server_url", "error", "unreadable"}``; ``kind``
+        is :data:`STREAMLINED` or :data:`LEGACY` (decided as Microsoft's analyzer decides it) or
+        None. Nothing secret: no org ID, no blob.
     """
     text, error = _read(host, data.ONBOARD_JSON)
     if text is None and error is None:
         return None
     info = {
         "geo": None,
+        "kind": None,
+        "us_government": False,
         "datacenter": None,
         "geo_location_url": None,
         "vortex_server_url": None,
@@ -564,16 +595,25 @@ def read_onboarding(host):
     ):
         if isinstance(body.get(field), str):
             info[key] = body[field]
-    candidates = [body.get("vortexGeoLocation"), body.get("partnerGeoLocation")]
+    token = _STREAMLINED_TOKEN.search(text)
     host_name = urllib.parse.urlsplit(info["geo_location_url"] or "").hostname or ""
+    service_hosts = [
+        urllib.parse.urlsplit(url or "").hostname or ""
+        for url in (info["geo_location_url"], info["vortex_server_url"])
+    ]
+    # A US government tenant's service hosts are under microsoft.us (Microsoft's US government
+    # URL page: *.endpoint.security.microsoft.us); the blob doesn't say which of GCC, GCC High, DoD
+    info["us_government"] = any(name.endswith(".microsoft.us") for name in service_hosts)
+    if token:
+        info["kind"] = STREAMLINED
+    elif isinstance(body.get("vortexGeoLocation"), str):
+        info["kind"] = LEGACY
+    candidates = [token.group(1) if token else None, body.get("vortexGeoLocation")]
     if host_name.endswith(".endpoint.security.microsoft.com"):
         candidates.append(host_name.split(".")[1])
-    for candidate in candidates:
-        if isinstance(candidate, str):
-            geo = data.ONBOARDING_GEO_ALIASES.get(candidate.strip().lower().removeprefix("gw_"))
-            if geo:
-                info["geo"] = geo
-                break
+    info["geo"] = next((geo for geo in map(_geo_alias, candidates) if geo), None)
+    if info["us_government"]:
+        info["geo"] = None  # not a commercial geo; mdeprereq:geo names the cloud
     return info
 
 
@@ -596,17 +636,38 @@ def url_address(url):
     return parts.hostname, port or 443
 
 
+def geo_urls(geo, kind=STREAMLINED):
+    """The URLs of ``geo`` for an onboarding of ``kind`` (see ``data``), without the common ones."""
+    if geo in data.US_GOVERNMENT_URLS:
+        return list(data.US_GOVERNMENT_URLS[geo])
+    if kind == LEGACY:
+        return list(data.LEGACY_GEO_URLS.get(geo, ()))
+    label = data.STREAMLINED_HOST_LABELS[geo]
+    urls = [template.format(label=label) for template in data.STREAMLINED_GEO_URLS]
+    urls.extend(
+        data.STREAMLINED_EDR_URL.format(host=edr, label=label)
+        for edr in data.STREAMLINED_EDR_HOSTS.get(geo, ())
+    )
+    return urls
+
+
 def default_urls(geo, onboarding=None):
-    """The URLs the connectivity check probes when ``mdeprereq:connectivity:urls`` is unset."""
-    urls = []
-    if geo:
-        urls.extend(template.format(geo=geo) for template in data.CONNECTIVITY_GEO_URL_TEMPLATES)
-        urls.extend(data.CONNECTIVITY_GEO_EXTRA_URLS.get(geo, ()))
+    """The URLs the connectivity check probes when ``mdeprereq:connectivity:urls`` is unset.
+
+    The geo's set for the onboarding's kind (streamlined unless the onboarding JSON is a standard
+    one), the onboarding JSON's own EDR and cyber-data URLs, the ECS configuration URL (the
+    commercial one; a US government geo's set has its own) and the URLs every device needs. One
+    URL per host and port: the probe is a TLS handshake, the path does not matter to it.
+    """
+    kind = (onboarding or {}).get("kind") or STREAMLINED
+    urls = geo_urls(geo, kind) if geo else []
     if onboarding:
         for key in ("geo_location_url", "vortex_server_url"):
             url = onboarding.get(key)
             if isinstance(url, str) and url.startswith("https://"):
                 urls.append(url)
+    if geo not in data.US_GOVERNMENT_GEOS and not (onboarding or {}).get("us_government"):
+        urls.append(data.ECS_URL)
     urls.extend(data.CONNECTIVITY_COMMON_URLS)
     unique, seen = [], set()
     for url in urls:
@@ -622,11 +683,11 @@ def default_urls(geo, onboarding=None):
 
 # -- probing one URL -------------------------------------------------------------------------------
 class _ProbeFailure(Exception):
-    def __init__(self, result, detail, verify_failed=False):
+    def __init__(self, result, detail, verify_code=None):
         super().__init__(detail)
         self.result = result
         self.detail = detail
-        self.verify_failed = verify_failed
+        self.verify_code = verify_code  # OpenSSL's X509_V_ERR_* when verification failed
 
 
 def _endpoint(host, port):
@@ -764,8 +825,8 @@ class _Attempt:
             PROXY, f"the proxy answered CONNECT {target} with '{status_line}'{hint}"
         )
 
-    def handshake(self, context):
-        """Complete a TLS handshake verified by ``context``; the issuer's organization."""
+    def _wrap(self, context):
+        """A TLS socket over a new connection (directly or through the proxy), not handshaken."""
         sock = self.open()
         self.progress["stage"] = "tls"
         try:
@@ -773,20 +834,29 @@ class _Attempt:
             if remaining <= 0:
                 raise self.timed_out("tls")
             sock.settimeout(remaining)
-            tls = context.wrap_socket(
+            return context.wrap_socket(
                 sock, server_hostname=self.host, do_handshake_on_connect=False
             )
         except BaseException:
             sock.close()
             raise
+
+    def handshake(self, context):
+        """Complete a TLS handshake verified by ``context``: ``(leaf DER, chain DERs)``.
+
+        The chain is the verified one (leaf first, root last) when ``context`` verifies, else the
+        one the server presented.
+        """
+        tls = self._wrap(context)
         try:
             tls.do_handshake()
-            return _issuer_from_cert(tls.getpeercert()) or issuer_organization_from_der(
-                tls.getpeercert(binary_form=True) or b""
-            )
+            verified = context.verify_mode != ssl.CERT_NONE
+            return tls.getpeercert(binary_form=True) or b"", _chain(tls, verified)
         except ssl.SSLCertVerificationError as exc:
             reason = exc.verify_message or exc.reason or str(exc)
-            raise _ProbeFailure(TLS, f"certificate verification failed: {reason}", True) from None
+            raise _ProbeFailure(
+                TLS, f"certificate verification failed: {reason}", exc.verify_code
+            ) from None
         except TimeoutError:
             raise self.timed_out("tls") from None
         except ssl.SSLError as exc:
@@ -798,30 +868,30 @@ class _Attempt:
         finally:
             tls.close()
 
-    def unverified_issuer(self):
-        """The issuer organization of the certificate presented, without verifying it."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+
+def _chain(tls, verified):
+    """The certificate chain of a handshaken socket as DER, leaf first ([] when unknown).
+
+    Python 3.13 has ``get_verified_chain``/``get_unverified_chain`` on the socket (DER bytes);
+    3.10-3.12 have them on the private ``_sslobj`` (``_ssl.Certificate`` objects).
+    """
+    name = "get_verified_chain" if verified else "get_unverified_chain"
+    for owner in (tls, getattr(tls, "_sslobj", None)):
+        getter = getattr(owner, name, None)
+        if getter is None:
+            continue
         try:
-            sock = self.open()
-            sock.settimeout(max(self.remaining(), 0.001))
-            with context.wrap_socket(sock, server_hostname=self.host) as tls:
-                return issuer_organization_from_der(tls.getpeercert(binary_form=True) or b"")
-        except (_ProbeFailure, OSError, ValueError):
-            return None
+            chain = getter() or []
+        except (ssl.SSLError, ValueError):
+            return []
+        return [
+            item if isinstance(item, bytes) else item.public_bytes(_ssl.ENCODING_DER)
+            for item in chain
+        ]
+    return []
 
 
-def _issuer_from_cert(cert):
-    organizations = [
-        value
-        for rdn in (cert or {}).get("issuer", ())
-        for key, value in rdn
-        if key == "organizationName"
-    ]
-    return ", ".join(organizations) or None
-
-
+# -- certificates: names and fingerprints, from DER (standard library only) -----------------------
 def _der_item(der, position):
     """``(tag, content start, content end)`` of the DER item at ``position``."""
     tag = der[position]
@@ -836,15 +906,38 @@ def _der_item(der, position):
     return tag, position, position + length
 
 
-_OID_ORGANIZATION = bytes([0x55, 0x04, 0x0A])  # 2.5.4.10
+_NAME_OIDS = {
+    bytes([0x55, 0x04, 0x03]): "CN",
+    bytes([0x55, 0x04, 0x06]): "C",
+    bytes([0x55, 0x04, 0x07]): "L",
+    bytes([0x55, 0x04, 0x08]): "ST",
+    bytes([0x55, 0x04, 0x0A]): "O",
+    bytes([0x55, 0x04, 0x0B]): "OU",
+}
 _DER_STRINGS = {0x0C: "utf-8", 0x13: "ascii", 0x14: "latin-1", 0x16: "ascii", 0x1E: "utf-16-be"}
 
 
-def issuer_organization_from_der(der):
-    """The issuer's organization (O=) of a DER certificate, or None; never raises.
+def _der_name(der, start, end):
+    """The attributes of the X.501 Name between ``start`` and ``end``: ``[(short name, value)]``."""
+    attributes = []
+    position = start
+    while position < end:
+        _tag, inner, rdn_end = _der_item(der, position)  # RelativeDistinguishedName (SET)
+        while inner < rdn_end:
+            _tag, pair, pair_end = _der_item(der, inner)  # AttributeTypeAndValue
+            _tag, oid_start, oid_end = _der_item(der, pair)
+            value_tag, value_start, value_end = _der_item(der, oid_end)
+            oid = der[oid_start:oid_end]
+            codec = _DER_STRINGS.get(value_tag, "latin-1")
+            value = der[value_start:value_end].decode(codec, "replace")
+            attributes.append((_NAME_OIDS.get(oid, f"OID.{oid.hex()}"), value))
+            inner = pair_end
+        position = rdn_end
+    return attributes
 
-    Used on a certificate that failed verification, which ``getpeercert()`` does not decode.
-    """
+
+def certificate_names(der):
+    """``{"issuer": [(name, value)], "subject": [...]}`` of a DER certificate, or None."""
     try:
         _tag, start, _end = _der_item(der, 0)  # Certificate
         _tag, position, _end = _der_item(der, start)  # tbsCertificate
@@ -853,57 +946,213 @@ def issuer_organization_from_der(der):
             position = end
         for _skipped in ("serialNumber", "signature"):
             _tag, _start, position = _der_item(der, position)
-        _tag, position, issuer_end = _der_item(der, position)  # issuer Name
-        organizations = []
-        while position < issuer_end:
-            _tag, inner, rdn_end = _der_item(der, position)  # RelativeDistinguishedName (SET)
-            while inner < rdn_end:
-                _tag, pair, pair_end = _der_item(der, inner)  # AttributeTypeAndValue
-                _tag, oid_start, oid_end = _der_item(der, pair)
-                value_tag, value_start, value_end = _der_item(der, oid_end)
-                if der[oid_start:oid_end] == _OID_ORGANIZATION:
-                    codec = _DER_STRINGS.get(value_tag, "latin-1")
-                    organizations.append(der[value_start:value_end].decode(codec, "replace"))
-                inner = pair_end
-            position = rdn_end
+        _tag, issuer_start, issuer_end = _der_item(der, position)
+        _tag, _start, position = _der_item(der, issuer_end)  # validity
+        _tag, subject_start, subject_end = _der_item(der, position)
+        return {
+            "issuer": _der_name(der, issuer_start, issuer_end),
+            "subject": _der_name(der, subject_start, subject_end),
+        }
     except (IndexError, ValueError):
         return None
-    return ", ".join(organizations) or None
 
 
-def probe_url(
-    url,
-    proxy=None,
-    timeout=data.CONNECTIVITY_TIMEOUT,
-    context=None,
-    *,
-    deadline=None,
-    progress=None,
-):
-    """Resolve, connect (CONNECT through ``proxy``) and complete a verified TLS handshake.
+def format_name(attributes):
+    """``C=US, O=Microsoft Corporation, CN=...`` (in the certificate's order)."""
+    return ", ".join(f"{name}={value}" for name, value in attributes) or "(an empty name)"
 
-    :param context: the :class:`ssl.SSLContext` that verifies (default: the system store)
-    :param deadline: a :func:`time.monotonic` time by which to give up (default: now + timeout)
-    :param progress: a dict in which the current stage is kept, for a caller that stops waiting
-    :returns: ``{"url", "host", "port", "result", "detail", "issuer", "elapsed"}``; ``result`` is
-        one of :data:`RESULTS`. The issuer is not judged here (see :func:`judge_issuer`).
+
+def _attribute(attributes, wanted):
+    return ", ".join(value for name, value in attributes if name == wanted) or None
+
+
+def issuer_organization_from_der(der):
+    """The issuer's organization (O=) of a DER certificate, or None; never raises."""
+    names = certificate_names(der)
+    return _attribute(names["issuer"], "O") if names else None
+
+
+def _sha256(der):
+    return hashlib.sha256(der).hexdigest().upper()
+
+
+# -- what the connectivity check trusts ------------------------------------------------------------
+class RootsError(ValueError):
+    """``mdeprereq:connectivity:roots`` can't be used; the message names the key."""
+
+
+@dataclasses.dataclass
+class Trust:
+    """The roots a Defender host's chain must verify to, and a context that verifies with them."""
+
+    source: str  # "the shipped roots" or the mdeprereq:connectivity:roots path
+    pem: str
+
+    def __post_init__(self):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # hostname checked, cert required
+        self.context.load_verify_locations(cadata=self.pem)
+        self.roots = []  # [(subject attributes, SHA-256)]
+        for der in self.context.get_ca_certs(binary_form=True):
+            names = certificate_names(der)
+            self.roots.append((names["subject"] if names else [], _sha256(der)))
+
+    @property
+    def names(self):
+        return [_attribute(subject, "CN") or format_name(subject) for subject, _ in self.roots]
+
+    def impostor_of(self, chain):
+        """The name of a trusted root that ``chain`` copies without its key, or None.
+
+        A certificate in the chain named exactly like a trusted root but with another
+        fingerprint, or a top certificate issued in a trusted root's name (its issuer is a root's
+        subject) that still did not verify: somebody copied the name, not the key.
+        """
+        by_subject = {tuple(subject): sha for subject, sha in self.roots}
+        for der in chain:
+            names = certificate_names(der)
+            if not names:
+                continue
+            for field in ("subject", "issuer"):
+                sha = by_subject.get(tuple(names[field]))
+                if sha is not None and (field == "issuer" or _sha256(der) != sha):
+                    return _attribute(names[field], "CN") or format_name(names[field])
+        return None
+
+
+def load_trust(settings):
+    """The :class:`Trust` of ``mdeprereq:connectivity:roots``, else of the shipped roots.
+
+    :raises RootsError: the file can't be read or holds no certificate
     """
-    start = time.monotonic()
-    entry = {
+    path = settings.connectivity_roots
+    if path is None:
+        return Trust("the shipped roots", roots.shipped_bundle())
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            text = handle.read(MAX_ROOTS_FILE + 1)
+    except OSError as exc:
+        raise RootsError(
+            f"mdeprereq:connectivity:roots: {path} can't be read ({exc.strerror or exc})"
+        ) from None
+    if len(text) > MAX_ROOTS_FILE:
+        raise RootsError(f"mdeprereq:connectivity:roots: {path} is over {MAX_ROOTS_FILE} bytes")
+    try:
+        return Trust(path, text)
+    except (ssl.SSLError, ValueError) as exc:
+        raise RootsError(
+            f"mdeprereq:connectivity:roots: {path} holds no PEM certificates ({exc})"
+        ) from None
+
+
+def system_context():
+    """What the operating system's store trusts (OpenSSL's defaults, so SSL_CERT_FILE counts)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    return context
+
+
+# -- probing one URL -------------------------------------------------------------------------------
+def _unverified_context():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _inspection(attempt, trust, failure, system):
+    """The entry fields of a chain that does not verify to ``trust``: whose chain is it?
+
+    Two more handshakes (bounded by the same deadline): one verified by the system store (if it
+    trusts the chain, the verified chain names the CA it trusts), else an unverified one for the
+    chain the server presented.
+    """
+    trusted_by_system, chain, why = False, [], ""
+    try:
+        _leaf, chain = attempt.handshake(system)
+        trusted_by_system = True
+    except ProxyURLError as second:
+        why = f"; the chain could not be read: {second}"
+    except _ProbeFailure as second:
+        if second.verify_code is not None:
+            try:
+                _leaf, chain = attempt.handshake(_unverified_context())
+            except (_ProbeFailure, ProxyURLError) as third:
+                why = f"; the chain could not be read: {third}"
+        else:
+            why = f"; the chain could not be read: {second.detail}"
+    names = [certificate_names(der) for der in chain]
+    names = [name for name in names if name]
+    if trusted_by_system and names:
+        ca = format_name(names[-1]["subject"])
+        trusted = f"; the system CA store trusts it through {ca!r}"
+    elif names:
+        ca = format_name(names[-1]["issuer"])
+        trusted = "; the system CA store does not trust it either"
+    else:
+        ca = None
+        trusted = ""
+    impostor = trust.impostor_of(chain)
+    copied = f" ({ca!r} copies the name of {impostor!r} but not its key)" if impostor else ""
+    issued = f"it was issued by {ca!r}{copied}" if ca else "its issuer is unknown"
+    detail = (
+        f"{INSPECTION_MESSAGE} (the chain of {attempt.host} does not verify to the trusted roots: "
+        f"{failure.detail}; {issued}{trusted}{why})"
+    )
+    return {
+        "result": INSPECTION,
+        "detail": detail,
+        "inspected_by": ca,
+        "trusted_by_system": trusted_by_system,
+        "impostor_of": impostor,
+    }
+
+
+def _new_entry(url):
+    return {
         "url": url,
         "host": None,
         "port": None,
         "result": None,
         "detail": "",
         "issuer": None,
+        "root": None,
+        "inspected_by": None,
         "elapsed": None,
     }
+
+
+def probe_url(
+    url,
+    proxy=None,
+    timeout=data.CONNECTIVITY_TIMEOUT,
+    trust=None,
+    *,
+    system=None,
+    deadline=None,
+    progress=None,
+):
+    """Resolve, connect (CONNECT through ``proxy``) and complete a TLS handshake verified by key.
+
+    :param trust: the :class:`Trust` (default: the shipped roots); the chain must verify to one of
+        its roots. A chain that doesn't (it ends in another CA, or in one copying a root's name)
+        is :data:`INSPECTION`; an expired, not yet valid or wrong-host certificate is :data:`TLS`.
+    :param system: the context of the operating system's store (default :func:`system_context`),
+        asked only to name the CA of an inspected chain; it never makes a chain genuine
+    :param deadline: a :func:`time.monotonic` time by which to give up (default: now + timeout)
+    :param progress: a dict in which the current stage is kept, for a caller that stops waiting
+    :returns: ``{"url", "host", "port", "result", "detail", "issuer", "root", "inspected_by",
+        "elapsed"}`` (plus ``trusted_by_system`` and ``impostor_of`` for inspection); ``result``
+        is one of :data:`RESULTS`
+    """
+    start = time.monotonic()
+    entry = _new_entry(url)
     try:
         host, port = url_address(url)
     except ValueError as exc:  # not a usable URL
         entry.update(result=DNS, detail=f"not a URL with a host name: {exc}", elapsed=0.0)
         return entry
     entry.update(host=host, port=port)
+    trust = trust or Trust("the shipped roots", roots.shipped_bundle())
     attempt = _Attempt(
         host=host,
         port=port,
@@ -913,49 +1162,26 @@ def probe_url(
         progress={} if progress is None else progress,
     )
     try:
-        issuer = attempt.handshake(ssl.create_default_context() if context is None else context)
-        entry.update(result=OK, detail="verified TLS handshake", issuer=issuer)
+        leaf, chain = attempt.handshake(trust.context)
+        top = certificate_names(chain[-1]) if chain else None
+        root = (_attribute(top["subject"], "CN") or format_name(top["subject"])) if top else None
+        entry.update(
+            result=OK,
+            detail=f"verified TLS handshake, chain ends in {root or 'a trusted root'}",
+            issuer=issuer_organization_from_der(leaf),
+            root=root,
+        )
     except ProxyURLError as exc:
         entry.update(result=PROXY, detail=f"the proxy is unusable: {exc}")
     except _ProbeFailure as failure:
         entry.update(result=failure.result, detail=failure.detail)
-        if failure.verify_failed:  # who issued what failed? (SSL inspection, or not)
-            entry["issuer"] = attempt.unverified_issuer()
+        if failure.verify_code in NOT_TRUSTED_CHAIN_CODES:
+            entry.update(_inspection(attempt, trust, failure, system or system_context()))
     entry["elapsed"] = round(time.monotonic() - start, 3)
     return entry
 
 
-def _issuer_expected(issuer, expected):
-    if issuer is None:
-        return False
-    wanted = {name.strip().casefold() for name in expected}
-    # several O= values are joined with ", "; an organization name may hold ", " itself
-    candidates = [issuer, *issuer.split(", ")]
-    return any(candidate.strip().casefold() in wanted for candidate in candidates)
-
-
-def judge_issuer(entry, expected):
-    """``entry`` with a certificate from an unexpected issuer turned into SSL inspection.
-
-    An empty ``expected`` judges nothing.
-    """
-    if not expected or entry["result"] not in (OK, TLS):
-        return entry
-    issuer = entry.get("issuer")
-    verified = entry["result"] == OK
-    if _issuer_expected(issuer, expected) or (not verified and issuer is None):
-        return entry
-    seen = f"issued by {issuer!r}" if issuer else "issued by a CA without an organization name"
-    detail = (
-        f"{INSPECTION} (the certificate of {entry['host']} was {seen}, not by "
-        f"{' or '.join(expected)}"
-    )
-    if not verified:
-        detail += f"; {entry['detail']}"
-    return {**entry, "result": TLS, "detail": detail + ")"}
-
-
-def probe_all(urls, proxy, timeout, context, expected_issuers=()):
+def probe_all(urls, proxy, timeout, trust=None, system=None):
     """Probe every URL at once, each in its own thread, all bounded by one ``timeout``.
 
     A probe still blocked past the deadline (plus :data:`JOIN_GRACE`) is reported as a timeout at
@@ -963,6 +1189,8 @@ def probe_all(urls, proxy, timeout, context, expected_issuers=()):
     """
     start = time.monotonic()
     deadline = start + timeout
+    trust = trust or Trust("the shipped roots", roots.shipped_bundle())
+    system = system or system_context()
     slots = []
     for url in urls:
         progress, box = {"stage": "dns"}, {}
@@ -970,7 +1198,13 @@ def probe_all(urls, proxy, timeout, context, expected_issuers=()):
         def run(url=url, progress=progress, box=box):
             try:
                 box["entry"] = probe_url(
-                    url, proxy, timeout, context, deadline=deadline, progress=progress
+                    url,
+                    proxy,
+                    timeout,
+                    trust,
+                    system=system,
+                    deadline=deadline,
+                    progress=progress,
                 )
             except Exception as exc:  # noqa: BLE001 - a check never raises; report it per URL
                 box["entry"] = _failed_entry(
@@ -995,24 +1229,112 @@ def probe_all(urls, proxy, timeout, context, expected_issuers=()):
                 url, TIMEOUT, f"no answer within {timeout:g}s {_STAGES.get(stage, stage)}"
             )
             entry["elapsed"] = round(time.monotonic() - start, 3)
-        entries.append(judge_issuer(entry, expected_issuers))
+        entries.append(entry)
     return entries
 
 
 def _failed_entry(url, result, detail):
+    entry = _new_entry(url)
     try:
-        host, port = url_address(url)
+        entry["host"], entry["port"] = url_address(url)
     except ValueError:
-        host, port = None, None
-    return {
-        "url": url,
-        "host": host,
-        "port": port,
-        "result": result,
-        "detail": detail,
-        "issuer": None,
-        "elapsed": None,
-    }
+        pass
+    entry.update(result=result, detail=detail)
+    return entry
+
+
+# -- mdatp's own view: `mdatp connectivity test` ---------------------------------------------------
+# One line per URL, "Testing connection with <url> ... [OK]" (Microsoft's sample output in
+# MicrosoftDocs/defender-docs defender-endpoint/linux-support-connectivity.md); a failure is
+# "[ERROR]" followed by indented detail lines, as Microsoft's XMDE analyzer prints the same test
+# (mde_tools connectivity perform_test: "... [ERROR]" then "\t <error>").
+_MDATP_TEST_LINE = re.compile(
+    r"^Testing connection with (?P<url>\S+) \.\.\. \[(?P<outcome>[^\]]*)\]"
+)
+MAX_MDATP_OUTPUT = 65536
+
+
+def parse_mdatp_connectivity_test(text):
+    """``[{"url", "outcome", "ok", "detail"}]`` of `mdatp connectivity test` output."""
+    results = []
+    for raw_line in (text or "")[:MAX_MDATP_OUTPUT].splitlines():
+        line = raw_line.rstrip()
+        match = _MDATP_TEST_LINE.match(line.strip())
+        if match:
+            outcome = match.group("outcome").strip()
+            results.append(
+                {
+                    "url": mask_url(match.group("url")),
+                    "outcome": outcome,
+                    "ok": outcome.upper() == "OK",
+                    "detail": "",
+                }
+            )
+        elif results and line.strip():
+            detail = results[-1]["detail"]
+            results[-1]["detail"] = mask_url(f"{detail} {line.strip()}".strip())[:500]
+    return results
+
+
+def start_mdatp_connectivity_test(command):
+    """Start `<command> connectivity test` (a :class:`subprocess.Popen`), or the reason it can't."""
+    try:
+        return subprocess.Popen(
+            [*command, "connectivity", "test"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        ), None
+    except OSError as exc:
+        return None, f"{command[0]} could not be run: {exc.strerror or exc}"
+
+
+def finish_mdatp_connectivity_test(process, timeout):
+    """``{"ran", "returncode", "urls", "error"}`` of a started `mdatp connectivity test`."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return {
+            "ran": False,
+            "returncode": None,
+            "urls": [],
+            "error": f"mdatp connectivity test did not finish within {timeout:g}s",
+        }
+    text = output[:MAX_MDATP_OUTPUT].decode("utf-8", "replace")
+    urls = parse_mdatp_connectivity_test(text)
+    error = None
+    if not urls:
+        last = mask_url(_printable(text.strip().splitlines()[-1].encode())) if text.strip() else ""
+        error = f"mdatp connectivity test exited with {process.returncode} and tested no URL" + (
+            f": {last}" if last else ""
+        )
+    return {"ran": True, "returncode": process.returncode, "urls": urls, "error": error}
+
+
+def compare_with_mdatp(entries, mdatp_result):
+    """Notes where mdatp's own test and our probes disagree, or mdatp reports a failure."""
+    ours = {entry["host"]: entry for entry in entries if entry["host"]}
+    notes = []
+    for item in mdatp_result["urls"]:
+        try:
+            host, _port = url_address(item["url"])
+        except ValueError:
+            host = None
+        entry = ours.get(host)
+        item["ours"] = entry["result"] if entry else None
+        if entry is not None and (entry["result"] == OK) != item["ok"]:
+            notes.append(
+                f"{host}: this check says {entry['result']} but mdatp connectivity test says "
+                f"[{item['outcome']}] for {item['url']}"
+            )
+        elif entry is None and not item["ok"]:
+            notes.append(
+                f"mdatp connectivity test says [{item['outcome']}] for {item['url']}"
+                + (f" ({item['detail']})" if item["detail"] else "")
+            )
+    return notes
 
 
 # -- the connectivity check ------------------------------------------------------------------------
@@ -1025,19 +1347,40 @@ CONNECTIVITY_REMEDIATIONS = {
     "firewall, or configure the static proxy this network needs (mdeprereq:proxy).",
     PROXY: "Let the proxy allow anonymous CONNECT to these hosts on port 443 (the page: 'permit "
     "anonymous traffic' to the Defender URLs).",
-    TLS: "Check the system CA store (ca-certificates) and the clock; nothing on the way may "
-    "terminate TLS.",
-    "inspection": "Exempt *.endpoint.security.microsoft.com and the other Defender URLs from SSL "
-    "inspection on the proxy or firewall: adding the interception certificate to the system "
-    "store does not make it work.",
+    TLS: "Check the clock (an expired or not yet valid certificate) and that nothing on the way "
+    "answers in Microsoft's place (a certificate for another host name).",
+    INSPECTION: "Exempt *.endpoint.security.microsoft.com and the other Defender URLs from SSL "
+    "inspection on the proxy or firewall: Defender pins its connections to Microsoft's roots, so "
+    "adding the interception certificate to the system store does not make it work. (Should the "
+    "CA named be Microsoft's own, a root newer than the shipped ones, add it to a PEM bundle set "
+    "as mdeprereq:connectivity:roots.)",
 }
+MDATP_REMEDIATION = (
+    "Compare with 'mdatp connectivity test' on this host: mdatp uses its own proxy setting "
+    "(mdatp config proxy set, or cloudService.proxy) and its own pinned connections."
+)
 
 
-def check_connectivity(host, settings, environ=None, ssl_context=None):
+def _mdatp_command(host, mdatp_command):
+    if mdatp_command is not None:
+        return list(mdatp_command)
+    if host.root in ("/", "") and getattr(host, "allow_subprocess", True):
+        return [data.MDATP_CLI]
+    return None
+
+
+def check_connectivity(host, settings, environ=None, system=None, mdatp_command=None):
     """Probe each Defender URL the way mdatp will (see :func:`probe_all`).
 
-    :param ssl_context: what verifies the servers' certificates (default
-        ``ssl.create_default_context()``: the system store, so ``SSL_CERT_FILE`` works)
+    Trust is by key: a chain is genuine when it verifies to the shipped roots (or to
+    ``mdeprereq:connectivity:roots``). When mdatp is installed and its daemon runs,
+    `mdatp connectivity test` runs once beside the probes and its outcome per URL is reported;
+    where it and the probes disagree, the check warns naming both.
+
+    :param system: the context of the operating system's store, used only to name an inspecting
+        CA (default :func:`system_context`, so ``SSL_CERT_FILE`` works)
+    :param mdatp_command: the mdatp CLI as an argv prefix (default ``/usr/bin/mdatp`` on the
+        running machine; none for another root)
     """
     found = discover_proxy(host, settings, environ)
     effective = found.effective
@@ -1045,7 +1388,6 @@ def check_connectivity(host, settings, environ=None, ssl_context=None):
         "proxy": effective.shown if effective else None,
         "proxy_source": effective.source if effective else None,
         "timeout": settings.connectivity_timeout,
-        "expected_issuers": list(settings.expected_issuers),
     }
     if effective is not None and effective.problem is not None:
         return verdict(
@@ -1054,11 +1396,23 @@ def check_connectivity(host, settings, environ=None, ssl_context=None):
             f"{effective.problem}); see the proxy check",
             facts=facts,
         )
+    try:
+        trust = load_trust(settings)
+    except RootsError as exc:
+        return verdict(
+            FAIL,
+            f"not probed: {exc}",
+            remediation="Point mdeprereq:connectivity:roots at a readable PEM bundle of root "
+            "certificates, or unset it to trust the shipped Microsoft and DigiCert roots.",
+            facts=facts,
+        )
+    facts["trust"] = {"source": trust.source, "roots": trust.names}
     geo, geo_source, onboarding = resolve_geo(host, settings)
     facts.update({"geo": geo, "geo_source": geo_source})
     notes = []  # (what is off, what to do): a warning when every URL answers
     if onboarding is not None:
         facts["onboarding"] = onboarding
+        facts["onboarding_kind"] = onboarding["kind"]
         if onboarding["error"]:
             notes.append(
                 (
@@ -1069,6 +1423,19 @@ def check_connectivity(host, settings, environ=None, ssl_context=None):
                     else f"Put the onboarding JSON from the portal at {data.ONBOARD_JSON}.",
                 )
             )
+        elif onboarding["us_government"] and geo not in data.US_GOVERNMENT_GEOS:
+            notes.append(
+                (
+                    "the onboarding JSON is for a US government cloud"
+                    + (
+                        f" but mdeprereq:geo is {geo}"
+                        if geo
+                        else ", so its geo's hosts were not probed"
+                    ),
+                    "Set mdeprereq:geo to the tenant's cloud: "
+                    f"{', '.join(data.US_GOVERNMENT_GEOS)}.",
+                )
+            )
         elif onboarding["geo"] and geo and onboarding["geo"] != geo:
             notes.append(
                 (
@@ -1077,25 +1444,31 @@ def check_connectivity(host, settings, environ=None, ssl_context=None):
                 )
             )
     urls = list(dict.fromkeys(settings.connectivity_urls or default_urls(geo, onboarding)))
-    if not settings.connectivity_urls and geo is None:
+    if (
+        not settings.connectivity_urls
+        and geo is None
+        and not (onboarding or {}).get("us_government")
+    ):
         notes.append(
             (
                 "the geo is unknown (no mdeprereq:geo, no onboarding JSON), so the geo's "
-                "*.endpoint.security.microsoft.com hosts were not probed",
+                "Defender hosts were not probed",
                 f"Set mdeprereq:geo to the tenant's geo ({', '.join(data.GEOS)}).",
             )
         )
-    if ssl_context is None:
-        ssl_context = ssl.create_default_context()
-        paths = ssl.get_default_verify_paths()
-        facts["trust_store"] = {"cafile": paths.cafile, "capath": paths.capath}
+    command = None
+    if host.mdatp_installed(settings.install_path) and host.mdatp_running(settings.install_path):
+        command = _mdatp_command(host, mdatp_command)
+    mdatp_process, mdatp_error = (None, None)
+    if command:  # started first: it runs while we probe
+        mdatp_process, mdatp_error = start_mdatp_connectivity_test(command)
     started = time.monotonic()
     entries = probe_all(
         urls,
         effective.value if effective else None,
         settings.connectivity_timeout,
-        ssl_context,
-        settings.expected_issuers,
+        trust,
+        system,
     )
     facts["elapsed"] = round(time.monotonic() - started, 3)
     facts["urls"] = entries
@@ -1104,48 +1477,58 @@ def check_connectivity(host, settings, environ=None, ssl_context=None):
         for result in RESULTS
         if any(e["result"] == result for e in entries)
     }
+    if command:
+        mdatp_result = (
+            finish_mdatp_connectivity_test(mdatp_process, data.MDATP_CONNECTIVITY_TEST_TIMEOUT)
+            if mdatp_process
+            else {"ran": False, "returncode": None, "urls": [], "error": mdatp_error}
+        )
+        facts["mdatp_connectivity_test"] = mdatp_result
+        disagreements = compare_with_mdatp(entries, mdatp_result)
+        if mdatp_result["error"]:
+            disagreements.append(mdatp_result["error"])
+        for note in disagreements:
+            notes.append((note, MDATP_REMEDIATION))
     via = f"through proxy {effective.shown} ({effective.source})" if effective else "directly"
     bad = [entry for entry in entries if entry["result"] != OK]
     if not bad:
-        issuers = sorted({entry["issuer"] or "?" for entry in entries})
+        roots_seen = sorted({entry.get("root") or "?" for entry in entries})
         message = (
-            f"all {len(entries)} Defender URLs answer {via} with a verified TLS handshake "
-            f"(issuers: {', '.join(issuers)})"
+            f"all {len(entries)} Defender URLs answer {via} with a TLS chain verified to "
+            f"{trust.source} (ending in {', '.join(roots_seen)})"
         )
         if notes:
             return verdict(
                 WARN,
                 f"{message}; but {'; '.join(note for note, _ in notes)}",
-                remediation=" ".join(remedy for _, remedy in notes),
+                remediation=" ".join(dict.fromkeys(remedy for _, remedy in notes)),
                 facts=facts,
             )
         return verdict(PASS, message, facts=facts)
-    inspected = [entry for entry in bad if entry["detail"].startswith(INSPECTION)]
-    others = [entry for entry in bad if entry not in inspected]
+    inspected = [entry for entry in bad if entry["result"] == INSPECTION]
+    others = [entry for entry in bad if entry["result"] != INSPECTION]
     parts = []
+    hosts = ", ".join(_entry_name(entry) for entry in inspected)
     if inspected:
-        seen = sorted(
-            {entry["issuer"] or "a CA without an organization name" for entry in inspected}
-        )
-        hosts = ", ".join(_entry_name(entry) for entry in inspected)
-        issuers = ", ".join(repr(name) for name in seen)
-        expected = " or ".join(settings.expected_issuers)
+        seen = sorted({entry.get("inspected_by") or "an unknown CA" for entry in inspected})
+        copied = sorted({entry["impostor_of"] for entry in inspected if entry.get("impostor_of")})
         parts.append(
-            f"{INSPECTION}: {hosts} (certificates issued by {issuers}, expected {expected})"
+            f"{INSPECTION_MESSAGE}: {hosts} (chains issued by {', '.join(map(repr, seen))}, "
+            f"not verifying to {trust.source}"
+            + (f"; named like {', '.join(map(repr, copied))} without its key" if copied else "")
+            + ")"
         )
     parts.extend(f"{_entry_name(e)}: {e['result']} ({e['detail']})" for e in others)
     message = f"{len(bad)} of {len(entries)} Defender URLs fail {via}: " + "; ".join(parts)
     if notes:
         message += f". Also: {'; '.join(note for note, _ in notes)}"
-    kinds = (["inspection"] if inspected else []) + list(
-        dict.fromkeys(entry["result"] for entry in others)
-    )
-    return verdict(
-        FAIL,
-        message,
-        remediation=" ".join(CONNECTIVITY_REMEDIATIONS[kind] for kind in kinds),
-        facts=facts,
-    )
+    kinds = list(dict.fromkeys(entry["result"] for entry in [*inspected, *others]))
+    remediation = " ".join(CONNECTIVITY_REMEDIATIONS[kind] for kind in kinds)
+    if inspected:
+        remediation += f" Hosts to exempt: {hosts}."
+    if any(remedy == MDATP_REMEDIATION for _, remedy in notes):
+        remediation += " " + MDATP_REMEDIATION
+    return verdict(FAIL, message, remediation=remediation, facts=facts)
 
 
 def _entry_name(entry):

@@ -51,9 +51,8 @@ class Settings:
     geo: str | None = None
     connectivity_urls: list | None = None  # None: the default set for the geo
     connectivity_timeout: float = data.CONNECTIVITY_TIMEOUT
-    expected_issuers: list = dataclasses.field(
-        default_factory=lambda: list(data.EXPECTED_ISSUER_ORGANIZATIONS)
-    )
+    # A PEM bundle of the roots Defender's chains must verify to; None: the shipped ones (roots.py)
+    connectivity_roots: str | None = None
     # Waived checks: {check ID: reason}
     ignore: dict = dataclasses.field(default_factory=dict)
     # What passive_if_conflicting does about a blocking fanotify holder: "passive" or "fail"
@@ -190,8 +189,7 @@ def _connectivity(value):
         return {}
     if not isinstance(value, dict):
         raise SettingsError(
-            "mdeprereq:connectivity must be a mapping (urls, timeout, expected_issuers), "
-            f"got {value!r}"
+            f"mdeprereq:connectivity must be a mapping (urls, timeout, roots), got {value!r}"
         )
     result = {}
     urls = value.get("urls")
@@ -223,18 +221,25 @@ def _connectivity(value):
                 f"mdeprereq:connectivity:timeout must be between 0 and 300 seconds, got {timeout!r}"
             )
         result["connectivity_timeout"] = seconds
-    issuers = value.get("expected_issuers")
-    if issuers is not None:
+    if value.get("expected_issuers") is not None:
+        raise SettingsError(
+            "mdeprereq:connectivity:expected_issuers is no longer read: Defender's hosts are "
+            "trusted by key now, not by the issuer's name (a name anyone can copy). Remove it; "
+            "to trust other roots than the shipped Microsoft and DigiCert ones, set "
+            "mdeprereq:connectivity:roots to a PEM bundle file"
+        )
+    roots = value.get("roots")
+    if roots is not None:
         if (
-            isinstance(issuers, str)
-            or not isinstance(issuers, list)
-            or not all(isinstance(i, str) for i in issuers)
+            not isinstance(roots, str)
+            or not posixpath.isabs(roots)
+            or any(c.isspace() and c != " " for c in roots)
         ):
             raise SettingsError(
-                "mdeprereq:connectivity:expected_issuers must be a list of organization names, "
-                f"got {issuers!r}"
+                "mdeprereq:connectivity:roots must be the absolute path of a PEM bundle of root "
+                f"certificates, got {roots!r}"
             )
-        result["expected_issuers"] = list(issuers)
+        result["connectivity_roots"] = roots
     return result
 
 

@@ -128,3 +128,22 @@ def test_fire_event_reaches_the_master_tagged_with_the_verdict(
     assert event.data["id"] == minion.id  # the envelope's sender
     assert event.data["data"]["summary"] == ret.data["summary"]
     assert event.data["data"]["checks"].keys() == ret.data["checks"].keys()
+
+
+def test_the_shipped_roots_sync_with_the_engine(minion):
+    """saltutil.sync_all copies only Python files from _utils: the roots are a module, so they
+    reach the minion with the engine, fingerprints intact."""
+    synced = os.path.join(minion.config["extension_modules"], "utils", "mdeprereq_engine")
+    assert os.path.isfile(os.path.join(synced, "roots.py")), os.listdir(synced)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from mdeprereq_engine import roots; "
+        "print(sum(r.computed_sha256() == r.sha256 for r in roots.SHIPPED_ROOTS))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code, os.path.dirname(synced)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.stdout.strip() == "6", completed.stderr

@@ -1,7 +1,11 @@
 """The network checks against real parts, all on loopback (127.0.0.1), started and stopped here.
 
-- TLS servers: Python's ssl with certificates from a test CA made by trustme (organization
-  ``mdeprereq test CA``, set as the expected issuer);
+- TLS servers: Python's ssl with certificates from a test root made by trustme (organization
+  ``mdeprereq test CA``), given to the check as ``mdeprereq:connectivity:roots`` in place of the
+  shipped Microsoft roots; another CA (``Corp Inspection CA``) that only the "system store" trusts;
+  an impostor root with exactly the test root's names and another key (made with cryptography);
+- the system store: each test's own CA file through ``SSL_CERT_FILE`` (and an empty
+  ``SSL_CERT_DIR``), never the machine's store;
 - a real forward proxy: Debian's tinyproxy, one that tunnels to any port and a strict one that
   allows CONNECT to port 443 only (so it refuses ours with ``403 Access violation``);
 - an intercepting proxy: mitmproxy's ``mitmdump``, with the CA it makes for itself;
@@ -16,8 +20,9 @@ otherwise.
 """
 
 import contextlib
+import datetime
+import ipaddress
 import json
-import os
 import shutil
 import socket
 import ssl
@@ -34,12 +39,16 @@ from tests.conftest import is_root
 
 try:
     import trustme
-except ImportError:  # pragma: no cover - requirements/tests.txt installs it
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+except ImportError:  # pragma: no cover - requirements/tests.txt installs them
     trustme = None
 
 pytestmark = pytest.mark.integration
 
 TEST_CA_ORGANIZATION = "mdeprereq test CA"
+OTHER_CA_ORGANIZATION = "Corp Inspection CA"
 TIMEOUT = 1.0  # mdeprereq:connectivity:timeout in the blackhole tests
 SLACK = 0.5
 
@@ -143,11 +152,18 @@ def test_ca_file(test_ca, workdir):
 
 
 class TLSServer:
-    """Completes TLS handshakes on 127.0.0.1 with a certificate from the test CA, then closes."""
+    """Completes TLS handshakes on 127.0.0.1, then closes.
 
-    def __init__(self, ca):
+    The certificate is issued by ``ca`` (a trustme CA) for ``names``, or loaded from
+    ``cert_chain`` and ``key`` (PEM files: leaf first).
+    """
+
+    def __init__(self, ca=None, names=("127.0.0.1", "localhost"), cert_chain=None, key=None, **kw):
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1", "localhost").configure_cert(self.context)
+        if cert_chain:
+            self.context.load_cert_chain(cert_chain, key)
+        else:
+            ca.issue_cert(*names, **kw).configure_cert(self.context)
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
@@ -183,6 +199,15 @@ class TLSServer:
         self.sock.close()
 
 
+@contextlib.contextmanager
+def serving(*args, **kwargs):
+    server = TLSServer(*args, **kwargs)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 @pytest.fixture(scope="module")
 def tls_server(test_ca):
     server = TLSServer(test_ca)
@@ -198,11 +223,85 @@ def other_tls_server(test_ca):
 
 
 @pytest.fixture
-def client_context(test_ca):
-    """Verifies with the test CA only (as a system store holding it would)."""
-    context = ssl.create_default_context()
-    test_ca.configure_trust(context)
-    return context
+def system_store(monkeypatch, workdir):
+    """An isolated "system store": OpenSSL's defaults read SSL_CERT_FILE, here a file of the
+    test's own (empty to start with); SSL_CERT_DIR points at nothing. The machine's store is
+    never read or changed. Returns ``trust(pem_path)``, which puts that CA in it."""
+    store = workdir / "system-store.pem"
+    store.write_text("")
+    monkeypatch.setenv("SSL_CERT_FILE", str(store))
+    monkeypatch.setenv("SSL_CERT_DIR", str(workdir / "no-such-dir"))
+
+    def trust(pem_path):
+        with open(store, "a", encoding="ascii") as handle:
+            handle.write(read(pem_path))
+
+    return trust
+
+
+@pytest.fixture(scope="module")
+def other_ca(workdir):
+    require(trustme is not None, "trustme", "pip install -r requirements/tests.txt")
+    ca = trustme.CA(organization_name=OTHER_CA_ORGANIZATION)
+    ca.cert_pem.write_to_path(str(workdir / "other-ca.pem"))
+    return ca
+
+
+@pytest.fixture(scope="module")
+def impostor_chain(test_ca, workdir):
+    """A root with exactly the test root's subject and issuer names (so its organization too) but
+    a key of its own, and a certificate for 127.0.0.1 it signed: ``(chain PEM path, key path)``."""
+    real = x509.load_pem_x509_certificate(test_ca.cert_pem.bytes())
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    leaf_key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(real.subject)
+        .issuer_name(real.issuer)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(root.subject)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=True,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    assert root.subject == real.subject and root.issuer == real.issuer
+    chain = workdir / "impostor-chain.pem"
+    chain.write_bytes(
+        leaf.public_bytes(serialization.Encoding.PEM)
+        + root.public_bytes(serialization.Encoding.PEM)
+    )
+    key = workdir / "impostor-key.pem"
+    key.write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(chain), str(key)
 
 
 @pytest.fixture
@@ -292,20 +391,21 @@ def root(tmp_path):
     return path
 
 
-def connectivity(root, urls, context, environ=None, timeout=3, **raw):
+def connectivity(root, urls, roots, environ=None, timeout=3, **raw):
+    """Run the check on ``urls``, trusting the PEM bundle ``roots`` (None: the shipped roots)."""
     settings = Settings.from_raw(
         {
             "connectivity": {
                 "urls": urls,
                 "timeout": timeout,
-                "expected_issuers": [TEST_CA_ORGANIZATION],
+                **({"roots": roots} if roots else {}),
             },
             **raw,
         }
     )
     host = Host(root=str(root), environ=environ or {})
     started = time.monotonic()
-    result = network.check_connectivity(host, settings, ssl_context=context)
+    result = network.check_connectivity(host, settings)
     return result, time.monotonic() - started
 
 
@@ -313,35 +413,93 @@ def by_url(result):
     return {entry["url"]: entry for entry in result["facts"]["urls"]}
 
 
-def test_direct_ok(root, tls_server, client_context):
-    result, _ = connectivity(root, [tls_server.url], client_context)
+def test_genuine_chain_passes(root, tls_server, test_ca_file, system_store):
+    result, _ = connectivity(root, [tls_server.url], test_ca_file)
     assert result["status"] == "pass", result
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "ok"
     assert entry["issuer"] == TEST_CA_ORGANIZATION
+    assert TEST_CA_ORGANIZATION in entry["root"]
     assert entry["host"] == "127.0.0.1"
     assert entry["port"] == tls_server.port
     assert "directly" in result["message"]
+    assert result["facts"]["trust"]["source"] == test_ca_file
 
 
-def test_trust_from_ssl_cert_file(root, tls_server, test_ca_file, monkeypatch):
-    """The default SSL context is the system store: OpenSSL's defaults, so SSL_CERT_FILE works."""
-    monkeypatch.setenv("SSL_CERT_FILE", test_ca_file)
+def test_the_system_store_does_not_decide(root, tls_server, test_ca_file, system_store):
+    """The test root in the system store, the shipped roots as trust: the chain doesn't verify to
+    them, so it is inspection, though the system trusts it (curl would connect; mdatp won't)."""
+    system_store(test_ca_file)
     result, _ = connectivity(root, [tls_server.url], None)
-    assert result["status"] == "pass", result
-    assert result["facts"]["trust_store"]["cafile"] == test_ca_file
-    monkeypatch.setenv("SSL_CERT_FILE", os.devnull)  # an empty store: nothing is trusted
-    monkeypatch.setenv("SSL_CERT_DIR", os.devnull)
-    result, _ = connectivity(root, [tls_server.url], None)
+    assert result["status"] == "fail", result
+    (entry,) = result["facts"]["urls"]
+    assert entry["result"] == "inspection"
+    assert entry["trusted_by_system"] is True
+    assert TEST_CA_ORGANIZATION in entry["inspected_by"]
+    assert "the system CA store trusts it" in entry["detail"]
+    assert result["facts"]["trust"]["source"] == "the shipped roots"
+
+
+def test_chain_from_another_ca_the_system_trusts_is_inspection(
+    root, other_ca, workdir, test_ca_file, system_store
+):
+    system_store(str(workdir / "other-ca.pem"))
+    with serving(other_ca) as server:
+        result, _ = connectivity(root, [server.url], test_ca_file)
+    assert result["status"] == "fail", result
+    (entry,) = result["facts"]["urls"]
+    assert entry["result"] == "inspection"
+    assert entry["trusted_by_system"] is True
+    assert OTHER_CA_ORGANIZATION in entry["inspected_by"]  # its subject, named
+    assert f"O={OTHER_CA_ORGANIZATION}" in entry["detail"]
+    assert network.INSPECTION_MESSAGE in result["message"]
+    assert f"O={OTHER_CA_ORGANIZATION}" in result["message"]
+    assert f"Hosts to exempt: 127.0.0.1:{server.port}" in result["remediation"]
+    assert network.CONNECTIVITY_REMEDIATIONS["inspection"] in result["remediation"]
+
+
+def test_ca_copying_the_roots_names_but_not_its_key_is_inspection(
+    root, impostor_chain, test_ca_file, system_store
+):
+    chain, key = impostor_chain
+    system_store(chain)  # even trusted by the system: the key decides, not the name
+    with serving(cert_chain=chain, key=key) as server:
+        result, _ = connectivity(root, [server.url], test_ca_file)
+    assert result["status"] == "fail", result
+    (entry,) = result["facts"]["urls"]
+    assert entry["result"] == "inspection"
+    assert entry["issuer"] is None  # the leaf was never verified
+    assert TEST_CA_ORGANIZATION in entry["inspected_by"]
+    assert entry["impostor_of"]
+    assert "copies the name of" in entry["detail"]
+    assert "but not its key" in entry["detail"]
+    assert "without its key" in result["message"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        pytest.param(
+            {"not_after": datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)},
+            "certificate has expired",
+            id="expired",
+        ),
+        pytest.param({"names": ("wrong.example",)}, "mismatch", id="wrong-host"),
+    ],
+)
+def test_expired_or_wrong_host_is_tls_not_inspection(root, test_ca, test_ca_file, kwargs, reason):
+    with serving(test_ca, **kwargs) as server:
+        result, _ = connectivity(root, [server.url], test_ca_file)
     assert result["status"] == "fail"
     (entry,) = result["facts"]["urls"]
-    assert entry["result"] == "tls"
-    assert "certificate verification failed" in entry["detail"]
-    assert entry["issuer"] == TEST_CA_ORGANIZATION  # read from the unverified certificate
+    assert entry["result"] == "tls", entry
+    assert reason in entry["detail"]
+    assert network.INSPECTION_MESSAGE not in result["message"]
+    assert network.CONNECTIVITY_REMEDIATIONS["tls"] in result["remediation"]
 
 
 @pytest.mark.parametrize("source", ["setting", "environment", "etc-environment"])
-def test_through_a_real_proxy(root, tls_server, client_context, tinyproxy, source):
+def test_through_a_real_proxy(root, tls_server, test_ca_file, tinyproxy, source):
     url, log = tinyproxy
     environ, raw = {}, {}
     if source == "setting":
@@ -351,17 +509,25 @@ def test_through_a_real_proxy(root, tls_server, client_context, tinyproxy, sourc
     else:
         (root / "etc").mkdir()
         (root / "etc" / "environment").write_text(f'https_proxy="{url}"\n')
-    result, _ = connectivity(root, [tls_server.url], client_context, environ, **raw)
+    result, _ = connectivity(root, [tls_server.url], test_ca_file, environ, **raw)
     assert result["status"] == "pass", result
     assert result["facts"]["proxy"] == url
     assert f"through proxy {url}" in result["message"]
     assert logged(log, f"CONNECT 127.0.0.1:{tls_server.port}"), read(log)  # went through it
 
 
+def test_inspection_through_a_real_proxy(root, other_ca, test_ca_file, tinyproxy, system_store):
+    with serving(other_ca) as server:
+        result, _ = connectivity(root, [server.url], test_ca_file, proxy=tinyproxy[0])
+    (entry,) = result["facts"]["urls"]
+    assert entry["result"] == "inspection"
+    assert OTHER_CA_ORGANIZATION in entry["inspected_by"]  # the chain was read through the proxy
+
+
 def test_connect_refused_by_the_proxy_reports_its_status_line(
-    root, tls_server, client_context, strict_tinyproxy
+    root, tls_server, test_ca_file, strict_tinyproxy
 ):
-    result, _ = connectivity(root, [tls_server.url], client_context, proxy=strict_tinyproxy)
+    result, _ = connectivity(root, [tls_server.url], test_ca_file, proxy=strict_tinyproxy)
     assert result["status"] == "fail"
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "proxy"
@@ -370,16 +536,16 @@ def test_connect_refused_by_the_proxy_reports_its_status_line(
     assert network.CONNECTIVITY_REMEDIATIONS["proxy"] in result["remediation"]
 
 
-def test_proxy_that_cannot_reach_the_server(root, client_context, tinyproxy):
+def test_proxy_that_cannot_reach_the_server(root, test_ca_file, tinyproxy):
     closed = f"https://127.0.0.1:{free_port()}/"
-    result, _ = connectivity(root, [closed], client_context, proxy=tinyproxy[0])
+    result, _ = connectivity(root, [closed], test_ca_file, proxy=tinyproxy[0])
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "proxy"
     assert "500 Unable to connect" in entry["detail"]
 
 
-def test_proxy_that_is_down(root, tls_server, client_context, down_proxy):
-    result, elapsed = connectivity(root, [tls_server.url], client_context, proxy=down_proxy)
+def test_proxy_that_is_down(root, tls_server, test_ca_file, down_proxy):
+    result, elapsed = connectivity(root, [tls_server.url], test_ca_file, proxy=down_proxy)
     assert result["status"] == "fail"
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "refused"
@@ -388,15 +554,15 @@ def test_proxy_that_is_down(root, tls_server, client_context, down_proxy):
     assert elapsed < 1
 
 
-def test_direct_refused(root, client_context):
+def test_direct_refused(root, test_ca_file):
     closed = f"https://127.0.0.1:{free_port()}/"
-    result, _ = connectivity(root, [closed], client_context)
+    result, _ = connectivity(root, [closed], test_ca_file)
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "refused"
     assert network.CONNECTIVITY_REMEDIATIONS["refused"] in result["remediation"]
 
 
-def test_not_tls(root, client_context):
+def test_not_tls(root, test_ca_file):
     """A server that answers, but in plain HTTP."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -411,7 +577,7 @@ def test_not_tls(root, client_context):
         thread = threading.Thread(target=answer, daemon=True)
         thread.start()
         url = f"https://127.0.0.1:{listener.getsockname()[1]}/"
-        result, elapsed = connectivity(root, [url], client_context)
+        result, elapsed = connectivity(root, [url], test_ca_file)
         thread.join(5)
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "tls"
@@ -419,45 +585,44 @@ def test_not_tls(root, client_context):
     assert elapsed < 1
 
 
-def test_intercepting_proxy_is_ssl_inspection(root, tls_server, client_context, mitmproxy):
-    """mitmproxy's CA trusted too (as an admin adds it to the store): still SSL inspection."""
+def test_intercepting_proxy_is_ssl_inspection(
+    root, tls_server, test_ca_file, mitmproxy, system_store
+):
+    """Real mitmproxy, its CA in the system store (as an admin adds it): still SSL inspection."""
     url, mitm_ca = mitmproxy
-    client_context.load_verify_locations(mitm_ca)
-    result, _ = connectivity(root, [tls_server.url], client_context, proxy=url)
+    system_store(mitm_ca)
+    result, _ = connectivity(root, [tls_server.url], test_ca_file, proxy=url)
     assert result["status"] == "fail", result
     (entry,) = result["facts"]["urls"]
-    assert entry["result"] == "tls"
-    assert entry["issuer"] == "mitmproxy"
-    assert entry["detail"].startswith(network.INSPECTION)
-    assert "'mitmproxy'" in entry["detail"]
-    assert network.INSPECTION in result["message"]
-    assert "'mitmproxy'" in result["message"]
-    assert network.CONNECTIVITY_REMEDIATIONS["inspection"] in result["remediation"]
+    assert entry["result"] == "inspection"
+    assert entry["trusted_by_system"] is True
+    assert "O=mitmproxy" in entry["inspected_by"]
+    assert "CN=mitmproxy" in entry["inspected_by"]
+    assert entry["detail"].startswith(network.INSPECTION_MESSAGE)
+    assert network.INSPECTION_MESSAGE in result["message"]
+    assert "CN=mitmproxy" in result["message"]
+    assert f"Hosts to exempt: 127.0.0.1:{tls_server.port}" in result["remediation"]
 
 
-def test_intercepting_proxy_with_untrusted_ca_is_named(root, tls_server, client_context, mitmproxy):
+def test_intercepting_proxy_with_untrusted_ca_is_named(
+    root, tls_server, test_ca_file, mitmproxy, system_store
+):
     url, _mitm_ca = mitmproxy
-    result, _ = connectivity(root, [tls_server.url], client_context, proxy=url)
+    result, _ = connectivity(root, [tls_server.url], test_ca_file, proxy=url)
     (entry,) = result["facts"]["urls"]
-    assert entry["result"] == "tls"
-    assert entry["issuer"] == "mitmproxy"
-    assert entry["detail"].startswith(network.INSPECTION)
+    assert entry["result"] == "inspection"
+    assert entry["trusted_by_system"] is False
+    assert "CN=mitmproxy" in entry["inspected_by"]
     assert "certificate verification failed" in entry["detail"]
+    assert "the system CA store does not trust it either" in entry["detail"]
 
 
-def test_issuer_test_is_what_tells_interception(root, tls_server, client_context, mitmproxy):
-    """The same path passes once mitmproxy's organization is expected: the issuer decides."""
+def test_the_roots_decide(root, tls_server, test_ca_file, mitmproxy, workdir):
+    """The same path passes once mitmproxy's CA is one of the roots: the roots decide."""
     url, mitm_ca = mitmproxy
-    client_context.load_verify_locations(mitm_ca)
-    settings = Settings.from_raw(
-        {
-            "proxy": url,
-            "connectivity": {"urls": [tls_server.url], "expected_issuers": ["mitmproxy"]},
-        }
-    )
-    result = network.check_connectivity(
-        Host(root=str(root), environ={}), settings, ssl_context=client_context
-    )
+    bundle = workdir / "roots-with-mitmproxy.pem"
+    bundle.write_text(read(test_ca_file) + read(mitm_ca))
+    result, _ = connectivity(root, [tls_server.url], str(bundle), proxy=url)
     assert result["status"] == "pass", result
 
 
@@ -470,12 +635,12 @@ def way(request):
 
 
 def test_blackholed_urls_take_one_timeout_not_the_sum(
-    root, tls_server, client_context, blackhole, way
+    root, tls_server, test_ca_file, blackhole, way
 ):
     count = 6
     urls = [tls_server.url, *blackhole(count)]
     raw = way
-    result, elapsed = connectivity(root, urls, client_context, timeout=TIMEOUT, **raw)
+    result, elapsed = connectivity(root, urls, test_ca_file, timeout=TIMEOUT, **raw)
     assert elapsed < 1.5 * TIMEOUT + SLACK, f"{elapsed:.2f}s for {count} blackholed URLs"
     assert elapsed >= TIMEOUT * 0.9
     entries = by_url(result)
@@ -504,13 +669,13 @@ BAD_PROXIES = [
 
 
 @pytest.mark.parametrize(("proxy", "reason"), BAD_PROXIES, ids=[r for _, r in BAD_PROXIES])
-def test_bad_proxy_settings_each_give_a_clear_error(root, test_ca, client_context, proxy, reason):
+def test_bad_proxy_settings_each_give_a_clear_error(root, test_ca, proxy, reason):
     server = TLSServer(test_ca)  # its own: nothing may reach it through an unusable proxy
     try:
         settings = Settings.from_raw({"proxy": proxy, "connectivity": {"urls": [server.url]}})
         host = Host(root=str(root), environ={})
         checked = network.check_proxy(host, settings)
-        probed = network.check_connectivity(host, settings, ssl_context=client_context)
+        probed = network.check_connectivity(host, settings)
     finally:
         server.close()
     assert checked["status"] == "fail"

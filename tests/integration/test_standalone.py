@@ -4,12 +4,16 @@
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from tests.conftest import REPO_ROOT, assert_check_schema
+from tests.integration.test_network_real import start_tinyproxy
 
 pytestmark = pytest.mark.integration
 
@@ -103,3 +107,86 @@ def test_without_install_or_sync_the_module_is_absent(config_dir):
     completed = salt_call(config_dir, "mdeprereq.check")
     assert completed.returncode != 0
     assert "'mdeprereq.check' is not available" in completed.stdout + completed.stderr
+
+
+@pytest.fixture
+def loopback_tls_server(tmp_path):
+    """A TLS server on 127.0.0.1 with a certificate from a test root: ``(url, root PEM path)``."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA(organization_name="mdeprereq test CA")
+    roots = tmp_path / "test-root.pem"
+    ca.cert_pem.write_to_path(str(roots))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    stopped = threading.Event()
+
+    def serve():
+        while not stopped.is_set():
+            try:
+                client, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            try:
+                client.settimeout(5)
+                with context.wrap_socket(client, server_side=True):
+                    pass
+            except OSError:
+                client.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}/", str(roots)
+    stopped.set()
+    thread.join(5)
+    listener.close()
+
+
+@pytest.fixture
+def loopback_proxy(tmp_path):
+    """A real tinyproxy on 127.0.0.1, set as mdeprereq:proxy: the setting wins over whatever proxy
+    this machine's own files name (another test may have written one), so the check's path is the
+    test's own."""
+    running, url, _log = start_tinyproxy(tmp_path, "standalone-tinyproxy")
+    with running:
+        yield url
+
+
+@pytest.mark.parametrize("shipped", ["checkout", "pip"])
+def test_connectivity_trusts_by_key_both_ways_of_shipping(
+    config_dir, loopback_tls_server, loopback_proxy, request, shipped
+):
+    """The roots ship with the engine (a .py module): the check finds all six both ways, and
+    mdeprereq:connectivity:roots replaces them (a loopback server, never another address)."""
+    url, roots_file = loopback_tls_server
+    if shipped == "pip":
+        env = {**os.environ, "PYTHONPATH": str(request.getfixturevalue("pip_target"))}
+        args = []
+    else:
+        env, args = None, [f"--module-dirs={REPO_ROOT}"]
+    minion = config_dir / "minion"
+    base = minion.read_text()
+    for roots, status in ((None, "fail"), (roots_file, "pass")):
+        setting = f"    roots: {roots}\n" if roots else ""
+        minion.write_text(
+            f"{base}mdeprereq:\n  proxy: {loopback_proxy}\n  connectivity:\n"
+            f"    urls: ['{url}']\n{setting}"
+        )
+        completed = salt_call(config_dir, *args, "mdeprereq.connectivity", env=env)
+        result = json.loads(completed.stdout)["local"]
+        wanted = {status}
+        if status == "pass" and "mdatp_connectivity_test" in result["facts"]:
+            wanted.add("warn")  # an mdatp on this machine (another test's) has a view of its own
+        assert result["status"] in wanted, result
+        trust = result["facts"]["trust"]
+        if roots is None:
+            assert trust["source"] == "the shipped roots"
+            assert len(trust["roots"]) == 6
+            assert "Microsoft Root Certificate Authority 2011" in trust["roots"]
+            assert result["facts"]["urls"][0]["result"] == "inspection"
+        else:
+            assert trust["source"] == roots_file
+            assert result["facts"]["urls"][0]["result"] == "ok"

@@ -7,6 +7,7 @@ The real proxies and TLS servers are in tests/integration/test_network_real.py.
 import datetime
 import json
 import socket
+import ssl
 import threading
 import time
 
@@ -17,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from mdeprereq_engine import data, network
+from mdeprereq_engine import data, network, roots
 from mdeprereq_engine.network import (
     AuthenticatedProxyError,
     InvalidProxyURLError,
@@ -25,7 +26,7 @@ from mdeprereq_engine.network import (
     ProxyURLError,
     WpadProxyError,
 )
-from mdeprereq_engine.settings import Settings
+from mdeprereq_engine.settings import Settings, SettingsError
 
 SECRET = "s3cr3t-Pa55"
 
@@ -499,29 +500,135 @@ def test_setting_geo_wins_over_onboarding(machine):
     assert (geo, source) == ("us", data.ONBOARD_JSON)
 
 
-def test_default_urls():
-    assert network.default_urls("eu") == [
-        "https://mdav.eu.endpoint.security.microsoft.com/",
+def test_default_urls_streamlined():
+    eu = network.default_urls("eu")
+    assert eu == [
+        "https://mdav.eu.endpoint.security.microsoft.com/mdav/test",
+        "https://edr-weu.eu.endpoint.security.microsoft.com/edr/commands/test",
+        "https://edr-neu.eu.endpoint.security.microsoft.com/edr/commands/test",
+        "https://edr-weu3.eu.endpoint.security.microsoft.com/edr/commands/test",
+        "https://edr-neu3.eu.endpoint.security.microsoft.com/edr/commands/test",
+        data.ECS_URL,
         *data.CONNECTIVITY_COMMON_URLS,
     ]
-    assert network.default_urls(None) == list(data.CONNECTIVITY_COMMON_URLS)
+    assert network.default_urls(None) == [data.ECS_URL, *data.CONNECTIVITY_COMMON_URLS]
     info = {
+        "kind": "streamlined",
         "geo_location_url": STREAMLINED_US["geoLocationUrl"],
         "vortex_server_url": STREAMLINED_US["vortexServerUrl"],
     }
     urls = network.default_urls("us", info)
-    assert urls[:4] == [
-        "https://mdav.us.endpoint.security.microsoft.com/",
-        "https://edr-cus.us.endpoint.security.microsoft.com/",
-        STREAMLINED_US["geoLocationUrl"],
-        STREAMLINED_US["vortexServerUrl"],
+    hosts = [network.url_address(url)[0] for url in urls]
+    assert hosts == [
+        "mdav.us.endpoint.security.microsoft.com",
+        "edr-cus.us.endpoint.security.microsoft.com",
+        "edr-eus.us.endpoint.security.microsoft.com",
+        "edr-cus3.us.endpoint.security.microsoft.com",
+        "edr-eus3.us.endpoint.security.microsoft.com",  # the blob's geoLocationUrl: same host
+        "us-v20.events.endpoint.security.microsoft.com",
+        "config.edge.skype.com",
+        "packages.microsoft.com",
+        "go.microsoft.com",
+        "definitionupdates.microsoft.com",
     ]
-    assert len(urls) == len(set(urls)) == 7
 
 
-def test_default_urls_cover_every_geo():
+def test_ecs_url_is_the_one_microsoft_names():
+    assert data.ECS_URL == "https://config.edge.skype.com/config/v1"
+    for geo in data.COMMERCIAL_GEOS:
+        assert data.ECS_URL in network.default_urls(geo)
+
+
+def test_india_is_ina():
+    urls = network.default_urls("in")
+    assert "https://mdav.ina.endpoint.security.microsoft.com/mdav/test" in urls
+    assert not any(".in.endpoint.security" in url for url in urls)
+
+
+@pytest.mark.parametrize(
+    ("geo", "label"), [("us", "us"), ("eu", "eu"), ("uk", "uk"), ("au", "au"), ("ch", "ch")]
+)
+def test_every_commercial_geo_has_its_mdav_host(geo, label):
+    url = f"https://mdav.{label}.endpoint.security.microsoft.com/mdav/test"
+    assert network.default_urls(geo)[0] == url
+
+
+@pytest.mark.parametrize(
+    ("geo", "number", "ecs"),
+    [
+        ("gcc", 4, "gccmod.ecs.office.com"),
+        ("gcc-high", 1, "config.ecs.gov.teams.microsoft.us"),
+        ("dod", 2, "config.ecs.dod.teams.microsoft.us"),
+    ],
+)
+def test_us_government_geos_have_their_own_hosts_and_ecs(geo, number, ecs):
+    hosts = [network.url_address(url)[0] for url in network.default_urls(geo)]
+    assert f"unitedstates{number}.cp.wd.microsoft.us" in hosts
+    assert f"unitedstates{number}.x.cp.wd.microsoft.us" in hosts
+    assert ecs in hosts
+    assert "config.edge.skype.com" not in hosts  # the commercial ECS is not theirs
+    assert not any(host.endswith(".endpoint.security.microsoft.com") for host in hosts)
+    assert settings(geo=geo).geo == geo
+
+
+def test_us_government_geo_with_its_onboarding_hosts():
+    info = {"geo_location_url": "https://edr-usgv.gcc.endpoint.security.microsoft.us/edr/"}
+    hosts = [network.url_address(url)[0] for url in network.default_urls("gcc-high", info)]
+    assert "edr-usgv.gcc.endpoint.security.microsoft.us" in hosts
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "geo"),
+    [
+        pytest.param(STREAMLINED_US, "streamlined", "us", id="streamlined-us"),
+        pytest.param(LEGACY_EU, "legacy", "eu", id="legacy-eu"),
+        pytest.param({"partnerGeoLocation": "GW_UK"}, "streamlined", "uk", id="gw-only"),
+        pytest.param({"vortexGeoLocation": "AU"}, "legacy", "au", id="vortex-only"),
+        pytest.param(
+            {"vortexGeoLocation": "IN", "partnerGeoLocation": "GW_IN"}, "streamlined", "in", id="in"
+        ),
+        pytest.param({"orgId": "x"}, None, None, id="neither"),
+    ],
+)
+def test_onboarding_kind_as_the_analyzer_decides(machine, body, kind, geo):
+    machine.write(data.ONBOARD_JSON, onboarding_json(body))
+    info = network.read_onboarding(machine.host())
+    assert (info["kind"], info["geo"]) == (kind, geo)
+
+
+def test_legacy_onboarding_is_probed_with_the_legacy_set(machine):
+    machine.write(data.ONBOARD_JSON, onboarding_json(LEGACY_EU))
+    info = network.read_onboarding(machine.host())
+    hosts = [network.url_address(url)[0] for url in network.default_urls("eu", info)]
+    assert hosts[:4] == [
+        "europe.cp.wd.microsoft.com",
+        "usseu1northprod.blob.core.windows.net",
+        "usseu1westprod.blob.core.windows.net",
+        "europe.x.cp.wd.microsoft.com",
+    ]
+    for host in ("winatp-gw-weu.microsoft.com", "winatp-gw-neu3.microsoft.com"):
+        assert host in hosts
+    assert "eu-v20.events.data.microsoft.com" in hosts
+    assert not any(host.endswith(".endpoint.security.microsoft.com") for host in hosts)
+    assert "config.edge.skype.com" in hosts
+    assert hosts[-3:] == [
+        "packages.microsoft.com",
+        "go.microsoft.com",
+        "definitionupdates.microsoft.com",
+    ]
+
+
+@pytest.mark.parametrize("geo", data.COMMERCIAL_GEOS)
+def test_every_commercial_geo_has_a_legacy_set(geo):
+    urls = network.default_urls(geo, {"kind": "legacy"})
+    assert any(".cp.wd.microsoft.com" in url for url in urls)
+    assert not any("endpoint.security.microsoft" in url for url in urls)
+
+
+def test_every_geo_is_a_setting():
     for geo in data.GEOS:
-        assert f"https://mdav.{geo}.endpoint.security.microsoft.com/" in network.default_urls(geo)
+        assert settings(geo=geo).geo == geo
+        assert network.default_urls(geo)
 
 
 # -- issuer of a certificate -----------------------------------------------------------------------
@@ -569,61 +676,6 @@ def test_issuer_organization_from_der(attributes, organization):
 @pytest.mark.parametrize("der", [b"", b"\x30", b"\x30\x82\xff\xff", b"garbage" * 10])
 def test_issuer_organization_from_garbage(der):
     assert network.issuer_organization_from_der(der) is None
-
-
-# -- judging the issuer ----------------------------------------------------------------------------
-def entry(result="ok", issuer="Microsoft Corporation", detail="verified TLS handshake", **extra):
-    base = {
-        "url": "https://mdav.us.endpoint.security.microsoft.com/",
-        "host": "mdav.us.endpoint.security.microsoft.com",
-        "port": 443,
-        "result": result,
-        "detail": detail,
-        "issuer": issuer,
-        "elapsed": 0.1,
-    }
-    base.update(extra)
-    return base
-
-
-@pytest.mark.parametrize(
-    ("given", "result", "inspected"),
-    [
-        pytest.param(entry(), "ok", False, id="microsoft"),
-        pytest.param(entry(issuer="DigiCert Inc"), "ok", False, id="digicert"),
-        pytest.param(entry(issuer="digicert inc "), "ok", False, id="case-and-space"),
-        pytest.param(entry(issuer="Fortinet"), "tls", True, id="fortinet"),
-        pytest.param(entry(issuer=None), "tls", True, id="no-organization"),
-        pytest.param(
-            entry("tls", "Zscaler Inc.", "certificate verification failed: x"),
-            "tls",
-            True,
-            id="untrusted-interceptor",
-        ),
-        pytest.param(
-            entry("tls", None, "certificate verification failed: x"), "tls", False, id="no-cert"
-        ),
-        pytest.param(
-            entry("tls", "DigiCert Inc", "certificate verification failed: expired"),
-            "tls",
-            False,
-            id="expected-but-failed",
-        ),
-        pytest.param(entry("timeout", None, "no answer"), "timeout", False, id="timeout"),
-    ],
-)
-def test_judge_issuer(given, result, inspected):
-    judged = network.judge_issuer(given, list(data.EXPECTED_ISSUER_ORGANIZATIONS))
-    assert judged["result"] == result
-    assert judged["detail"].startswith(network.INSPECTION) is inspected
-    if inspected and given["issuer"]:
-        assert repr(given["issuer"]) in judged["detail"]
-    if inspected and given["result"] == "tls":
-        assert given["detail"] in judged["detail"]
-
-
-def test_judge_issuer_with_no_expectation_judges_nothing():
-    assert network.judge_issuer(entry(issuer="Fortinet"), [])["result"] == "ok"
 
 
 # -- the CONNECT exchange, on a socketpair ---------------------------------------------------------
@@ -722,8 +774,12 @@ def test_probe_with_an_unusable_proxy_reports_it():
 
 
 # -- probe_all: concurrency and the deadline -------------------------------------------------------
+def entry(url="https://mdav.us.endpoint.security.microsoft.com/"):
+    return {**network._new_entry(url), "result": "ok", "detail": "verified TLS handshake"}
+
+
 def test_probes_run_concurrently(monkeypatch):
-    def slow_probe(url, proxy, timeout, context, *, deadline, progress):
+    def slow_probe(url, proxy, timeout, trust, *, system, deadline, progress):
         time.sleep(0.3)
         return {**entry(), "url": url}
 
@@ -737,7 +793,7 @@ def test_probes_run_concurrently(monkeypatch):
 def test_blocked_probe_reported_as_timeout_at_its_stage(monkeypatch):
     release = threading.Event()
 
-    def stuck_in_dns(url, proxy, timeout, context, *, deadline, progress):
+    def stuck_in_dns(url, proxy, timeout, trust, *, system, deadline, progress):
         progress["stage"] = "dns"
         release.wait(10)  # like a name lookup that never returns
         return entry()
@@ -756,7 +812,7 @@ def test_blocked_probe_reported_as_timeout_at_its_stage(monkeypatch):
 
 
 def test_a_probe_that_raises_is_reported(monkeypatch):
-    def broken(url, proxy, timeout, context, *, deadline, progress):
+    def broken(url, proxy, timeout, trust, *, system, deadline, progress):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(network, "probe_url", broken)
@@ -771,13 +827,23 @@ class FakeProbes:
 
     def __init__(self, answers=None, default=None):
         self.answers = answers or {}
-        self.default = default or {"result": "ok", "issuer": "Microsoft Corporation"}
+        self.default = default or {
+            "result": "ok",
+            "issuer": "Microsoft Corporation",
+            "root": "Microsoft Root Certificate Authority 2011",
+        }
         self.calls = []
 
-    def __call__(self, url, proxy, timeout, context, *, deadline, progress):
-        self.calls.append({"url": url, "proxy": proxy, "timeout": timeout, "context": context})
+    def __call__(self, url, proxy, timeout, trust, *, system, deadline, progress):
+        self.calls.append({"url": url, "proxy": proxy, "timeout": timeout, "trust": trust})
         host, port = network.url_address(url)
-        answer = {"detail": "verified TLS handshake", **self.answers.get(host, self.default)}
+        answer = {
+            "detail": "verified TLS handshake",
+            "issuer": None,
+            "root": None,
+            "inspected_by": None,
+            **self.answers.get(host, self.default),
+        }
         return {"url": url, "host": host, "port": port, "elapsed": 0.01, **answer}
 
 
@@ -788,32 +854,83 @@ def probes(monkeypatch):
     return fake
 
 
+ENTRY_KEYS = {
+    "url",
+    "host",
+    "port",
+    "result",
+    "detail",
+    "issuer",
+    "root",
+    "inspected_by",
+    "elapsed",
+}
+
+
 def test_all_reachable_passes(machine, probes):
-    result = network.check_connectivity(machine.host(), settings(geo="us"), ssl_context="ctx")
+    result = network.check_connectivity(machine.host(), settings(geo="us"))
     assert result["status"] == "pass", result
     assert "directly" in result["message"]
+    assert "the shipped roots" in result["message"]
     hosts = [entry["host"] for entry in result["facts"]["urls"]]
     assert hosts[:2] == [
         "mdav.us.endpoint.security.microsoft.com",
         "edr-cus.us.endpoint.security.microsoft.com",
     ]
-    assert {call["context"] for call in probes.calls} == {"ctx"}
     assert {call["timeout"] for call in probes.calls} == {data.CONNECTIVITY_TIMEOUT}
     facts = result["facts"]
     assert facts["geo"] == "us"
     assert facts["geo_source"] == "mdeprereq:geo"
     assert facts["counts"] == {"ok": len(hosts)}
+    assert facts["trust"]["source"] == "the shipped roots"
+    assert sorted(facts["trust"]["roots"]) == sorted(root.name for root in roots.SHIPPED_ROOTS)
     for item in facts["urls"]:
-        assert set(item) == {"url", "host", "port", "result", "detail", "issuer", "elapsed"}
+        assert set(item) == ENTRY_KEYS
 
 
-def test_default_context_is_the_system_store(machine, probes, monkeypatch, tmp_path):
-    bundle = tmp_path / "ca.pem"
-    bundle.write_text("")
-    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    result = network.check_connectivity(machine.host(), settings(geo="eu"))
-    assert result["facts"]["trust_store"]["cafile"] == str(bundle)
-    assert all(call["context"] is not None for call in probes.calls)
+def test_the_shipped_roots_are_what_verifies(machine, probes):
+    network.check_connectivity(machine.host(), settings(geo="eu"))
+    (trust,) = {id(call["trust"]): call["trust"] for call in probes.calls}.values()
+    assert trust.context.verify_mode == ssl.CERT_REQUIRED
+    assert trust.context.check_hostname is True
+    shipped = {root.sha256 for root in roots.SHIPPED_ROOTS}
+    assert {sha for _subject, sha in trust.roots} == shipped
+
+
+def test_roots_setting_replaces_the_shipped_roots(machine, probes, tmp_path):
+    pem = tmp_path / "roots.pem"
+    pem.write_text(roots.DIGICERT_G2.pem)
+    raw = {"geo": "eu", "connectivity": {"roots": str(pem)}}
+    result = network.check_connectivity(machine.host(), settings(**raw))
+    assert result["facts"]["trust"] == {"source": str(pem), "roots": ["DigiCert Global Root G2"]}
+
+
+@pytest.mark.parametrize(
+    ("content", "text"), [(None, "can't be read"), ("not a certificate\n", "holds no PEM")]
+)
+def test_unusable_roots_file_fails_naming_the_key(machine, probes, tmp_path, content, text):
+    pem = tmp_path / "roots.pem"
+    if content is not None:
+        pem.write_text(content)
+    raw = {"geo": "eu", "connectivity": {"roots": str(pem)}}
+    result = network.check_connectivity(machine.host(), settings(**raw))
+    assert result["status"] == "fail"
+    assert "mdeprereq:connectivity:roots" in result["message"]
+    assert text in result["message"]
+    assert probes.calls == []
+
+
+def test_expected_issuers_is_gone_with_a_clear_error():
+    with pytest.raises(SettingsError) as error:
+        settings(connectivity={"expected_issuers": ["Microsoft Corporation"]})
+    assert "expected_issuers" in str(error.value)
+    assert "mdeprereq:connectivity:roots" in str(error.value)
+
+
+@pytest.mark.parametrize("value", ["relative/roots.pem", ["/a.pem"], 3, "/etc/x\n.pem"])
+def test_bad_roots_setting(value):
+    with pytest.raises(SettingsError, match="mdeprereq:connectivity:roots"):
+        settings(connectivity={"roots": value})
 
 
 def test_geo_unknown_warns(machine, probes):
@@ -821,7 +938,7 @@ def test_geo_unknown_warns(machine, probes):
     assert result["status"] == "warn"
     assert "geo is unknown" in result["message"]
     assert "mdeprereq:geo" in result["remediation"]
-    assert [c["url"] for c in probes.calls] == list(data.CONNECTIVITY_COMMON_URLS)
+    assert [c["url"] for c in probes.calls] == [data.ECS_URL, *data.CONNECTIVITY_COMMON_URLS]
 
 
 def test_geo_mismatch_warns(machine, probes):
@@ -835,10 +952,20 @@ def test_onboarding_geo_and_hosts_are_probed(machine, probes):
     machine.write(data.ONBOARD_JSON, onboarding_json(STREAMLINED_US))
     result = network.check_connectivity(machine.host(), settings())
     assert result["status"] == "pass", result
-    hosts = {c["url"] for c in probes.calls}
-    assert STREAMLINED_US["geoLocationUrl"] in hosts
+    urls = {c["url"] for c in probes.calls}
+    assert STREAMLINED_US["vortexServerUrl"] in urls
     assert result["facts"]["geo_source"] == data.ONBOARD_JSON
+    assert result["facts"]["onboarding_kind"] == "streamlined"
     assert "orgId" not in dumped(result)
+
+
+def test_legacy_onboarding_probes_the_legacy_hosts(machine, probes):
+    machine.write(data.ONBOARD_JSON, onboarding_json(LEGACY_EU))
+    result = network.check_connectivity(machine.host(), settings())
+    assert result["facts"]["onboarding_kind"] == "legacy"
+    hosts = {network.url_address(c["url"])[0] for c in probes.calls}
+    assert "winatp-gw-weu.microsoft.com" in hosts
+    assert "mdav.eu.endpoint.security.microsoft.com" not in hosts
 
 
 def test_configured_urls_replace_the_defaults(machine, probes):
@@ -865,59 +992,255 @@ def test_unusable_proxy_skips(machine, probes):
     assert probes.calls == []
 
 
-def test_ssl_inspection_fails_naming_the_issuer(machine, probes):
+FORTINET = "C=US, O=Fortinet, CN=FortiGate CA"
+
+
+def test_ssl_inspection_fails_naming_the_ca_and_the_hosts(machine, probes):
+    inspected = {"result": "inspection", "issuer": "Fortinet", "inspected_by": FORTINET}
     probes.answers = {
-        "mdav.us.endpoint.security.microsoft.com": {"result": "ok", "issuer": "Fortinet"},
-        "go.microsoft.com": {"result": "ok", "issuer": "Fortinet"},
+        "mdav.uk.endpoint.security.microsoft.com": {**inspected, "detail": "SSL inspection ..."},
+        "go.microsoft.com": {**inspected, "detail": "SSL inspection ..."},
     }
-    result = network.check_connectivity(machine.host(), settings(geo="us"))
+    result = network.check_connectivity(machine.host(), settings(geo="uk"))
     assert result["status"] == "fail"
-    assert result["message"].startswith("2 of 5 Defender URLs fail directly: " + network.INSPECTION)
-    assert "'Fortinet'" in result["message"]
-    assert "mdav.us.endpoint.security.microsoft.com:443, go.microsoft.com:443" in result["message"]
-    assert "Exempt" in result["remediation"]
+    assert result["message"].startswith(
+        "2 of 7 Defender URLs fail directly: " + network.INSPECTION_MESSAGE
+    )
+    assert repr(FORTINET) in result["message"]
+    assert "mdav.uk.endpoint.security.microsoft.com:443, go.microsoft.com:443" in result["message"]
+    assert (
+        "Hosts to exempt: mdav.uk.endpoint.security.microsoft.com:443, go.microsoft.com:443"
+        in (result["remediation"])
+    )
+    assert network.CONNECTIVITY_REMEDIATIONS["inspection"] in result["remediation"]
     assert result["fixable"] is False
-    bad = [e for e in result["facts"]["urls"] if e["result"] != "ok"]
-    assert {e["result"] for e in bad} == {"tls"}
-    assert all(e["issuer"] == "Fortinet" for e in bad)
-
-
-def test_expected_issuers_setting(machine, probes):
-    probes.default = {"result": "ok", "issuer": "Corp Inspection CA"}
-    raw = {"geo": "us", "connectivity": {"expected_issuers": ["Corp Inspection CA"]}}
-    assert network.check_connectivity(machine.host(), settings(**raw))["status"] == "pass"
+    assert result["facts"]["counts"] == {"ok": 5, "inspection": 2}
 
 
 def test_every_kind_of_failure_is_reported(machine, probes):
     probes.answers = {
-        "mdav.us.endpoint.security.microsoft.com": {
+        "mdav.au.endpoint.security.microsoft.com": {
             "result": "dns",
-            "issuer": None,
-            "detail": "mdav.us... does not resolve: Name or service not known",
+            "detail": "mdav.au... does not resolve: Name or service not known",
         },
-        "edr-cus.us.endpoint.security.microsoft.com": {
+        "edr-aus.au.endpoint.security.microsoft.com": {
             "result": "refused",
-            "issuer": None,
             "detail": "refused the connection",
         },
-        "packages.microsoft.com": {"result": "timeout", "issuer": None, "detail": "no answer"},
+        "packages.microsoft.com": {"result": "timeout", "detail": "no answer"},
         "go.microsoft.com": {
             "result": "proxy",
-            "issuer": None,
             "detail": "the proxy answered CONNECT go.microsoft.com:443 with "
             "'HTTP/1.1 403 Forbidden'",
         },
         "definitionupdates.microsoft.com": {
             "result": "tls",
-            "issuer": None,
-            "detail": "TLS handshake failed: WRONG_VERSION_NUMBER",
+            "detail": "certificate verification failed: certificate has expired",
+        },
+        "config.edge.skype.com": {
+            "result": "inspection",
+            "detail": "SSL inspection ...",
+            "inspected_by": FORTINET,
         },
     }
-    result = network.check_connectivity(machine.host(), settings(geo="us"))
+    result = network.check_connectivity(machine.host(), settings(geo="au"))
     assert result["status"] == "fail"
-    assert result["message"].startswith("5 of 5 Defender URLs fail directly")
+    assert result["message"].startswith("6 of 7 Defender URLs fail directly")
     for kind in ("dns", "refused", "timeout", "proxy", "tls"):
         assert f": {kind} (" in result["message"]
         assert network.CONNECTIVITY_REMEDIATIONS[kind] in result["remediation"]
+    assert network.CONNECTIVITY_REMEDIATIONS["inspection"] in result["remediation"]
     assert "'HTTP/1.1 403 Forbidden'" in result["message"]
-    assert result["facts"]["counts"] == {"dns": 1, "refused": 1, "timeout": 1, "proxy": 1, "tls": 1}
+    assert result["facts"]["counts"] == {
+        "ok": 1,
+        "dns": 1,
+        "refused": 1,
+        "timeout": 1,
+        "proxy": 1,
+        "tls": 1,
+        "inspection": 1,
+    }
+
+
+# -- `mdatp connectivity test`: Microsoft's sample output, parsed and compared ---------------------
+# Microsoft's own sample, verbatim (MicrosoftDocs/defender-docs,
+# defender-endpoint/linux-support-connectivity.md, "Expected output:", at commit
+# 0055bdac1dfafc496c638841f49e7cdd2142314a)
+MDATP_SAMPLE = """\
+Testing connection with https://cdn.x.cp.wd.microsoft.com/ping ... [OK]
+Testing connection with https://eu-cdn.x.cp.wd.microsoft.com/ping ... [OK]
+Testing connection with https://wu-cdn.x.cp.wd.microsoft.com/ping ... [OK]
+Testing connection with https://x.cp.wd.microsoft.com/api/report ... [OK]
+Testing connection with https://winatp-gw-cus.microsoft.com/test ... [OK]
+Testing connection with https://winatp-gw-eus.microsoft.com/test ... [OK]
+Testing connection with https://winatp-gw-weu.microsoft.com/test ... [OK]
+Testing connection with https://winatp-gw-neu.microsoft.com/test ... [OK]
+Testing connection with https://winatp-gw-ukw.microsoft.com/test ... [OK]
+Testing connection with https://winatp-gw-uks.microsoft.com/test ... [OK]
+Testing connection with https://eu-v20.events.data.microsoft.com/ping ... [OK]
+Testing connection with https://us-v20.events.data.microsoft.com/ping ... [OK]
+Testing connection with https://uk-v20.events.data.microsoft.com/ping ... [OK]
+Testing connection with https://v20.events.data.microsoft.com/ping ... [OK]
+"""
+# A failing line as Microsoft's XMDE analyzer prints the same test (mde_tools connectivity
+# perform_test: "Testing connection with {url} ... [ERROR]", then "\t {error}")
+MDATP_FAILING = MDATP_SAMPLE.replace(
+    "https://winatp-gw-neu.microsoft.com/test ... [OK]\n",
+    "https://winatp-gw-neu.microsoft.com/test ... [ERROR]\n\t SSL cert issue\n",
+)
+
+
+def test_parse_microsofts_sample():
+    parsed = network.parse_mdatp_connectivity_test(MDATP_SAMPLE)
+    assert len(parsed) == 14
+    assert parsed[0] == {
+        "url": "https://cdn.x.cp.wd.microsoft.com/ping",
+        "outcome": "OK",
+        "ok": True,
+        "detail": "",
+    }
+    assert all(item["ok"] for item in parsed)
+    assert parsed[-1]["url"] == "https://v20.events.data.microsoft.com/ping"
+
+
+def test_parse_a_failure_with_its_detail():
+    parsed = {item["url"]: item for item in network.parse_mdatp_connectivity_test(MDATP_FAILING)}
+    failed = parsed["https://winatp-gw-neu.microsoft.com/test"]
+    assert failed == {
+        "url": "https://winatp-gw-neu.microsoft.com/test",
+        "outcome": "ERROR",
+        "ok": False,
+        "detail": "SSL cert issue",
+    }
+    assert sum(not item["ok"] for item in parsed.values()) == 1
+
+
+def test_parse_masks_credentials_and_ignores_noise():
+    text = f"ATTENTION: something\nTesting connection with https://u:{SECRET}@x.example/ ... [OK]\n"
+    (item,) = network.parse_mdatp_connectivity_test(text)
+    assert SECRET not in dumped(item)
+    assert network.parse_mdatp_connectivity_test("") == []
+
+
+def stub_mdatp(tmp_path, output, code=0):
+    """A small executable of our own that prints ``output`` (the cited sample) like the CLI."""
+    sample = tmp_path / "sample.txt"
+    sample.write_text(output)
+    stub = tmp_path / "mdatp"
+    stub.write_text(
+        "#!/bin/sh\n"
+        '[ "$1 $2" = "connectivity test" ] || { echo "unexpected: $*" >&2; exit 2; }\n'
+        f'cat "{sample}"\nexit {code}\n'
+    )
+    stub.chmod(0o755)
+    return str(stub)
+
+
+def running_mdatp(machine, tmp_path):
+    """mdatp installed (its daemon file) and running (a /proc entry whose exe is the daemon)."""
+    daemon = f"{data.DEFAULT_INSTALL_PATH}/{data.DAEMON_RELATIVE_PATH}"
+    machine.write(daemon, "")
+    (machine.proc / "4242").mkdir(parents=True)
+    (machine.proc / "4242" / "exe").symlink_to(daemon)
+    return machine.host()
+
+
+def test_mdatp_agreeing_with_the_probes_passes(machine, probes, tmp_path):
+    host = running_mdatp(machine, tmp_path)
+    stub = stub_mdatp(tmp_path, MDATP_SAMPLE)
+    result = network.check_connectivity(host, settings(geo="eu"), mdatp_command=[stub])
+    assert result["status"] == "pass", result
+    test = result["facts"]["mdatp_connectivity_test"]
+    assert test["ran"] is True
+    assert len(test["urls"]) == 14
+    assert all(item["ours"] is None for item in test["urls"])  # legacy hosts: not probed here
+
+
+def test_mdatp_failure_is_a_warning_naming_it(machine, probes, tmp_path):
+    host = running_mdatp(machine, tmp_path)
+    stub = stub_mdatp(tmp_path, MDATP_FAILING)
+    result = network.check_connectivity(host, settings(geo="eu"), mdatp_command=[stub])
+    assert result["status"] == "warn", result
+    assert (
+        "mdatp connectivity test says [ERROR] for https://winatp-gw-neu.microsoft.com/test "
+        "(SSL cert issue)" in result["message"]
+    )
+    assert result["remediation"] == network.MDATP_REMEDIATION
+
+
+def test_disagreement_names_both(machine, probes, tmp_path):
+    host = running_mdatp(machine, tmp_path)
+    probes.answers = {"winatp-gw-neu.microsoft.com": {"result": "ok", "root": "x"}}
+    stub = stub_mdatp(tmp_path, MDATP_FAILING)
+    raw = {"connectivity": {"urls": ["https://winatp-gw-neu.microsoft.com/"]}}
+    result = network.check_connectivity(host, settings(**raw), mdatp_command=[stub])
+    assert result["status"] == "warn"
+    assert (
+        "winatp-gw-neu.microsoft.com: this check says ok but mdatp connectivity test says "
+        "[ERROR] for https://winatp-gw-neu.microsoft.com/test" in result["message"]
+    )
+    (item,) = [i for i in result["facts"]["mdatp_connectivity_test"]["urls"] if not i["ok"]]
+    assert item["ours"] == "ok"
+
+
+def test_disagreement_the_other_way_adds_to_the_failure(machine, probes, tmp_path):
+    host = running_mdatp(machine, tmp_path)
+    probes.answers = {"winatp-gw-weu.microsoft.com": {"result": "timeout", "detail": "no answer"}}
+    stub = stub_mdatp(tmp_path, MDATP_SAMPLE)
+    raw = {"connectivity": {"urls": ["https://winatp-gw-weu.microsoft.com/"]}}
+    result = network.check_connectivity(host, settings(**raw), mdatp_command=[stub])
+    assert result["status"] == "fail"
+    assert (
+        "Also: winatp-gw-weu.microsoft.com: this check says timeout but mdatp connectivity "
+        "test says [OK]" in result["message"]
+    )
+    assert network.MDATP_REMEDIATION in result["remediation"]
+
+
+def test_mdatp_not_run_unless_installed_and_running(machine, probes, tmp_path):
+    stub = stub_mdatp(tmp_path, MDATP_FAILING)
+    result = network.check_connectivity(machine.host(), settings(geo="eu"), mdatp_command=[stub])
+    assert "mdatp_connectivity_test" not in result["facts"]
+    machine.write(f"{data.DEFAULT_INSTALL_PATH}/{data.DAEMON_RELATIVE_PATH}", "")
+    result = network.check_connectivity(machine.host(), settings(geo="eu"), mdatp_command=[stub])
+    assert "mdatp_connectivity_test" not in result["facts"]  # installed, daemon not running
+
+
+def test_mdatp_that_cannot_run_warns(machine, probes, tmp_path):
+    host = running_mdatp(machine, tmp_path)
+    missing = str(tmp_path / "no-such-mdatp")
+    result = network.check_connectivity(host, settings(geo="eu"), mdatp_command=[missing])
+    assert result["status"] == "warn"
+    assert "could not be run" in result["message"]
+    stub = stub_mdatp(tmp_path, "Could not connect to the daemon\n", code=1)
+    result = network.check_connectivity(host, settings(geo="eu"), mdatp_command=[stub])
+    assert result["status"] == "warn"
+    assert "exited with 1 and tested no URL: Could not connect to the daemon" in result["message"]
+
+
+GOV_STREAMLINED = {
+    "orgId": "00000000-1111-2222-3333-666666666666",
+    "geoLocationUrl": "https://edr-usgv.gcc.endpoint.security.microsoft.us/edr/",
+    "vortexGeoLocation": "US",
+    "partnerGeoLocation": "GW_US",
+}
+
+
+def test_us_government_onboarding_is_not_probed_as_commercial(machine, probes):
+    machine.write(data.ONBOARD_JSON, onboarding_json(GOV_STREAMLINED))
+    info = network.read_onboarding(machine.host())
+    assert info["us_government"] is True
+    assert info["geo"] is None
+    result = network.check_connectivity(machine.host(), settings())
+    assert result["status"] == "warn"
+    assert "the onboarding JSON is for a US government cloud" in result["message"]
+    assert "gcc, gcc-high, dod" in result["remediation"]
+    hosts = {network.url_address(c["url"])[0] for c in probes.calls}
+    assert "edr-usgv.gcc.endpoint.security.microsoft.us" in hosts
+    assert not any(host.endswith(".endpoint.security.microsoft.com") for host in hosts)
+    assert "config.edge.skype.com" not in hosts  # the commercial ECS
+    probes.calls.clear()
+    result = network.check_connectivity(machine.host(), settings(geo="gcc-high"))
+    assert result["status"] == "pass", result
+    hosts = {network.url_address(c["url"])[0] for c in probes.calls}
+    assert "config.ecs.gov.teams.microsoft.us" in hosts
