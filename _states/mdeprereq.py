@@ -501,3 +501,50 @@ def licensed(name, timeout=120, interval=5):
         f"mdatp is not licensed after {timeout} s ({seen}); health issues: "
         f"{report_error or report.get('health_issues')}",
     )
+
+
+def agent_running(name="mdatp"):
+    """
+    Keep mdatp's service running and enabled at boot (the ``agent_service`` check), through
+    Salt's own ``service.running`` with ``enable: True``. Without mdatp installed there is
+    nothing to run, and the state says so.
+
+    .. code-block:: yaml
+
+        mde-agent-running:
+          mdeprereq.agent_running:
+            - name: mdatp
+
+    name
+        The service: ``mdatp`` (``mdatp.service``).
+    """
+    ret = _ret(name)
+    entry, error = _call("mdeprereq.agent_service")
+    if error:
+        return _failed(ret, error)
+    if entry["status"] == "skip":
+        ret["comment"] = f"Nothing to run: {entry['message']}"
+        return ret
+    if entry["status"] == "pass":
+        ret["comment"] = f"The mdatp service is already as specified: {entry['message']}"
+        return ret
+    if entry["status"] == "fail" and not entry["fixable"]:
+        return _failed(ret, f"{entry['message']}. {entry['remediation']}")
+    running = __states__["service.running"](name=name, enable=True)
+    ret["changes"] = running.get("changes", {})
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            comment=f"Would have started and enabled {name}: {entry['message']} "
+            f"({running.get('comment')})",
+        )
+        return ret
+    after, error = _call("mdeprereq.agent_service")
+    if error or not running.get("result") or after["status"] == "fail":
+        return _failed(
+            ret,
+            f"service.running {name} did not bring mdatp back: {running.get('comment') or ''} "
+            f"{error or after['message']}".strip(),
+        )
+    ret["comment"] = f"Started and enabled {name}: {after['message']}"
+    return ret

@@ -7,7 +7,7 @@ import json
 import os
 import posixpath
 
-from . import data, network
+from . import agent, data, network
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
@@ -698,6 +698,7 @@ CHECKS = {
     "install_path": check_install_path,
     "proxy": network.check_proxy,
     "connectivity": network.check_connectivity,
+    **agent.CHECKS,
 }
 
 

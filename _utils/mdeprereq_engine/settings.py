@@ -27,6 +27,9 @@ KEYS = (
     "fanotify_conflict",
     "channel",
     "repo",
+    "definitions_max_age_hours",
+    "channel_switch",
+    "managed",
 )
 FANOTIFY_CONFLICT_POLICIES = ("passive", "fail")
 
@@ -62,6 +65,12 @@ class Settings:
     repo_url: str | None = None
     repo_key_url: str | None = None
     repo_trusted: bool = False
+    # After the rollout (agent checks): the oldest definitions that pass, whether the formula
+    # may switch the installed channel (uninstall, reinstall), the real-time protection mode
+    # asked for in mdeprereq:managed (antivirusEngine.enforcementLevel; None: not asked)
+    definitions_max_age_hours: float = data.DEFINITIONS_MAX_AGE_HOURS
+    channel_switch: bool = False
+    enforcement_level: str | None = None
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -83,6 +92,9 @@ class Settings:
             fanotify_conflict=_fanotify_conflict(raw.get("fanotify_conflict")),
             channel=_channel(raw.get("channel")),
             **_repo(raw.get("repo")),
+            definitions_max_age_hours=_definitions_max_age(raw.get("definitions_max_age_hours")),
+            channel_switch=_boolean("mdeprereq:channel_switch", raw.get("channel_switch")),
+            enforcement_level=_enforcement_level(raw.get("managed")),
         )
 
 
@@ -312,3 +324,42 @@ def _repo(value):
         "repo_key_url": _url("mdeprereq:repo:key_url", value.get("key_url")),
         "repo_trusted": trusted,
     }
+
+
+def _definitions_max_age(value):
+    if value is None:
+        return data.DEFINITIONS_MAX_AGE_HOURS
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 8760:
+        raise SettingsError(
+            "mdeprereq:definitions_max_age_hours must be a number of hours between 0 and 8760, "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _boolean(key, value):
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise SettingsError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
+def _enforcement_level(managed):
+    """``antivirusEngine.enforcementLevel`` of ``mdeprereq:managed`` (the managed settings the
+    formula writes), or None; the rest of the mapping is managed.py's to validate."""
+    if managed is None:
+        return None
+    if not isinstance(managed, dict):
+        raise SettingsError(f"mdeprereq:managed must be a mapping, got {managed!r}")
+    engine = managed.get("antivirusEngine")
+    if engine is None:
+        return None
+    if not isinstance(engine, dict):
+        raise SettingsError(f"mdeprereq:managed:antivirusEngine must be a mapping, got {engine!r}")
+    return _choice(
+        "mdeprereq:managed:antivirusEngine:enforcementLevel",
+        engine.get("enforcementLevel"),
+        data.ENFORCEMENT_LEVELS,
+        None,
+    )
