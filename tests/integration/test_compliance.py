@@ -477,7 +477,16 @@ def test_report_json_and_table(minions, local, master, runner):
     ret = runner.cmd("mdeprereq.report", arg=["show=all"], print_event=False)
     assert ret["outputter"] == "mdeprereq"
     data = ret["data"]
-    assert set(data) == {"total", "ready", "notready", "unknown", "failing", "distros", "minions"}
+    assert set(data) == {
+        "total",
+        "ready",
+        "notready",
+        "unknown",
+        "failing",
+        "distros",
+        "minions",
+        "agent",  # the agent view (issue #17)
+    }
     for factory in minions.values():
         row = data["minions"][factory.id]
         assert row["distro"] != "unknown", row
