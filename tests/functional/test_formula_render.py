@@ -278,3 +278,17 @@ def test_every_state_id_follows_the_formula_convention(render):
     rendered = render({"os": "debian", "version": "12", "arch": "x86_64"}, user={"uid": 1500})
     assert all(state_id.startswith("mde-") for state_id in rendered)
     assert "mde-prereqs-user-present" in rendered
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_install_keeps_the_installed_channel_first(render, channel):
+    rendered = render(RELEASES["debian-12"][0], channel=channel)
+    module, function, args = state_args(rendered, "mde-install-channel-kept")
+    assert (module, function, args["name"]) == ("mdeprereq", "channel_kept", channel)
+    assert {"pkg": "mde-install-pkg-installed"} in args["require_in"]
+
+
+def test_the_fixing_states_keep_the_agent_running(render):
+    rendered = render(RELEASES["debian-12"][0])
+    module, function, args = state_args(rendered, "mde-agent-running")
+    assert (module, function, args["name"]) == ("mdeprereq", "agent_running", "mdatp")

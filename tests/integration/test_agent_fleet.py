@@ -323,3 +323,34 @@ def test_report_counts_the_expired_build(minions, local, runner, master, daemons
     assert (rows[b]["licensed"], rows[b]["status"]) == ("false", "notready")
     assert int(rows[b]["days_left"].lstrip("'")) <= 0
     assert rows[a]["healthy"] == "true"
+
+
+# -- the channel -------------------------------------------------------------------------------
+def test_channel_switch_is_refused_unless_allowed(minions, local, pillar_dir, daemons):
+    a = minions["a"].id
+
+    def channel_kept(settings, name="insiders-fast", **kwargs):
+        (pillar_dir / "a.sls").write_text(json.dumps({"mdeprereq": settings}))
+        assert call(local, a, "saltutil.refresh_pillar", wait=True) is True
+        ret = call(local, a, "state.single", "mdeprereq.channel_kept", name=name, **kwargs)
+        return next(iter(ret.values()))
+
+    try:
+        # the stand-in is a Production (prod) build
+        same = channel_kept({"channel": "prod"}, name="prod")
+        assert same["result"] is True and "already from channel prod" in same["comment"], same
+        refused = channel_kept({"channel": "insiders-fast"})
+        assert refused["result"] is False, refused
+        assert "Refusing to switch mdatp from channel prod to insiders-fast" in refused["comment"]
+        assert refused["changes"] == {}
+        allowed = channel_kept({"channel": "insiders-fast", "channel_switch": True}, test=True)
+        assert allowed["result"] is None, allowed
+        assert allowed["changes"] == {"channel": {"old": "prod", "new": "insiders-fast"}}
+        warned = call(local, a, "mdeprereq.agent_version")
+        assert (
+            warned["status"] == "warn"
+            and "mdeprereq:channel is insiders-fast" in (warned["message"])
+        )
+    finally:
+        (pillar_dir / "a.sls").write_text("{}\n")
+        call(local, a, "saltutil.refresh_pillar", wait=True)
