@@ -447,8 +447,10 @@ def _csv_cell(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
     text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):  # never a formula in a spreadsheet
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):  # text is never a formula in a spreadsheet
         text = "'" + text
     return text
 
@@ -465,7 +467,7 @@ def csv_text(records):
     id: for security teams who work in spreadsheets. ``time`` is when the minion was last seen
     (ISO 8601, UTC). Empty cells are unknown; ``failing`` lists
     the failing checks separated by spaces; a cell a spreadsheet would take for a formula is
-    prefixed with ``'``."""
+    prefixed with ``'`` (numbers are written as they are)."""
     import csv  # noqa: PLC0415 - only format=csv needs it
     import io  # noqa: PLC0415
 

@@ -189,7 +189,7 @@ def test_agent_view_counts():
 
 def test_csv_one_row_per_minion_with_stable_columns():
     records = fleet()
-    records["=cmd|' /C calc'!A0"] = records.pop("c1")  # a hostile minion id
+    records["=cmd|' /C calc'!A0"] = records.pop("c1")  # a hostile minion id: never a formula
     rows = list(csv.reader(io.StringIO(report.csv_text(records))))
     assert tuple(rows[0]) == report.CSV_COLUMNS
     assert len(rows) == 1 + len(records)
@@ -197,7 +197,7 @@ def test_csv_one_row_per_minion_with_stable_columns():
     assert by_minion["a3"]["status"] == "notready"
     assert by_minion["a3"]["failing"] == "agent_health agent_version"
     assert by_minion["a3"]["licensed"] == "false"
-    assert by_minion["a3"]["days_left"] == "'-10"  # never read as a formula
+    assert by_minion["a3"]["days_left"] == "-10"  # a number, as it is
     assert by_minion["b1"]["installed"] == "false" and by_minion["b1"]["app_version"] == ""
     assert by_minion["a1"]["time"] == "1970-01-01T00:00:01+00:00"
     assert "'=cmd|' /C calc'!A0" in by_minion
