@@ -19,8 +19,11 @@ import itertools
 import zlib
 from operator import itemgetter
 
+from .agent import AGENT_CHECKS
+from .data import ENFORCEMENT_LEVELS
 from .remediation import InvalidEvent, validate_result
 from .result import FAIL
+from .versions import EXPIRY_WARNING_DAYS
 
 READY, NOTREADY, UNKNOWN = "ready", "notready", "unknown"
 UNKNOWN_DISTRO = "unknown"
@@ -268,16 +271,10 @@ def aggregate(records, remediation=None, show="notready"):
 # The agent checks (agent.CHECKS) whose facts the report reads, and what it keeps of them: only
 # these fields, each of a known type and bounded, whatever a minion sent (a value of another type
 # is dropped, a string cut to MAX_TEXT characters).
-AGENT_CHECK_IDS = (
-    "agent_service",
-    "agent_health",
-    "agent_version",
-    "agent_definitions",
-    "agent_protection",
-)
+AGENT_CHECK_IDS = AGENT_CHECKS
 MAX_TEXT = 64
-EXPIRING_DAYS = 30  # versions.EXPIRY_WARNING_DAYS: the agent_version check's warning window
-MODES = ("real_time", "on_demand", "passive")
+EXPIRING_DAYS = EXPIRY_WARNING_DAYS  # the agent_version check's warning window
+MODES = ENFORCEMENT_LEVELS
 # (check ID, fact) -> (key in the digest, type)
 AGENT_FACTS = {
     ("agent_version", "app_version"): ("app_version", str),
