@@ -27,8 +27,3 @@ mde-prereqs-proxy-configured:
 mde-prereqs-passive-if-conflicting:
   mdeprereq.passive_if_conflicting:
     - name: fanotify-conflicts
-
-{#- mdatp's service, once installed (nothing to do before: the state says so) #}
-mde-agent-running:
-  mdeprereq.agent_running:
-    - name: mdatp

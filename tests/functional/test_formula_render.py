@@ -288,7 +288,7 @@ def test_install_keeps_the_installed_channel_first(render, channel):
     assert {"pkg": "mde-install-pkg-installed"} in args["require_in"]
 
 
-def test_the_fixing_states_keep_the_agent_running(render):
-    rendered = render(RELEASES["debian-12"][0])
+def test_the_remediation_keeps_the_agent_running(loaders):
+    rendered = loaders.modules.state.show_sls("mde.remediate")
     module, function, args = state_args(rendered, "mde-agent-running")
     assert (module, function, args["name"]) == ("mdeprereq", "agent_running", "mdatp")
