@@ -8,6 +8,8 @@ include:
 mde-install-channel-kept:
   mdeprereq.channel_kept:
     - name: {{ mde.channel | yaml_dquote }}
+    - require:
+      - mde-repo-pkgrepo-managed
     - require_in:
       - pkg: mde-install-pkg-installed
 

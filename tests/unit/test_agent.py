@@ -11,6 +11,7 @@ import pathlib
 import pytest
 
 from mdeprereq_engine import agent, checks
+from mdeprereq_engine.host import Host
 from mdeprereq_engine.settings import Settings
 
 SAMPLES = pathlib.Path(__file__).parent / "mdatp_health"
@@ -524,3 +525,37 @@ def test_settings_defaults():
     assert settings.definitions_max_age_hours == 48
     assert settings.channel_switch is False
     assert settings.enforcement_level is None
+
+
+# -- Host.run_command: what the agent checks run the CLI through ----------------------------------
+def test_run_command_on_this_machine(tmp_path):
+    host = Host()
+    assert host.run_command(["sh", "-c", "echo $LC_ALL; echo err >&2; exit 3"]) == (
+        3,
+        "C\n",
+        "err\n",
+    )
+    assert host.run_command([str(tmp_path / "no-such-command")]) is None
+    timed_out = host.run_command(["sleep", "5"], timeout=0.2)
+    assert timed_out[0] == 124 and "did not answer within 0.2 s" in timed_out[2]
+
+
+def test_run_command_never_runs_for_a_fixture_tree_or_a_grain(machine):
+    assert machine.host().run_command(["true"]) is None
+    assert Host(allow_subprocess=False).run_command(["true"]) is None
+    assert machine.host(runner=lambda argv: (0, " ".join(argv), "")).run_command(["a", "b"]) == (
+        0,
+        "a b",
+        "",
+    )
+
+
+def test_cli_output_too_big_is_no_report(installed):
+    entry = run(installed, Cli(json_output="{" + " " * agent.MAX_CLI_OUTPUT + "}"))["agent_health"]
+    assert entry["status"] == "skip" and "printed" in entry["message"]
+
+
+def test_unreadable_cli_output_is_no_report(installed):
+    entry = run(installed, Cli(json_output='{"healthy": "maybe"}'))["agent_health"]
+    assert entry["status"] == "skip"
+    assert "healthy" in entry["message"]
