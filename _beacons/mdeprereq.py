@@ -2,7 +2,11 @@
 Fire an event when a prerequisite of Defender for Endpoint regresses between two runs, without
 waiting for the scheduled check: fapolicyd starts (``fanotify`` fails), free disk drops below
 2 GiB (``disk`` fails), the mdatp user's shell changes (``mdatp_user``; needs
-``mdeprereq:user``).
+``mdeprereq:user``); once mdatp is installed, its service stops or is disabled
+(``agent_service``), it loses its licence or its health (``agent_health``), its definitions grow
+older than ``mdeprereq:definitions_max_age_hours`` (``agent_definitions``), a new conflicting
+application appears (``agent_protection``), its build enters the 30-day expiry window
+(``agent_version``). The agent checks share one ``mdatp health`` call per run.
 
 Every interval it runs a few cheap checks through ``mdeprereq.check`` (the same checks as
 everywhere else) and compares them with the previous run (kept in the minion's cache directory,
@@ -17,7 +21,8 @@ remediation reactor acts on (a beacon's own event is only a hint: minions can fo
     beacons:
       mdeprereq:
         - interval: 300                        # seconds (Salt's own beacon option)
-        - checks: [fanotify, disk, mdatp_user]  # the default
+        - checks: [fanotify, disk, mdatp_user, agent_service, agent_health,
+                   agent_version, agent_definitions, agent_protection]  # the default
         - remediate: True                       # the default
 
 Configure it in pillar or the minion config (as above). Salt counts ``interval`` in minion loop

@@ -111,7 +111,10 @@ def check(checks=None, fire_event=False):
     checks
         Comma-separated check IDs (or a list) to run instead of all of them:
         distro, kernel, cpu, memory, disk, systemd, privileges, glibc, fanotify, filesystems,
-        dependencies, mdatp_user, install_path, isolation, proxy, connectivity.
+        dependencies, mdatp_version, mdatp_user, install_path, isolation, proxy, connectivity,
+        fanotify_kernel, ebpf, agent_service, agent_health, agent_version, agent_definitions,
+        agent_protection (the agent checks share one ``mdatp health --output json`` and skip
+        when mdatp is not installed).
 
     fire_event
         Also send the result to the master on tag
@@ -849,3 +852,114 @@ def _mdatp_health(arguments):
         )
     except CommandExecutionError as exc:
         raise CommandExecutionError(f"mdatp health could not run: {exc}") from exc
+
+
+# -- after the rollout: the kernel and the installed agent (checks of mdeprereq.check) ----------
+def fanotify_kernel():
+    """
+    Check that the running kernel is built with ``CONFIG_FANOTIFY`` and
+    ``CONFIG_FANOTIFY_ACCESS_PERMISSIONS`` (read from ``/boot/config-$(uname -r)``, else
+    ``/proc/config.gz``; skipped when neither exists). Runs before mdatp is installed.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.fanotify_kernel
+    """
+    return _one("fanotify_kernel")
+
+
+def ebpf():
+    """
+    Check that the kernel is ready for mdatp's eBPF sensor (its supplementary events since
+    101.24082.0004): at least the distribution's eBPF minimum kernel, ``CONFIG_BPF``,
+    ``CONFIG_BPF_SYSCALL``, BTF (``/sys/kernel/btf/vmlinux``), no known bad kernel, no
+    ``confidentiality`` lockdown, and (once installed) mdatp's own
+    ``supplementary_events_subsystem``. Warns only: mdatp runs without eBPF, with a health
+    issue.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.ebpf
+    """
+    return _one("ebpf")
+
+
+def agent_service():
+    """
+    Check that ``mdatp.service`` is enabled and active (where systemd is not PID 1: that
+    ``wdavdaemon`` runs). Fixable: state ``mdeprereq.agent_running``. Skipped without mdatp.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.agent_service
+    """
+    return _one("agent_service")
+
+
+def agent_health():
+    """
+    Check mdatp's own verdict: ``healthy``, its ``health_issues``, ``licensed`` (an expired build
+    is said to be the reason when it is). One ``mdatp health --output json``. Skipped without
+    mdatp.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.agent_health
+    """
+    return _one("agent_health")
+
+
+def agent_version():
+    """
+    Check the installed build's expiry (9 months after its release: fail once expired, warn
+    within 30 days) and its channel (``release_ring``) against ``mdeprereq:channel`` (a
+    mismatch warns: switching means uninstalling and reinstalling). Skipped without mdatp.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.agent_version
+    """
+    return _one("agent_version")
+
+
+def agent_definitions(max_age_hours=None):
+    """
+    Check that mdatp's definitions are up to date (``definitions_status``) and younger than
+    ``mdeprereq:definitions_max_age_hours`` (default 48). Skipped without mdatp.
+
+    max_age_hours
+        The oldest definitions that pass, instead of the setting.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.agent_definitions
+        salt '*' mdeprereq.agent_definitions max_age_hours=24
+    """
+    return _one("agent_definitions", settings=_settings(definitions_max_age_hours=max_age_hours))
+
+
+def agent_protection():
+    """
+    Check the real-time protection mode (passive, real_time, on_demand) against the one
+    ``mdeprereq:managed`` asks for (``antivirusEngine.enforcementLevel``), and mdatp's own
+    ``conflicting_applications``. Skipped without mdatp.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.agent_protection
+    """
+    return _one("agent_protection")

@@ -67,6 +67,7 @@ JOBLIST_BANK = "mdeprereq/joblist"
 DEFAULT_SETTLE = 600
 DEFAULT_SLS = "mde.remediate"
 SOURCES = ("all", "events", "jobs")
+REPORT_FORMATS = ("table", "csv")
 CHECK_FUNCTION = "mdeprereq.check"
 # how long the runner waits for the job cache to hold a return whose event it got: Salt fires
 # salt/job/<jid>/ret/<id> before its returner writes the job cache
@@ -538,7 +539,7 @@ def _job_cache_observations(cache):
     return observations
 
 
-def report(source="all", show="notready"):
+def report(source="all", show="notready", format="table"):
     """
     The latest ``mdeprereq.check`` result of every minion: how many are ready and not ready, the
     failing minions per check, counts per distribution, and per minion its failing checks, when
@@ -560,8 +561,21 @@ def report(source="all", show="notready"):
         need attention; ``all``: a row for every minion (a big return for a big fleet: Salt
         keeps every runner return in the job cache). The counts cover every minion either way.
 
+    format
+        ``table`` (default): the data below, shown by the ``mdeprereq`` outputter; ``csv``: one
+        row per minion (every minion, whatever ``show`` says) with stable columns
+        (``report.CSV_COLUMNS``: minion, status, distro, time, failing, installed, app_version,
+        release_ring, product_expiration, days_left, healthy, licensed,
+        definitions_age_hours, mode, daemon_running), as text, for spreadsheets.
+
     Shown as a table (the ``mdeprereq`` outputter); ``--out=json`` gives the data:
-    ``{"total", "ready", "notready", "unknown", "failing", "distros", "minions"}``.
+    ``{"total", "ready", "notready", "unknown", "failing", "distros", "minions", "agent"}``;
+    ``agent`` is the agent view (the agent checks' latest facts): ``installed``,
+    ``not_installed``, ``no_data``, ``builds`` and ``rings`` (counts per app_version and
+    release_ring), ``healthy``/``unhealthy``, ``licensed``/``unlicensed``, ``expired``,
+    ``expiring`` (within 30 days), ``definitions_stale``, ``modes`` (real_time, passive,
+    on_demand) and ``failing`` (per agent check, its failing minions); README.md, "After the
+    rollout", documents every key.
 
     CLI Example:
 
@@ -570,7 +584,12 @@ def report(source="all", show="notready"):
         salt-run mdeprereq.report
         salt-run mdeprereq.report source=events --out=json
         salt-run mdeprereq.report show=all --out=json
+        salt-run mdeprereq.report format=csv > fleet.csv
     """
+    if format not in REPORT_FORMATS:
+        raise SaltInvocationError(
+            f"format must be one of {', '.join(REPORT_FORMATS)}, not {format!r}"
+        )
     if source not in SOURCES:
         raise SaltInvocationError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
     if show not in engine_report.SHOW:
@@ -591,7 +610,10 @@ def report(source="all", show="notready"):
         for minion in cache.list(REMEDIATION_BANK)
         if minion in records
     }
+    if format == "csv":
+        return {"outputter": "txt", "data": engine_report.csv_text(records)}
     data = engine_report.aggregate(records, remediations, show=show)
     data["skipped"] = skipped
+    data["agent"] = engine_report.agent_view(records)
     # salt-run shows it with the mdeprereq outputter; --out=json etc. show the data as it is
     return {"outputter": "mdeprereq", "data": data}

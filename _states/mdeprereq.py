@@ -623,3 +623,112 @@ def licensed(name, timeout=120, interval=5):
         f"mdatp is not licensed after {timeout} s ({seen}); health issues: "
         f"{report_error or report.get('health_issues')}",
     )
+
+
+def agent_running(name="mdatp"):
+    """
+    Keep mdatp's service running and enabled at boot (the ``agent_service`` check), through
+    Salt's own ``service.running`` with ``enable: True``. Without mdatp installed there is
+    nothing to run, and the state says so.
+
+    .. code-block:: yaml
+
+        mde-agent-running:
+          mdeprereq.agent_running:
+            - name: mdatp
+
+    name
+        The service: ``mdatp`` (``mdatp.service``).
+    """
+    ret = _ret(name)
+    entry, error = _call("mdeprereq.agent_service")
+    if error:
+        return _failed(ret, error)
+    if entry["status"] == "skip":
+        ret["comment"] = f"Nothing to run: {entry['message']}"
+        return ret
+    if entry["status"] == "pass":
+        ret["comment"] = f"The mdatp service is already as specified: {entry['message']}"
+        return ret
+    if entry["status"] == "fail" and not entry["fixable"]:
+        return _failed(ret, f"{entry['message']}. {entry['remediation']}")
+    running = __states__["service.running"](name=name, enable=True)
+    ret["changes"] = running.get("changes", {})
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            comment=f"Would have started and enabled {name}: {entry['message']} "
+            f"({running.get('comment')})",
+        )
+        return ret
+    after, error = _call("mdeprereq.agent_service")
+    if error or not running.get("result") or after["status"] == "fail":
+        return _failed(
+            ret,
+            f"service.running {name} did not bring mdatp back: {running.get('comment') or ''} "
+            f"{error or after['message']}".strip(),
+        )
+    ret["comment"] = f"Started and enabled {name}: {after['message']}"
+    return ret
+
+
+def channel_kept(name):
+    """
+    Refuse to switch the installed mdatp to another channel unless
+    ``mdeprereq:channel_switch`` is true: switching channel means uninstalling and
+    reinstalling mdatp (Microsoft's repositories page). With it true, the installed package is
+    removed (``pkg.removed``; the onboarding and managed settings under
+    ``/etc/opt/microsoft/mdatp`` stay) so that the install that follows puts the other channel's
+    build in place. The installed channel is mdatp's ``release_ring`` (the ``agent_version``
+    check), or its package version's suffix while the daemon does not answer.
+
+    .. code-block:: yaml
+
+        mde-install-channel-kept:
+          mdeprereq.channel_kept:
+            - name: prod
+            - require_in:
+              - pkg: mde-install-pkg-installed
+
+    name
+        The channel wanted: ``prod``, ``insiders-fast`` or ``insiders-slow``.
+    """
+    ret = _ret(name)
+    settings, error = _call("mdeprereq.settings")
+    if error:
+        return _failed(ret, error)
+    entry, error = _call("mdeprereq.agent_version")
+    if error:
+        return _failed(ret, error)
+    installed = entry["facts"].get("installed_channel")
+    if entry["status"] == "skip" and not entry["facts"]:
+        ret["comment"] = f"mdatp is not installed: it will come from channel {name}"
+        return ret
+    if installed is None:
+        ret["comment"] = f"The installed mdatp's channel is unknown: {entry['message']}"
+        return ret
+    if installed == name:
+        ret["comment"] = f"The installed mdatp is already from channel {name}"
+        return ret
+    if not settings.get("channel_switch"):
+        return _failed(
+            ret,
+            f"Refusing to switch mdatp from channel {installed} to {name}: that means "
+            "uninstalling and reinstalling it. Set mdeprereq:channel_switch: true to let the "
+            f"formula do it, or set mdeprereq:channel to {installed}.",
+        )
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            comment=f"Would have removed mdatp (channel {installed}) to reinstall it from {name}",
+            changes={"channel": {"old": installed, "new": name}},
+        )
+        return ret
+    removed = __states__["pkg.removed"](name="mdatp")
+    if not removed.get("result"):
+        return _failed(ret, f"Could not remove mdatp to switch channel: {removed.get('comment')}")
+    ret.update(
+        changes={"channel": {"old": installed, "new": name}, "removed": removed.get("changes")},
+        comment=f"Removed mdatp (channel {installed}): the install puts channel {name}'s in place",
+    )
+    return ret

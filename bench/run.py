@@ -78,6 +78,13 @@ BENCHMARKS = [
         900,
         node=f"{DAEMONS}::test_report",
     ),
+    Benchmark(
+        "agent",
+        "7. Agent checks (mdatp installed: the stand-in)",
+        "at most 1 mdatp CLI call; our own time <= 50 ms",
+        300,
+        module="bench.agent_bench",
+    ),
 ]
 
 

@@ -541,8 +541,68 @@ def synthetic_results(count, seed=1):
                     "message": f"{check_id} fails on this synthetic minion",
                     "remediation": f"fix {check_id}",
                 }
+        checks.update(agent_entries(index, rng))
         results.append((f"minion-{index:05d}.example.net", summarize(checks)))
     return results
+
+
+AGENT_BUILDS = ("101.25052.0002", "101.25062.0003", "101.25072.0001", "101.25082.0004")
+AGENT_RINGS = ("Production", "Production", "Production", "InsiderFast", "External")
+
+
+def agent_entries(index, rng):
+    """The agent checks of a minion with mdatp installed (a tenth without), their facts shaped
+    as the real checks give them (see tests/unit/test_report_agent.py): builds, rings, a
+    twentieth expired and unlicensed, a tenth with stale definitions, a quarter passive."""
+    from mdeprereq_engine.result import FAIL, PASS, SKIP, WARN, verdict  # noqa: PLC0415
+
+    if index % 10 == 9:
+        message = "mdatp is not installed: nothing to check yet"
+        return {cid: verdict(SKIP, message) for cid in AGENT_CHECK_IDS}
+    expired = rng.random() < 1 / 20
+    stale = rng.random() < 1 / 10
+    days_left = -rng.randint(1, 60) if expired else rng.randint(1, 270)
+    build = AGENT_BUILDS[index % len(AGENT_BUILDS)]
+    ring = AGENT_RINGS[index % len(AGENT_RINGS)]
+    fix = "Upgrade mdatp."
+    return {
+        "agent_service": verdict(PASS, "mdatp.service is enabled and active",
+                                 facts={"daemon_running": True, "systemd": True}),
+        "agent_health": verdict(
+            FAIL if expired else PASS,
+            "mdatp is unlicensed because its build expired" if expired else "healthy, licensed",
+            remediation=fix if expired else None,
+            facts={"healthy": not expired, "licensed": not expired, "health_issues": [],
+                   "expired": expired, "app_version": build},
+        ),
+        "agent_version": verdict(
+            FAIL if expired else (WARN if days_left <= 30 else PASS),
+            f"mdatp {build} expires in {days_left} days",
+            remediation=fix if expired or days_left <= 30 else None,
+            facts={"app_version": build, "release_ring": ring, "product_expiration": "2027-01-01",
+                   "days_left": days_left, "installed_channel": "prod"},
+        ),
+        "agent_definitions": verdict(
+            FAIL if stale else PASS,
+            "definitions up to date",
+            remediation="Update the definitions." if stale else None,
+            facts={"age_hours": 72.0 if stale else 1.5, "max_age_hours": 48,
+                   "definitions_status": "up_to_date"},
+        ),
+        "agent_protection": verdict(
+            PASS, "as asked", facts={"mode": "passive" if index % 4 == 0 else "real_time",
+                                     "conflicting_applications": []},
+        ),
+    }  # fmt: skip
+
+
+AGENT_CHECK_IDS = (
+    "agent_service",
+    "agent_health",
+    "agent_version",
+    "agent_definitions",
+    "agent_protection",
+)
 
 
 def jid_at(moment):
@@ -581,6 +641,47 @@ def test_report(request):
     engine_times = repeat(engine_run, repeats, warmup=1)
     aggregated = engine_run()
     details["aggregate"] = {key: aggregated[key] for key in ("total", "ready", "notready")}
+
+    # (a') the agent view and the CSV over the same records
+    records = engine_report.latest(
+        [
+            (minion, moments[minion], engine_report.observe(result), "job")
+            for minion, result in results
+        ]
+    )
+    agent_times = repeat(lambda: engine_report.agent_view(records), repeats, warmup=1)
+    csv_times = repeat(lambda: engine_report.csv_text(records), repeats, warmup=1)
+    view = engine_report.agent_view(records)
+    details["agent"] = {key: view[key] for key in ("installed", "not_installed", "expired")}
+    figures.append(
+        figure(
+            "report_engine_with_agent_s",
+            "engine observe + latest + aggregate + agent_view, 10,000 results with agent data, "
+            "median",
+            round(median(engine_times) + median(agent_times), 3),
+            "s",
+            REPORT_TARGET_S,
+        )
+    )
+    figures.append(
+        figure(
+            "report_agent_view_s",
+            "engine agent_view alone over 10,000 records, median",
+            round(median(agent_times), 3),
+            "s",
+        )
+    )
+    figures.append(
+        figure(
+            "report_csv_s",
+            "engine csv_text (format=csv), 10,000 rows, median",
+            round(median(csv_times), 3),
+            "s",
+            REPORT_TARGET_S,
+        )
+    )
+    raw["agent_view"] = summary(agent_times)
+    raw["csv"] = summary(csv_times)
     figures.append(
         figure(
             "report_engine_s",
@@ -714,6 +815,20 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
         )
     )
     raw["runner_one_job"] = summary(one_job_times)
+    csv_rows = report(source="jobs", format="csv")["data"].count("\n") - 1
+    if csv_rows != REPORT_MINIONS:
+        raise RuntimeError(f"format=csv: {csv_rows} rows, not {REPORT_MINIONS}")
+    csv_times = slow_aware_repeat(lambda: report(source="jobs", format="csv"), repeats)
+    figures.append(
+        figure(
+            "report_runner_csv_s",
+            "runner source=jobs format=csv (10,000 rows with agent data), in-process, median",
+            round(median(csv_times), 3),
+            "s",
+            REPORT_TARGET_S,
+        )
+    )
+    raw["runner_csv"] = summary(csv_times)
 
     # (d) salt-run end to end, the master running: the command as an admin types it
     def cli(*arguments):

@@ -28,6 +28,13 @@ CHECK_IDS = (
     "isolation",
     "proxy",
     "connectivity",
+    "fanotify_kernel",
+    "ebpf",
+    "agent_service",
+    "agent_health",
+    "agent_version",
+    "agent_definitions",
+    "agent_protection",
 )
 ENTRY_KEYS = {"status", "message", "remediation", "fixable", "facts"}
 

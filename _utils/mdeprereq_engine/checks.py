@@ -6,7 +6,7 @@ import datetime
 import os
 import posixpath
 
-from . import data, network, support
+from . import agent, data, network, support
 from . import fanotify as fanotify_scan
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
@@ -882,6 +882,7 @@ CHECKS = {
     "isolation": check_isolation,
     "proxy": network.check_proxy,
     "connectivity": network.check_connectivity,
+    **agent.CHECKS,
 }
 
 

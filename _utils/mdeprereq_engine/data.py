@@ -650,3 +650,52 @@ ONBOARDING_GEO_ALIASES = {
 # symlink to wdavdaemonclient, defender-endpoint/linux-support-install.md) and how long to wait
 MDATP_CLI = "/usr/bin/mdatp"
 MDATP_CONNECTIVITY_TEST_TIMEOUT = 120.0
+
+# -- after the rollout: the agent (issue #17) ----------------------------------------------------
+# mdatp's systemd unit (the package installs /lib/systemd/system/mdatp.service; Microsoft's
+# troubleshooting: "sudo systemctl status mdatp", linux-support-install.md)
+MDATP_SERVICE = "mdatp"
+# The release ring ``mdatp health`` reports per channel of packages.microsoft.com, and the suffix
+# the channel's package version carries (mde-facts.md, "Pinned package strings": Debian
+# ``-insiderfast`` / ``-external``, RPM ``_insiderfast-1`` / ``_external-1``). The rings' names:
+# the public samples in tests/unit/mdatp_health/ (``"Production"``, ``"InsiderFast"``);
+# insiders-slow is ``External`` (Microsoft's installer reads ``mdatp health --field
+# release_ring`` to know the installed channel, reviews/field-2026-12.md section 2.4).
+RELEASE_RINGS = {"prod": "Production", "insiders-fast": "InsiderFast", "insiders-slow": "External"}
+CHANNEL_OF_RING = {ring.lower(): channel for channel, ring in RELEASE_RINGS.items()}
+RING_OF_VERSION_SUFFIX = (("insiderfast", "InsiderFast"), ("external", "External"))
+DEFINITIONS_MAX_AGE_HOURS = 48
+# eBPF, the supplementary event provider since 101.24082.0004 (auditd dropped): the lowest kernel
+# per distribution (mde-facts.md, "eBPF minimum kernels", from Microsoft's prerequisites page),
+# by (os-release ID, major version) or ID alone; "uek" is Oracle's Unbreakable Enterprise Kernel
+EBPF_SINCE = "101.24082.0004"
+EBPF_KERNEL_FLOORS = {
+    ("ubuntu", None): "4.15.0",
+    ("fedora", None): "5.8.15",
+    ("centos", None): "3.10.0-957.10",
+    ("rhel", None): "3.10.0-957.10",
+    ("sles", None): "5.3.18-18.47",
+    ("sles_sap", None): "5.3.18-18.47",
+    ("debian", None): "4.19.0",
+    ("ol", None): "3.10.0-1160",
+    ("ol", "uek"): "5.4",
+    ("amzn", "2"): "5.4.261-174.360",
+    ("rocky", "8"): "4.18.0-425",
+    ("rocky", "9"): "5.14.0-284",
+    ("almalinux", "8"): "4.18.0-305",
+    ("almalinux", "9"): "5.14.0-284",
+}
+# Elsewhere, the public installer's rule (mde_installer.sh v1.2, reviews/field-2026-12.md 2.3):
+# at least 4.15, or 3.10.0-957.10 on a 3.10 kernel
+EBPF_GENERIC_FLOOR = "4.15"
+EBPF_GENERIC_FLOOR_3_10 = "3.10.0-957.10"
+# Kernels known to misbehave with mdatp's eBPF sensor: release prefix -> why (mde-facts.md)
+EBPF_BAD_KERNELS = {"5.15.0-0.30.20.el8uek": "Oracle Linux 8.8 UEK 5.15.0-0.30.20 hangs with eBPF"}
+EBPF_KERNEL_OPTIONS = ("CONFIG_BPF", "CONFIG_BPF_SYSCALL")
+BTF_VMLINUX = "/sys/kernel/btf/vmlinux"
+KERNEL_LOCKDOWN = "/sys/kernel/security/lockdown"
+# fanotify options the installer's pre-requisite check (v1.2) reads from /boot/config-$(uname -r)
+# (reviews/field-2026-12.md 2.3); /proc/config.gz is the kernel's own copy (CONFIG_IKCONFIG_PROC)
+FANOTIFY_KERNEL_OPTIONS = ("CONFIG_FANOTIFY", "CONFIG_FANOTIFY_ACCESS_PERMISSIONS")
+# Real-time protection modes (antivirusEngine.enforcementLevel, linux-preferences.md)
+ENFORCEMENT_LEVELS = ("real_time", "on_demand", "passive")

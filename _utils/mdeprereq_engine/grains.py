@@ -19,6 +19,18 @@ def _ends_soon(facts):
     return days_left is not None and days_left <= data.WARN_BEFORE_END_DAYS
 
 
+def ring_of_package_version(version):
+    """The release ring a package version's suffix names (``-insiderfast``: InsiderFast,
+    ``-external``: External, none: Production), or None without a version."""
+    if not version:
+        return None
+    lowered = str(version).lower()
+    for suffix, ring in data.RING_OF_VERSION_SUFFIX:
+        if suffix in lowered:
+            return ring
+    return data.RELEASE_RINGS["prod"]
+
+
 def collect(host=None, support=None):
     """The ``mde`` grain's value.
 
@@ -45,7 +57,12 @@ def collect(host=None, support=None):
         "glibc": host.libc_version(),
         "systemd": pid1 == "systemd" and host.exists("/run/systemd/system"),
         "mdatp_version": installed.get(data.MDATP_PACKAGE),
-        "onboarded": host.exists(data.ONBOARD_JSON),
+        # onboarded: the onboarding JSON is in place and no offboarding JSON beside it (which
+        # offboards the device, and blocks onboarding again until removed:
+        # MicrosoftDocs/defender-docs#196); the CLI's "licensed" says more, but costs a call
+        "onboarded": host.exists(data.ONBOARD_JSON) and not host.exists(data.OFFBOARD_JSON),
+        # the channel's ring from the package version's suffix (-insiderfast, -external)
+        "release_ring": ring_of_package_version(installed.get(data.MDATP_PACKAGE)),
         "mdatp_uid": uid,
         "mdatp_gid": gid,
     }

@@ -4,13 +4,30 @@ The beacon runs a few cheap checks (through ``mdeprereq.check``: the same checks
 tables) every interval, keeps a small :func:`snapshot` of the result and reports what
 :func:`compare` finds worse than last time: fapolicyd starting (``fanotify`` fails), free disk
 dropping below 2 GiB (``disk`` fails), the mdatp user's shell changing (``mdatp_user`` fails, or
-its shell changes while it already failed).
+its shell changes while it already failed); and, once mdatp is installed, the agent's own
+regressions: its service stopped or disabled (``agent_service``), licensed or healthy lost
+(``agent_health``), definitions older than the limit (``agent_definitions``), a new conflicting
+application (``agent_protection``, also while it already warns), entering the 30-day expiry
+window (``agent_version``). The agent checks share one ``mdatp health`` call per run and skip,
+for free, where mdatp is not installed.
 """
 
 from . import checks as engine_checks
 from .result import FAIL, PASS, SKIP, WARN
 
-DEFAULT_CHECKS = ("fanotify", "disk", "mdatp_user")
+DEFAULT_CHECKS = (
+    "fanotify",
+    "disk",
+    "mdatp_user",
+    "agent_service",
+    "agent_health",
+    "agent_version",
+    "agent_definitions",
+    "agent_protection",
+)
+# The statuses in which a change of a check's watched fact is a regression of its own (a check
+# not listed: while it fails); a new conflicting application counts while mdatp is passive too
+WATCHED_WHILE = {"agent_protection": (WARN, FAIL)}
 # How bad a status is; a rise is a regression (skip, "could not tell", ranks with pass)
 RANK = {PASS: 0, SKIP: 0, WARN: 1, FAIL: 2}
 # Options Salt itself handles in a beacon's configuration
@@ -25,9 +42,10 @@ class BeaconConfigError(ValueError):
 def beacon_config(config):
     """Validate the beacon's configuration (Salt's list of one-key mappings, or a mapping).
 
-    Returns ``{"checks": [IDs], "remediate": bool}``: the checks to watch (default fanotify,
-    disk, mdatp_user) and whether a regression that leaves the minion not ready also sends
-    ``mdeprereq/check/notready/<id>`` for the remediation reactor (default true).
+    Returns ``{"checks": [IDs], "remediate": bool}``: the checks to watch (default
+    :data:`DEFAULT_CHECKS`: fanotify, disk, mdatp_user and the agent checks) and whether a
+    regression that leaves the minion not ready also sends ``mdeprereq/check/notready/<id>``
+    for the remediation reactor (default true).
     """
     merged = {}
     if isinstance(config, dict):
@@ -78,6 +96,9 @@ def _watched(check_id, entry):
                 if holder.get("blocking")
             }
         )
+    if check_id == "agent_protection":
+        apps = facts.get("conflicting_applications")
+        return sorted(str(app) for app in apps) if isinstance(apps, list) else []
     return None
 
 
@@ -107,8 +128,8 @@ def compare(previous, result):
         new = entry["status"]
         worse = RANK[new] > RANK[before["status"]]
         changed = (
-            new == FAIL
-            and before["status"] == FAIL
+            new in WATCHED_WHILE.get(check_id, (FAIL,))
+            and before["status"] == new
             and before.get("watched") != _watched(check_id, entry)
         )
         if worse or changed:

@@ -45,7 +45,9 @@ SCHEMA = {
     "onboarding": (("source", "contents"), False),  # mde.onboard
     "offboarding": (("source", "contents"), False),  # mde.offboard
     "licensed_timeout": (VALUE, False),  # mde.onboard: seconds mdeprereq.licensed waits
-    "managed": (FREE, False),  # mde.config: mdatp's managed settings
+    "managed": (FREE, True),  # mde.config; the agent checks read its enforcementLevel
+    "definitions_max_age_hours": (VALUE, True),  # agent_definitions
+    "channel_switch": (VALUE, True),  # agent_version and mde.install's channel_kept
     "schedule": (("enabled", "hours", "splay"), False),  # mde.schedule
     "remediation": (("max_attempts", "window"), False),  # the runner, on the master
     "report": (("settle",), False),  # the runner, on the master
@@ -157,6 +159,12 @@ class Settings:
     derived: str = "warn"
     # {key file name: fingerprint} over Microsoft's (a mirror's or the tests' own signing keys)
     repo_fingerprints: dict = dataclasses.field(default_factory=dict)
+    # After the rollout (agent checks): the oldest definitions that pass, whether the formula
+    # may switch the installed channel (uninstall, reinstall), the real-time protection mode
+    # asked for in mdeprereq:managed (antivirusEngine.enforcementLevel; None: not asked)
+    definitions_max_age_hours: float = data.DEFINITIONS_MAX_AGE_HOURS
+    channel_switch: bool = False
+    enforcement_level: str | None = None
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -182,6 +190,9 @@ class Settings:
             **_repo(raw.get("repo"), support),
             desktop=_choice("mdeprereq:desktop", raw.get("desktop"), data.SUPPORT_POLICIES, "warn"),
             derived=_choice("mdeprereq:derived", raw.get("derived"), data.SUPPORT_POLICIES, "warn"),
+            definitions_max_age_hours=_definitions_max_age(raw.get("definitions_max_age_hours")),
+            channel_switch=_boolean("mdeprereq:channel_switch", raw.get("channel_switch")),
+            enforcement_level=_enforcement_level(raw.get("managed")),
         )
 
 
@@ -464,3 +475,42 @@ def _fingerprints(value):
         except ValueError as exc:
             raise SettingsError(f"mdeprereq:repo:fingerprints:{name}: {exc}") from exc
     return checked
+
+
+def _definitions_max_age(value):
+    if value is None:
+        return data.DEFINITIONS_MAX_AGE_HOURS
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 8760:
+        raise SettingsError(
+            "mdeprereq:definitions_max_age_hours must be a number of hours between 0 and 8760, "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _boolean(key, value):
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise SettingsError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
+def _enforcement_level(managed):
+    """``antivirusEngine.enforcementLevel`` of ``mdeprereq:managed`` (the managed settings the
+    formula writes), or None; the rest of the mapping is managed.py's to validate."""
+    if managed is None:
+        return None
+    if not isinstance(managed, dict):
+        raise SettingsError(f"mdeprereq:managed must be a mapping, got {managed!r}")
+    engine = managed.get("antivirusEngine")
+    if engine is None:
+        return None
+    if not isinstance(engine, dict):
+        raise SettingsError(f"mdeprereq:managed:antivirusEngine must be a mapping, got {engine!r}")
+    return _choice(
+        "mdeprereq:managed:antivirusEngine:enforcementLevel",
+        engine.get("enforcementLevel"),
+        data.ENFORCEMENT_LEVELS,
+        None,
+    )

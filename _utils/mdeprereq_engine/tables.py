@@ -225,4 +225,42 @@ def render_report(report, colors=None):
                 colors,
             )
         )
+    if isinstance(report.get("agent"), dict):
+        lines.extend(render_agent(report["agent"], colors))
+    return lines
+
+
+def _counted(counts):
+    return ", ".join(f"{key} {value}" for key, value in counts.items()) or "-"
+
+
+def render_agent(agent, colors=None):
+    """The report's agent view (``report.agent_view``) as text."""
+    installed = agent["installed"]
+    lines = [
+        "",
+        f"mdatp agents: {installed} installed, {agent['not_installed']} not installed, "
+        f"{agent['no_data']} without agent checks",
+    ]
+    if not installed and not agent["failing"]:
+        return lines
+    rows = [
+        (("builds", _counted(agent["builds"])), None),
+        (("release rings", _counted(agent["rings"])), None),
+        (("protection", _counted(agent["modes"])), None),
+        (("healthy", f"{agent['healthy']} (unhealthy {agent['unhealthy']})"), None),
+        (("licensed", f"{agent['licensed']} (unlicensed {agent['unlicensed']})"), None),
+        (("expired", str(agent["expired"])), ("fail" if agent["expired"] else None, None)),
+        (("expiring in 30 days", str(agent["expiring"])), None),
+        (("definitions stale", str(agent["definitions_stale"])), None),
+    ]
+    lines.append("")
+    lines.extend(_table(("AGENT", "MINIONS"), rows, colors))
+    if agent["failing"]:
+        lines.append("")
+        rows = [
+            ((check_id, len(minions), _examples(minions)), ("fail", None, None))
+            for check_id, minions in agent["failing"].items()
+        ]
+        lines.extend(_table(("FAILING AGENT CHECK", "MINIONS", "WHICH"), rows, colors))
     return lines

@@ -4,6 +4,15 @@
 include:
   - .repo
 
+{#- Switching channel means uninstalling and reinstalling: only with mdeprereq:channel_switch #}
+mde-install-channel-kept:
+  mdeprereq.channel_kept:
+    - name: {{ mde.channel | yaml_dquote }}
+    - require:
+      - mde-repo-pkgrepo-managed
+    - require_in:
+      - pkg: mde-install-pkg-installed
+
 mde-install-pkg-installed:
   pkg.installed:
     - name: mdatp

@@ -506,3 +506,17 @@ def test_the_record_lists_the_formulas_own_files(render):
         "/etc/apt/sources.list.d/mdeprereq-microsoft-insiders-fast.list",
         OWN_KEYRING,
     ]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_install_keeps_the_installed_channel_first(render, channel):
+    rendered = render(RELEASES["debian-12"][0], channel=channel)
+    module, function, args = state_args(rendered, "mde-install-channel-kept")
+    assert (module, function, args["name"]) == ("mdeprereq", "channel_kept", channel)
+    assert {"pkg": "mde-install-pkg-installed"} in args["require_in"]
+
+
+def test_the_remediation_keeps_the_agent_running(loaders):
+    rendered = loaders.modules.state.show_sls("mde.remediate")
+    module, function, args = state_args(rendered, "mde-agent-running")
+    assert (module, function, args["name"]) == ("mdeprereq", "agent_running", "mdatp")

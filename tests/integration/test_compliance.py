@@ -467,6 +467,7 @@ def test_report_json_and_table(minions, local, master, runner):
         "distros",
         "minions",
         "skipped",
+        "agent",  # the agent view (issue #17)
     }
     for factory in minions.values():
         row = data["minions"][factory.id]

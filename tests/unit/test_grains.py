@@ -44,6 +44,7 @@ def test_collect_onboarded_machine(onboarded_ubuntu):
         "systemd": True,
         "mdatp_version": "101.25042.0003",
         "onboarded": True,
+        "release_ring": "Production",
         "mdatp_uid": 1500,
         "mdatp_gid": 1501,
     }
@@ -109,6 +110,22 @@ def test_amazon_linux_2_arm64_end(machine, today, level, supported):
     assert value["support_ends"] == "2026-10-31"
 
 
+def test_offboarding_json_means_not_onboarded(onboarded_ubuntu):
+    # an offboarding JSON offboards the device (and blocks onboarding again until removed)
+    onboarded_ubuntu.write("/etc/opt/microsoft/mdatp/mdatp_offboard.json", "{}")
+    assert grains.collect(onboarded_ubuntu.host())["onboarded"] is False
+
+
+@pytest.mark.parametrize(
+    ("version", "ring"),
+    [("101.25042.0003-insiderfast", "InsiderFast"), ("101.25042.0003-external", "External")],
+)
+def test_release_ring_from_the_package_version(machine, version, ring):
+    machine.os_release("ubuntu-22.04")
+    machine.dpkg({"mdatp": version})
+    assert grains.collect(machine.host())["release_ring"] == ring
+
+
 def test_collect_bare_machine(machine):
     machine.os_release("debian-12")
     value = grains.collect(machine.host())
@@ -118,6 +135,7 @@ def test_collect_bare_machine(machine):
     assert value["systemd"] is False
     assert value["mdatp_version"] is None
     assert value["onboarded"] is False
+    assert value["release_ring"] is None
     assert value["mdatp_uid"] is None
     assert value["mdatp_gid"] is None
 

@@ -126,7 +126,16 @@ def test_a_garbled_previous_snapshot_is_ignored():
 # -- configuration -------------------------------------------------------------------------------
 def test_config_defaults():
     assert regression.beacon_config(None) == {
-        "checks": ["fanotify", "disk", "mdatp_user"],
+        "checks": [
+            "fanotify",
+            "disk",
+            "mdatp_user",
+            "agent_service",
+            "agent_health",
+            "agent_version",
+            "agent_definitions",
+            "agent_protection",
+        ],
         "remediate": True,
     }
     assert regression.beacon_config([{"interval": 300}]) == regression.beacon_config({})

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mdeprereq_engine import checks, network
+from mdeprereq_engine import agent, checks, network
 from mdeprereq_engine.result import FAIL, PASS, SKIP, STATUSES, WARN, summarize, verdict
 
 ENTRY_KEYS = {"status", "message", "remediation", "fixable", "facts"}
@@ -18,7 +18,8 @@ class FakeStatvfs:
 
 @pytest.fixture
 def healthy(machine, monkeypatch):
-    """A Debian 12 server on which every check passes (mdatp_user is not configured: skip)."""
+    """A Debian 12 server on which every check passes (mdatp_user is not configured: skip;
+    mdatp is not installed yet: the agent checks skip)."""
     machine.os_release("debian-12")
     machine.dpkg({"libc6": "2.36-9+deb12u7", "systemd": "252.30-1~deb12u2"})
     machine.write("/lib/systemd/systemd", "\x7fELF")
@@ -28,6 +29,12 @@ def healthy(machine, monkeypatch):
     machine.write("/usr/sbin/iptables", "\x7fELF")
     machine.write("/usr/sbin/ip6tables", "\x7fELF")
     machine.proc_write("sys/kernel/osrelease", "6.1.0-26-amd64\n")
+    machine.write(
+        "/boot/config-6.1.0-26-amd64",
+        "CONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_FANOTIFY=y\n"
+        "CONFIG_FANOTIFY_ACCESS_PERMISSIONS=y\n",
+    )
+    machine.write("/sys/kernel/btf/vmlinux", "")
     machine.proc_write("meminfo", "MemTotal:        4028440 kB\nMemAvailable:    3012345 kB\n")
     machine.proc_write("cpuinfo", "processor\t: 0\n\nprocessor\t: 1\n")
     machine.proc_write("1/comm", "systemd\n")
@@ -85,9 +92,16 @@ def test_healthy_machine_is_ready(healthy, default_settings):
     assert_schema(result)
     assert list(result["checks"]) == list(checks.CHECKS)
     statuses = {check_id: entry["status"] for check_id, entry in result["checks"].items()}
-    assert statuses == {**dict.fromkeys(checks.CHECKS, PASS), "mdatp_user": SKIP}, statuses
+    skipped = {"mdatp_user", *agent.AGENT_CHECKS}
+    expected = {check_id: SKIP if check_id in skipped else PASS for check_id in checks.CHECKS}
+    assert statuses == expected, statuses
     assert result["ready"] is True
-    assert result["summary"] == {PASS: len(checks.CHECKS) - 1, WARN: 0, FAIL: 0, SKIP: 1}
+    assert result["summary"] == {
+        PASS: len(checks.CHECKS) - len(skipped),
+        WARN: 0,
+        FAIL: 0,
+        SKIP: len(skipped),
+    }
 
 
 def test_one_failure_makes_it_not_ready(healthy, machine, default_settings):
