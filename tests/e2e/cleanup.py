@@ -25,6 +25,9 @@ tree under ``/etc/opt/microsoft``; whether (and with which mode) ``/etc/opt``, `
    that no other package owns along with mdatp);
 6. runs ``apt-get update`` only if it removed or put back a source.
 
+Before all that it stops, by pid, any wdavdaemon (the double's daemon) that was not running
+before, and removes its pid file if it was left behind.
+
 Whatever it could not undo is raised at the end (``CleanupError``), after trying everything.
 """
 
@@ -37,8 +40,12 @@ import pathlib
 import pwd
 import re
 import shutil
+import signal
 import subprocess
+import time
 import urllib.parse
+
+from tests.e2e import fake_mdatp
 
 SOURCE_PLACES = (pathlib.Path("/etc/apt/sources.list"), pathlib.Path("/etc/apt/sources.list.d"))
 KEYRING_PLACES = (
@@ -64,6 +71,8 @@ APT_LISTS = pathlib.Path("/var/lib/apt/lists")
 APT_ARCHIVES = pathlib.Path("/var/cache/apt/archives")
 WANTS_LINK = pathlib.Path("/etc/systemd/system/multi-user.target.wants/mdatp.service")
 ACCOUNT = "mdatp"
+DAEMON = fake_mdatp.DAEMON
+DAEMON_PID_FILE = fake_mdatp.DAEMON_PID_FILE
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
 SIGNED_BY = re.compile(r"signed-by\s*[=:]\s*(\S+?)(?:[\s\]]|$)", re.IGNORECASE)
 
@@ -149,6 +158,7 @@ class Snapshot:
     lists: frozenset
     archives: frozenset
     wants_link: bool
+    daemons: frozenset = frozenset()
 
     @classmethod
     def take(cls):
@@ -167,6 +177,7 @@ class Snapshot:
             lists=frozenset(path.name for path in APT_LISTS.glob("*") if path.is_file()),
             archives=frozenset(path.name for path in APT_ARCHIVES.glob("mdatp_*")),
             wants_link=WANTS_LINK.is_symlink() or WANTS_LINK.exists(),
+            daemons=frozenset(daemon_pids()),
         )
 
     def comparable(self):
@@ -193,7 +204,43 @@ class Snapshot:
             "lists": sorted(self.lists),
             "archives": sorted(self.archives),
             "wants_link": self.wants_link,
+            "daemons": sorted(self.daemons),
         }
+
+
+def daemon_pids():
+    """The pids of the processes running ``DAEMON`` (the double's wdavdaemon; an upgraded or
+    purged one shows as ``<path> (deleted)``)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            exe = os.readlink(f"/proc/{entry}/exe")
+        except OSError:
+            continue
+        if exe.removesuffix(" (deleted)") == DAEMON:
+            pids.append(int(entry))
+    return pids
+
+
+def _stop_daemons(before, problems, timeout=10):
+    """SIGTERM, by pid, the wdavdaemons that were not running before; SIGKILL what is left."""
+    pids = [pid for pid in daemon_pids() if pid not in before.daemons]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pids and time.monotonic() < deadline:
+        pids = [pid for pid in pids if pid in daemon_pids()]
+        time.sleep(0.05)
+    for pid in pids:
+        problems.append(f"wdavdaemon (pid {pid}) ignored SIGTERM: killed")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    # its pid file, if it could not remove it itself (killed)
+    if not before.daemons and os.path.lexists(DAEMON_PID_FILE):
+        _remove(pathlib.Path(DAEMON_PID_FILE), problems)
 
 
 def _run(command, problems, timeout=300):
@@ -266,6 +313,9 @@ def restore(before, repo_url, repo_keys=(), extra_paths=()):
     (empty: the machine is as it was)."""
     problems = []
     markers = _repo_markers(repo_url)
+
+    # 0. a wdavdaemon the test started and left running (no systemd here to stop it)
+    _stop_daemons(before, problems)
 
     # 1. the package, while its scripts and the user are still there
     if before.package is None and package_status() is not None:

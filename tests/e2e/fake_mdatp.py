@@ -36,13 +36,21 @@ What the package installs:
       managed ``cloudService.proxy`` wins over the local value, as managed settings do.
     - ``mdatp version``: ``Product version: <app_version>``.
     - Anything else: usage on stderr, exit code 2.
-    - Unlike the real CLI it answers without a running daemon. ``MDATP_TEST_ROOT``, when set,
-      prefixes every path it reads or writes (only this double's own tests set it).
+    - Like the real CLI, a client of the daemon: while ``wdavdaemon`` is not running (no live
+      process named ``wdavdaemon`` has its pid in ``DAEMON_PID_FILE``), ``health``, ``config``
+      and ``version`` print ``NO_DAEMON`` on stderr, nothing on stdout, and exit 1.
+      ``MDATP_TEST_ROOT``, when set, prefixes every path it reads or writes (only this double's
+      own tests set it).
 
 ``/opt/microsoft/mdatp/sbin/wdavdaemon``
-    A sh script that only sleeps; nothing starts it (this package starts no service).
+    A small static executable compiled from ``WDAVDAEMON_C`` when the package is built (so that,
+    as for the real daemon, ``/proc/<pid>/exe`` of the running daemon is this path). It runs
+    until SIGTERM, holds a fanotify fd (notification class, a mark on
+    ``/etc/opt/microsoft/mdatp``: it never blocks any file access) and keeps its pid in
+    ``DAEMON_PID_FILE`` while it runs; a second one refuses to start. ``daemon_running()``
+    starts and stops one by its pid where no systemd does.
 ``/lib/systemd/system/mdatp.service``
-    A unit whose ``ExecStart`` is wdavdaemon. The package does not enable it.
+    A unit whose ``ExecStart`` is wdavdaemon.
 ``/etc/opt/microsoft/mdatp/``
     The (empty) configuration directory.
 
@@ -51,8 +59,9 @@ Maintainer scripts, the essentials of the real package's:
 - postinst (configure): creates the system user ``mdatp`` with ids the system picks
   (``useradd --system --no-create-home --user-group --shell /usr/sbin/nologin mdatp``) only when
   no user ``mdatp`` exists; an existing ``mdatp`` group (an admin's) becomes its primary group.
-  It starts no service; with systemd running it only runs ``systemctl daemon-reload``, and a
-  missing ``systemctl`` or a failing one never fails the install.
+  With systemd running it enables and starts ``mdatp.service``, as the real package does (the
+  realism review, section 4); without systemd (a chroot, a container, this CI) it starts
+  nothing. A missing ``systemctl`` or a failing one never fails the install.
 - prerm: stops ``mdatp.service`` when systemd is running (never fails).
 - postrm purge: removes ``/opt/microsoft/mdatp`` and ``/var/opt/microsoft/mdatp`` (what the
   product creates at run time: the local settings) and then ``/opt/microsoft`` and
@@ -63,11 +72,14 @@ Maintainer scripts, the essentials of the real package's:
 """
 
 import calendar
+import contextlib
 import json
+import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 
 PACKAGE = "mdatp"
@@ -77,6 +89,18 @@ OFFBOARD_JSON = "/etc/opt/microsoft/mdatp/mdatp_offboard.json"
 MANAGED_JSON = "/etc/opt/microsoft/mdatp/managed/mdatp_managed.json"
 LOCAL_CONFIG = "/var/opt/microsoft/mdatp/wdavcfg"
 NO_LICENSE = "ATTENTION: No license found. Contact your administrator for help."
+# What the CLI says (on stderr, exit code 1) while wdavdaemon is not running. The words are those
+# of the issue and of Microsoft's installer, which logs "Could not connect to the daemon -- MDE is
+# not ready to connect yet." when ``mdatp health`` fails (microsoft/mdatp-xplat
+# linux/installation/mde_installer.sh, print_state); no public sample shows the real CLI's exact
+# line or exit code, only that it is not 0 (the installer tests the exit status).
+NO_DAEMON = "Could not connect to the daemon"
+# Where the double's daemon records its pid (no public source shows how the real CLI finds its
+# daemon: this is the double's own way, under the run directory so that it can't outlive a boot)
+DAEMON_PID_FILE = "/run/wdavdaemon.pid"
+# The directory the double's daemon puts its one fanotify mark on
+DAEMON_WATCHED_DIR = "/etc/opt/microsoft/mdatp"
+DAEMON = "/opt/microsoft/mdatp/sbin/wdavdaemon"
 PROXY_UPDATED = "Configuration property updated."
 # Fields of ``mdatp health`` (the real CLI has many more); cloud_proxy is the double's own
 HEALTH_FIELDS = (
@@ -125,7 +149,9 @@ OFFBOARD=$CONF_DIR/mdatp_offboard.json
 MANAGED=$CONF_DIR/managed/mdatp_managed.json
 STATE_DIR=$ROOT/var/opt/microsoft/mdatp
 LOCAL_CONFIG=$STATE_DIR/wdavcfg
+DAEMON_PID_FILE=$ROOT@DAEMON_PID_FILE@
 NO_LICENSE='@NO_LICENSE@'
+NO_DAEMON='@NO_DAEMON@'
 
 usage() {
     cat >&2 <<EOF
@@ -137,6 +163,18 @@ Usage:
   mdatp version
 EOF
     exit 2
+}
+
+# Like the real CLI, a client of wdavdaemon: nothing to say while the daemon is not running
+# (its pid file names no live process called wdavdaemon)
+require_daemon() {
+    pid=$(head -n 1 "$DAEMON_PID_FILE" 2>/dev/null) || pid=''
+    case $pid in
+        '' | *[!0-9]*) ;;
+        *) [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = wdavdaemon ] && return 0 ;;
+    esac
+    printf '%s\n' "$NO_DAEMON" >&2
+    exit 1
 }
 
 licensed() {
@@ -288,26 +326,141 @@ config_proxy() {
 command=$1
 shift
 case $command in
-    health) health "$@" ;;
+    health)
+        require_daemon
+        health "$@"
+        ;;
     config)
         [ "${1:-}" = proxy ] || usage
         shift
+        require_daemon
         config_proxy "$@"
         ;;
     version)
         [ $# -eq 0 ] || usage
+        require_daemon
         printf 'Product version: %s\n' "$APP_VERSION"
         ;;
     *) usage ;;
 esac
 """
 
-WDAVDAEMON = """#!/bin/sh
-# wdavdaemon: TEST DOUBLE of Microsoft Defender for Endpoint's daemon (mdeprereq test suite).
-# NOT MICROSOFT'S PRODUCT: it does nothing but sleep. The package never starts it.
-while :; do
-    sleep 3600
-done
+WDAVDAEMON_C = r"""/*
+ * wdavdaemon: TEST DOUBLE of Microsoft Defender for Endpoint's daemon (mdeprereq test suite).
+ * NOT MICROSOFT'S PRODUCT: built by tests/e2e/fake_mdatp.py; it protects nothing and scans
+ * nothing. Like the real daemon it runs for as long as its service does and holds a fanotify
+ * file descriptor (notification class, one mark on the product's configuration directory, no
+ * permission events: it can never block a file access). It records its pid in PID_FILE, which
+ * the double's mdatp CLI reads to know whether its daemon is there to answer.
+ * MDATP_TEST_ROOT, when set, prefixes its paths (only the double's own tests set it). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
+#define PID_FILE "@PID_FILE@"
+#define WATCHED_DIR "@WATCHED_DIR@"
+
+#define BANNER "wdavdaemon: TEST DOUBLE of Microsoft Defender for Endpoint's daemon, NOT " \
+    "Microsoft's product (mdeprereq test suite)"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+/* Whether pid file `path` names a live process whose name is wdavdaemon (not this one) */
+static int other_daemon_running(const char *path)
+{
+    char buf[64], comm_path[64];
+    FILE *file = fopen(path, "r");
+    long pid;
+    if (!file)
+        return 0;
+    pid = fgets(buf, sizeof buf, file) ? strtol(buf, NULL, 10) : 0;
+    fclose(file);
+    if (pid <= 0 || pid == (long)getpid())
+        return 0;
+    snprintf(comm_path, sizeof comm_path, "/proc/%ld/comm", pid);
+    file = fopen(comm_path, "r");
+    if (!file)
+        return 0;
+    buf[0] = '\0';
+    if (!fgets(buf, sizeof buf, file))
+        buf[0] = '\0';
+    fclose(file);
+    return strcmp(buf, "wdavdaemon\n") == 0;
+}
+
+int main(void)
+{
+    const char *root = getenv("MDATP_TEST_ROOT");
+    char pid_path[PATH_MAX], tmp_path[PATH_MAX + 16], watched[PATH_MAX], buf[4096];
+    struct sigaction action;
+    struct pollfd poller;
+    FILE *file;
+    int fan;
+
+    fprintf(stderr, "%s\n", BANNER);
+    root = root ? root : "";
+    snprintf(pid_path, sizeof pid_path, "%s%s", root, PID_FILE);
+    snprintf(watched, sizeof watched, "%s%s", root, WATCHED_DIR);
+    if (other_daemon_running(pid_path)) {
+        fprintf(stderr, "wdavdaemon (test double): already running (%s)\n", pid_path);
+        return 1;
+    }
+    fan = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_LARGEFILE);
+    if (fan < 0) {
+        fprintf(stderr, "wdavdaemon (test double): fanotify_init: %s\n", strerror(errno));
+        return 1;
+    }
+    if (fanotify_mark(fan, FAN_MARK_ADD, FAN_CLOSE_WRITE | FAN_EVENT_ON_CHILD, AT_FDCWD,
+                      watched) < 0)
+        fprintf(stderr, "wdavdaemon (test double): no mark on %s: %s\n", watched,
+                strerror(errno));
+
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+
+    snprintf(tmp_path, sizeof tmp_path, "%s.%ld", pid_path, (long)getpid());
+    file = fopen(tmp_path, "w");
+    if (!file || fprintf(file, "%ld\n", (long)getpid()) < 0 || fclose(file) != 0 ||
+        rename(tmp_path, pid_path) != 0) {
+        fprintf(stderr, "wdavdaemon (test double): cannot write %s: %s\n", pid_path,
+                strerror(errno));
+        unlink(tmp_path);
+        return 1;
+    }
+
+    poller.fd = fan;
+    poller.events = POLLIN;
+    while (!stopping) {
+        if (poll(&poller, 1, -1) <= 0)
+            continue;
+        /* read the events and close the fd each one carries */
+        for (;;) {
+            ssize_t len = read(fan, buf, sizeof buf);
+            struct fanotify_event_metadata *event = (struct fanotify_event_metadata *)buf;
+            if (len <= 0)
+                break;
+            for (; FAN_EVENT_OK(event, len); event = FAN_EVENT_NEXT(event, len))
+                if (event->fd >= 0)
+                    close(event->fd);
+        }
+    }
+    if (!other_daemon_running(pid_path))
+        unlink(pid_path);
+    return 0;
+}
 """
 
 SERVICE_UNIT = """\
@@ -340,9 +493,13 @@ case "$1" in
                 useradd --system --no-create-home --user-group --shell /usr/sbin/nologin mdatp
             fi
         fi
-        # No service is started (nor enabled); never fail for a missing or failing systemctl
+        # Like the real package: with systemd running, enable and (re)start mdatp.service;
+        # without it (a chroot, a container) nothing is started. A missing or failing
+        # systemctl never fails the install
         if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
             systemctl daemon-reload >/dev/null 2>&1 || true
+            systemctl enable mdatp.service >/dev/null 2>&1 || true
+            systemctl restart mdatp.service >/dev/null 2>&1 || true
         fi
         ;;
 esac
@@ -418,7 +575,86 @@ def cli_script(version, release_ring="Production"):
         .replace("@RELEASE_RING@", release_ring)
         .replace("@PRODUCT_EXPIRATION@", product_expiration(version))
         .replace("@NO_LICENSE@", NO_LICENSE)
+        .replace("@NO_DAEMON@", NO_DAEMON)
+        .replace("@DAEMON_PID_FILE@", DAEMON_PID_FILE)
     )
+
+
+def daemon_source():
+    """The C text of the double's ``wdavdaemon``."""
+    return WDAVDAEMON_C.replace("@PID_FILE@", DAEMON_PID_FILE).replace(
+        "@WATCHED_DIR@", DAEMON_WATCHED_DIR
+    )
+
+
+def compile_daemon(out):
+    """Compile the double's ``wdavdaemon`` to ``out``: a static executable of this machine's
+    architecture, so that ``/proc/<pid>/exe`` of the running daemon is
+    ``/opt/microsoft/mdatp/sbin/wdavdaemon`` itself, as for the real daemon (the checks tell
+    mdatp's own fanotify holder by that path), and it runs in any Linux tree (Debian guests, RPM
+    chroots) without libraries. Needs gcc and libc6-dev (tools/debian-packages.txt)."""
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        raise RuntimeError(
+            "gcc is missing: the mdatp test double's wdavdaemon is compiled from C "
+            "(tools/test installs gcc and libc6-dev, see tools/debian-packages.txt)"
+        )
+    out = pathlib.Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    source = out.parent / "wdavdaemon.c"
+    source.write_text(daemon_source())
+    try:
+        subprocess.run(
+            [compiler, "-static", "-Os", "-s", "-Wall", "-Werror", "-o", str(out), str(source)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"compiling the double's wdavdaemon failed:\n{exc.stderr}") from exc
+    finally:
+        source.unlink()
+    out.chmod(0o755)
+    return out
+
+
+@contextlib.contextmanager
+def daemon_running(daemon=DAEMON, *, env=None, timeout=10):
+    """Start the double's ``wdavdaemon`` at ``daemon`` (as ``mdatp.service`` would) and stop it
+    afterwards, by its own pid. ``env`` (e.g. with ``MDATP_TEST_ROOT``) is its environment.
+    Yields the ``subprocess.Popen``; raises RuntimeError if it does not come up (its stderr)."""
+    env = dict(os.environ if env is None else env)
+    pid_file = pathlib.Path(env.get("MDATP_TEST_ROOT", "") + DAEMON_PID_FILE)
+    process = subprocess.Popen(
+        [str(daemon)], env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _names_pid(pid_file, process.pid):
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{daemon} exited {process.returncode}: {process.stderr.read().strip()}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{daemon} did not write {pid_file} in {timeout} s")
+            time.sleep(0.02)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stderr.close()
+
+
+def _names_pid(pid_file, pid):
+    try:
+        return pid_file.read_text().strip() == str(pid)
+    except OSError:
+        return False
 
 
 def _write(path, text, mode):
@@ -449,7 +685,7 @@ def build_deb(
     with tempfile.TemporaryDirectory(prefix="fake-mdatp-") as tmp:
         tree = pathlib.Path(tmp) / "tree"
         _write(tree / "usr/bin/mdatp", cli_script(version, release_ring), 0o755)
-        _write(tree / "opt/microsoft/mdatp/sbin/wdavdaemon", WDAVDAEMON, 0o755)
+        compile_daemon(tree / "opt/microsoft/mdatp/sbin/wdavdaemon")
         _write(tree / "lib/systemd/system/mdatp.service", SERVICE_UNIT, 0o644)
         (tree / "etc/opt/microsoft/mdatp").mkdir(parents=True)
         size = sum(path.stat().st_size for path in tree.rglob("*") if path.is_file())

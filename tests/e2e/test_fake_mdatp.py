@@ -5,6 +5,7 @@ The tests that change the machine (apt sources, keyrings, packages, users) are d
 need root: ``tools/test --run-destructive`` (CI) runs them; each leaves the machine as it was.
 """
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -12,12 +13,15 @@ import os
 import pathlib
 import pwd
 import re
+import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
+from mdeprereq_engine import fanotify as fanotify_scan
 from tests.conftest import free_account_id
 from tests.e2e import apt_repo, cleanup, fake_mdatp
 
@@ -27,6 +31,7 @@ OFFBOARD = pathlib.Path(fake_mdatp.OFFBOARD_JSON)
 MANAGED = pathlib.Path(fake_mdatp.MANAGED_JSON)
 SOURCE = pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list")
 KEYRING = pathlib.Path(apt_repo.KEYRING)
+DAEMON = fake_mdatp.DAEMON
 ORG_ID = "4b8f3c2e-5d1a-4e6f-9a7b-0c1d2e3f4a5b"
 # Fields `mdatp health --output json` must have (cloud_proxy is the double's own, extra)
 JSON_FIELDS = set(fake_mdatp.HEALTH_FIELDS) - {"cloud_proxy"}
@@ -105,11 +110,14 @@ def test_contents_and_maintainer_scripts(built):
 
     unit = (files / "lib/systemd/system/mdatp.service").read_text()
     assert "ExecStart=/opt/microsoft/mdatp/sbin/wdavdaemon\n" in unit
-    for script in ("usr/bin/mdatp", "opt/microsoft/mdatp/sbin/wdavdaemon"):
-        text = (files / script).read_text()
-        assert text.startswith("#!/bin/sh\n") and "TEST DOUBLE" in text
-        assert "python" not in text and "jq " not in text
-        run("sh", "-n", files / script)
+    cli_text = (files / "usr/bin/mdatp").read_text()
+    assert cli_text.startswith("#!/bin/sh\n") and "TEST DOUBLE" in cli_text
+    assert "python" not in cli_text and "jq " not in cli_text
+    run("sh", "-n", files / "usr/bin/mdatp")
+    # the daemon: a static executable (no interpreter, so its /proc/<pid>/exe is its own path)
+    daemon = (files / "opt/microsoft/mdatp/sbin/wdavdaemon").read_bytes()
+    assert daemon.startswith(b"\x7fELF") and b"TEST DOUBLE" in daemon
+    assert b".interp" not in daemon  # no dynamic loader: statically linked
 
     info = run("dpkg-deb", "--info", deb).stdout
     control = files.parent / "control"
@@ -122,7 +130,11 @@ def test_contents_and_maintainer_scripts(built):
         postinst
     )
     assert "getent passwd mdatp" in postinst
-    assert not re.search(r"systemctl (start|enable|restart)", postinst)
+    # like the real package, it enables and starts mdatp.service, but only with systemd running
+    guard = postinst.index("if [ -d /run/systemd/system ]")
+    for action in ("enable", "restart"):
+        assert postinst.index(f"systemctl {action} mdatp.service") > guard
+    assert "systemctl start" not in postinst
     postrm = (control / "postrm").read_text()
     assert "rm -rf /opt/microsoft/mdatp /var/opt/microsoft/mdatp" in postrm
     removals = [line for line in postrm.splitlines() if line.strip().startswith("rm")]
@@ -166,10 +178,23 @@ class Cli:
     def health(self):
         return json.loads(self("health", "--output", "json").stdout)
 
+    def daemon(self):
+        """The unpacked package's wdavdaemon, running with this root until the block ends."""
+        self.path("/run").mkdir(parents=True, exist_ok=True)
+        self.path(fake_mdatp.DAEMON_WATCHED_DIR).mkdir(parents=True, exist_ok=True)
+        return fake_mdatp.daemon_running(self.files / DAEMON.lstrip("/"), env=self.env)
+
 
 @pytest.fixture
-def cli(built, tmp_path):
+def cli_without_daemon(built, tmp_path):
     return Cli(built[1], tmp_path / "root")
+
+
+@pytest.fixture
+def cli(cli_without_daemon):
+    """The CLI, with its daemon running (started and stopped by its pid)."""
+    with cli_without_daemon.daemon():
+        yield cli_without_daemon
 
 
 def test_unlicensed(cli):
@@ -304,9 +329,88 @@ def test_insiders_package_reports_its_ring(tmp_path):
     )
     files = fake_mdatp.extract(deb, tmp_path / "files")
     insiders = Cli(files, tmp_path / "root")
-    assert insiders.field("release_ring") == '"InsiderFast"'
-    assert insiders.field("app_version") == f'"{VERSION}"'
-    assert insiders("version").stdout == f"Product version: {VERSION}\n"
+    with insiders.daemon():
+        assert insiders.field("release_ring") == '"InsiderFast"'
+        assert insiders.field("app_version") == f'"{VERSION}"'
+        assert insiders("version").stdout == f"Product version: {VERSION}\n"
+
+
+# --- the daemon, and the CLI without it ----------------------------------------------------------
+
+CLIENT_COMMANDS = (
+    ("health",),
+    ("health", "--field", "licensed"),
+    ("health", "--output", "json"),
+    ("config", "proxy", "set", "--value", "http://proxy.example:3128"),
+    ("config", "proxy", "clear"),
+    ("version",),
+)
+
+
+def assert_refuses(cli):
+    for args in CLIENT_COMMANDS:
+        result = cli(*args, check=False)
+        assert (result.returncode, result.stdout) == (1, ""), args
+        assert result.stderr == f"{fake_mdatp.NO_DAEMON}\n", args
+
+
+def test_cli_refuses_without_its_daemon(cli_without_daemon):
+    cli = cli_without_daemon
+    assert_refuses(cli)
+    assert not cli.path(fake_mdatp.LOCAL_CONFIG).exists()  # config proxy set changed nothing
+    usage = cli("scan", "quick", check=False)  # a usage error is still one
+    assert usage.returncode == 2 and "Usage:" in usage.stderr
+
+    # a pid file naming no process, another process, or garbage: still no daemon
+    pid_file = cli.path(fake_mdatp.DAEMON_PID_FILE)
+    for content in ("999999999\n", f"{os.getpid()}\n", "wdavdaemon\n", ""):
+        cli.write(fake_mdatp.DAEMON_PID_FILE, content)
+        assert_refuses(cli)
+    pid_file.unlink()
+
+    with cli.daemon() as daemon:
+        assert pid_file.read_text() == f"{daemon.pid}\n"
+        assert cli("version").stdout == f"Product version: {VERSION}\n"
+        assert cli.health()["app_version"] == VERSION
+    assert not pid_file.exists()  # the daemon removes it when it stops
+    assert_refuses(cli)
+
+
+def test_daemon_holds_a_fanotify_fd_as_mdatps_own(cli_without_daemon):
+    """Seen from /proc as the real daemon is: its exe is the package's wdavdaemon, holding a
+    fanotify fd; the project's own scanner finds it (notification class, one mark)."""
+    cli = cli_without_daemon
+    daemon_path = cli.files / DAEMON.lstrip("/")
+    with cli.daemon() as daemon:
+        assert os.readlink(f"/proc/{daemon.pid}/exe") == str(daemon_path)
+        assert pathlib.Path(f"/proc/{daemon.pid}/comm").read_text() == "wdavdaemon\n"
+        holders = fanotify_scan.scan("/proc")[0]
+        mine = [holder for holder in holders if holder.pid == daemon.pid]
+        assert len(mine) == 1 and mine[0].exe == str(daemon_path)
+        assert not mine[0].blocking  # it can never hold up a file access
+        assert [fd["marks"] for fd in mine[0].fds] == [1]
+
+        # a second daemon refuses to start while the first runs, and leaves its pid file alone
+        second = run(daemon_path, check=False, env=cli.env, timeout=10)
+        assert second.returncode == 1 and "already running" in second.stderr
+        assert cli.path(fake_mdatp.DAEMON_PID_FILE).read_text() == f"{daemon.pid}\n"
+        assert cli("health", "--field", "healthy").returncode == 0
+    assert daemon.returncode == 0  # stopped by SIGTERM, cleanly
+
+
+def test_daemon_without_fanotify_does_not_start(cli_without_daemon, tmp_path):
+    """Without CAP_SYS_ADMIN fanotify_init fails: the daemon exits 1, writes no pid file."""
+    cli = cli_without_daemon
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is missing")
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop the capability")
+    result = run(
+        "setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin",
+        cli.files / DAEMON.lstrip("/"), check=False, env=cli.env, timeout=10,
+    )  # fmt: skip
+    assert result.returncode == 1 and "fanotify_init" in result.stderr
+    assert not cli.path(fake_mdatp.DAEMON_PID_FILE).exists()
 
 
 # --- the repository ----------------------------------------------------------------------------
@@ -519,7 +623,7 @@ def wdavdaemon_running():
 
 @pytest.mark.destructive_test
 @pytest.mark.skip_if_not_root
-def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path):
+def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path, request):
     old, new = mdatp_repo.versions[0], mdatp_repo.versions[-1]
     update = add_repository(mdatp_repo, tmp_path)
     assert f"{mdatp_repo.channel_url()} bookworm InRelease" in update
@@ -544,7 +648,15 @@ def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path):
     assert user.pw_shell == "/usr/sbin/nologin"
     assert user.pw_uid < 1000 and user.pw_gid < 1000  # a system account
     assert not pathlib.Path(user.pw_dir).exists() or user.pw_dir == "/"
-    assert not wdavdaemon_running()  # the package starts nothing
+    assert not wdavdaemon_running()  # the package starts nothing without systemd
+    refused = run("mdatp", "health", "--field", "licensed", check=False)
+    assert (refused.returncode, refused.stderr) == (1, f"{fake_mdatp.NO_DAEMON}\n")
+
+    # the daemon, started as mdatp.service would (here by its own pid: no systemd)
+    daemon = contextlib.ExitStack()
+    request.addfinalizer(daemon.close)  # before mdatp_cleanup's teardown
+    daemon.enter_context(fake_mdatp.daemon_running(DAEMON))
+    assert wdavdaemon_running()
     assert run("mdatp", "version").stdout == f"Product version: {old}\n"
     assert run("mdatp", "health", "--field", "licensed").stdout.splitlines() == [
         fake_mdatp.NO_LICENSE,
@@ -566,14 +678,19 @@ def test_install_onboard_upgrade_purge(mdatp_repo, mdatp_cleanup, tmp_path):
     health = json.loads(run("mdatp", "health", "--output", "json").stdout)
     assert (health["licensed"], health["healthy"], health["app_version"]) == (True, True, old)
 
-    # upgrade: same user, settings and onboarding kept
+    # upgrade (with the daemon stopped first, as the package's prerm does under systemd):
+    # same user, settings and onboarding kept
+    daemon.close()
+    assert not wdavdaemon_running()
     apt_get("install", "-y", f"mdatp={new}")
     assert installed_version() == new
+    daemon.enter_context(fake_mdatp.daemon_running(DAEMON))
     assert run("mdatp", "version").stdout == f"Product version: {new}\n"
     assert pwd.getpwnam("mdatp")[2:4] == user[2:4]
     assert mdatp_field("licensed") == "true"
     assert mdatp_field("app_version") == f'"{new}"'
     assert mdatp_field("cloud_proxy") == '"http://proxy.example:3128"'
+    daemon.close()
     assert not wdavdaemon_running()
 
     # purge: the product's files go; the admin's files and the user stay
@@ -639,12 +756,20 @@ def test_cleanup_leaves_the_machine_as_found(mdatp_repo, mdatp_cleanup, tmp_path
                 ONBOARD.write_text(fake_mdatp.onboarding_blob(ORG_ID))
                 MANAGED.parent.mkdir(parents=True, exist_ok=True)
                 MANAGED.write_text('{"antivirusEngine": {"enforcementLevel": "real_time"}}')
+                # a daemon the test started and never stopped: the cleanup stops it
+                subprocess.Popen([DAEMON], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 10
+                while run("mdatp", "version", check=False).returncode != 0:
+                    assert time.monotonic() < deadline, "the daemon did not start"
+                    time.sleep(0.05)
                 run("mdatp", "config", "proxy", "set", "--value", "http://proxy.example:3128")
             raise RuntimeError("the test failed")
 
     after = cleanup.Snapshot.take()
     assert after.comparable() == before.comparable()
     assert installed_version() is None
+    assert not wdavdaemon_running()
+    assert not os.path.lexists(fake_mdatp.DAEMON_PID_FILE)
     for path in (SOURCE, KEYRING, trusted):
         assert os.path.lexists(path) == (path in before.sources or path in before.keyrings)
     assert (cleanup.user_exists(), cleanup.group_exists()) == (before.user, before.group)

@@ -169,6 +169,8 @@ def test_from_bare_server_to_onboarded_and_back(
     for waived, reason in WAIVERS.items():
         assert f"{waived}: waived ({reason})" in states["mde-prereqs-satisfied"]["comment"]
     assert "mdatp.service was not started" in states["mde-install-service-running"]["comment"]
+    # no daemon, so no CLI to ask: the blob is in place and the device onboards at first boot
+    assert "onboards when mdatp first starts" in states["mde-onboard-licensed"]["comment"]
     assert machine_state() == {**dict.fromkeys(bare, True)}
     source = SOURCE.read_text()
     assert f"[arch=amd64 signed-by={KEYRING}]" in source
@@ -191,16 +193,23 @@ def test_from_bare_server_to_onboarded_and_back(
     licensed = subprocess.run(
         ["mdatp", "health", "--field", "licensed"], capture_output=True, text=True, check=False
     )
-    assert licensed.stdout.strip() == "true"
-    org = subprocess.run(
-        ["mdatp", "health", "--field", "org_id"], capture_output=True, text=True, check=False
-    )
-    assert org.stdout.strip() == f'"{ORG_ID}"'
+    assert (licensed.returncode, licensed.stderr) == (1, f"{fake_mdatp.NO_DAEMON}\n")
 
-    # 4. a second highstate changes nothing
-    ret, states = apply(master, minion, "mde")
-    assert all(state["result"] is True for state in states.values()), ret
-    assert changed(states) == []
+    # "first boot": the daemon starts (here by its own pid, no systemd) and mdatp is licensed
+    with fake_mdatp.daemon_running(fake_mdatp.DAEMON):
+        licensed = subprocess.run(
+            ["mdatp", "health", "--field", "licensed"], capture_output=True, text=True, check=False
+        )
+        assert licensed.stdout.strip() == "true"
+        org = subprocess.run(
+            ["mdatp", "health", "--field", "org_id"], capture_output=True, text=True, check=False
+        )
+        assert org.stdout.strip() == f'"{ORG_ID}"'
+
+        # 4. a second highstate changes nothing
+        ret, states = apply(master, minion, "mde")
+        assert all(state["result"] is True for state in states.values()), ret
+        assert changed(states) == []
 
     # 5. mde.remove leaves it clean
     ret, states = apply(master, minion, "mde.remove")

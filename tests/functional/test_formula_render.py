@@ -231,6 +231,22 @@ def test_systemd_waiver_skips_the_service_with_a_comment(render):
     assert (module, function, args["enable"]) == ("service", "running", True)
 
 
+def test_systemd_waiver_writes_the_blob_without_waiting_for_licensed(render):
+    """No daemon without systemd, and the CLI can't answer without it: the blob is written and
+    the comment says the device onboards at first boot."""
+    identity = {"os": "debian", "version": "12", "arch": "x86_64"}
+    onboarding = {"contents": '{"onboardingInfo": "x"}'}
+    rendered = render(identity, ignore={"systemd": "image build"}, onboarding=onboarding)
+    module, function, args = state_args(rendered, "mde-onboard-licensed")
+    assert (module, function) == ("test", "succeed_without_changes")
+    assert "systemd is waived (image build)" in args["comment"]
+    assert "onboards when mdatp first starts (at first boot)" in args["comment"]
+    assert state_args(rendered, "mde-onboard-json-managed")[1] == "managed"
+    without = render(identity, onboarding=onboarding)
+    module, function, args = state_args(without, "mde-onboard-licensed")
+    assert (module, function) == ("mdeprereq", "licensed")
+
+
 def test_onboarding_contents_never_appear_in_the_rendered_states(render):
     secret = '{"onboardingInfo": "SECRET-BLOB-42"}'
     rendered = render(
