@@ -158,8 +158,12 @@ def test_fanotify_does_not_call_mdatps_own_daemon_a_conflict(machine, installed,
     fanotify = call(local_client, MINION, "mdeprereq.fanotify")
     assert fanotify["status"] == "pass", fanotify
     assert fanotify["facts"]["conflicting_applications"] == [], fanotify
+    # the stand-in wdavdaemon, started by mdatp.service, holds a fanotify fd as the real one
+    # does: the check saw it and set it aside as mdatp's own
     holding = _daemon_fanotify_pids(machine)
-    # with a stand-in daemon that holds a fanotify fd, the check saw it and set it aside
+    assert holding, "mdatp.service's wdavdaemon holds no fanotify fd"
+    main_pid = int(systemctl(machine, "show", "-p", "MainPID", "--value", "mdatp.service"))
+    assert holding == [main_pid]
     for pid in holding:
         assert any(f"pid {pid}" in entry for entry in fanotify["facts"]["ignored"]), fanotify
 
