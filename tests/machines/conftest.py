@@ -7,7 +7,6 @@ with systemd as PID 1 that are always stopped.
 Every server listens on 127.0.0.1 with a free port; the nspawn machines share the host's network
 namespace and reach them there."""
 
-import concurrent.futures
 import contextlib
 import pathlib
 import shutil
@@ -155,13 +154,12 @@ def machines_up(minion_ids, *, tree, master, event_listener, client):
                 for minion_id, machine in machines.items()
             )
             pytest.fail(f"no start event from {found.missed} in {BOOT_TIMEOUT} s\n{consoles}")
-        with concurrent.futures.ThreadPoolExecutor(len(minion_ids)) as pool:
-            syncs = {
-                minion_id: pool.submit(call, client, minion_id, "saltutil.sync_all")
-                for minion_id in minion_ids
-            }
-            for sync in syncs.values():
-                assert "modules.mdeprereq" in sync.result()["modules"], sync.result()
+        # one job for all (a LocalClient is not thread-safe: one call, every return)
+        synced = client.cmd(
+            list(minion_ids), "saltutil.sync_all", tgt_type="list", timeout=BOOT_TIMEOUT
+        )
+        for minion_id in minion_ids:
+            assert "modules.mdeprereq" in synced.get(minion_id, {}).get("modules", []), synced
         yield machines
 
 

@@ -7,7 +7,7 @@ source of its setup function) in three layers on top of rootfs's base tree:
 ``machine-systemd``
     systemd as init (``systemd``, ``systemd-sysv``, ``dbus``) and what Salt's modules and the
     formula call on a real server (``procps``, ``iproute2``, ``gnupg`` for the repository key).
-``machine-salt``
+``machine-salt-<SALT_VERSION>``
     Salt ``SALT_VERSION`` in a virtualenv at ``/opt/salt``, installed from a wheelhouse built on
     the host (``rootfs.wheelhouse``: no compiler in the guest, no PyPI during a test); a
     ``salt-minion.service`` enabled in ``multi-user.target``; a minion configuration pointing at
@@ -126,7 +126,8 @@ def _setup_kernel(root):
 
 
 SYSTEMD_LAYER = rootfs.Layer("machine-systemd", packages=SYSTEMD_PACKAGES)
-SALT_LAYER = rootfs.Layer("machine-salt", setup=_setup_salt)
+# The version is in the name: the recipe hash covers the setup's source, not the values it uses
+SALT_LAYER = rootfs.Layer(f"machine-salt-{SALT_VERSION}", setup=_setup_salt)
 KERNEL_LAYER = rootfs.Layer("machine-kernel", packages=KERNEL_PACKAGES, setup=_setup_kernel)
 
 
