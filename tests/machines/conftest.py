@@ -159,7 +159,8 @@ def machines_up(minion_ids, *, tree, master, event_listener, client):
             list(minion_ids), "saltutil.sync_all", tgt_type="list", timeout=BOOT_TIMEOUT
         )
         for minion_id in minion_ids:
-            assert "modules.mdeprereq" in synced.get(minion_id, {}).get("modules", []), synced
+            ret = synced.get(minion_id)
+            assert isinstance(ret, dict) and "modules.mdeprereq" in ret["modules"], synced
         yield machines
 
 

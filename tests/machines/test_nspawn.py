@@ -9,6 +9,7 @@ The product is a TEST DOUBLE (tests/e2e/fake_mdatp.py, not Microsoft's mdatp): t
 and cloud can't be reached from here, so connectivity is the one waiver. The tests of this module
 share one machine and run in file order (install, then the service, then removal)."""
 
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -143,7 +144,10 @@ def _daemon_fanotify_pids(machine):
                 continue
             if b"wdavdaemon" not in (proc / "cmdline").read_bytes():
                 continue
-            links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+            links = set()
+            for fd in (proc / "fd").iterdir():
+                with contextlib.suppress(OSError):  # an event's fd, closed meanwhile
+                    links.add(os.readlink(fd))
             if "anon_inode:[fanotify]" in links:
                 status = (proc / "status").read_text()
                 nspid = next(line for line in status.splitlines() if line.startswith("NSpid:"))
@@ -161,7 +165,11 @@ def test_fanotify_does_not_call_mdatps_own_daemon_a_conflict(machine, installed,
     # the stand-in wdavdaemon, started by mdatp.service, holds a fanotify fd as the real one
     # does: the check saw it and set it aside as mdatp's own
     holding = _daemon_fanotify_pids(machine)
-    assert holding, "mdatp.service's wdavdaemon holds no fanotify fd"
+    assert holding, (
+        "mdatp.service's wdavdaemon holds no fanotify fd:\n"
+        + machine.run("systemctl", "status", "--no-pager", "-n", "20", "mdatp", check=False).stdout
+        + machine.run("ps", "-ef", check=False).stdout
+    )
     main_pid = int(systemctl(machine, "show", "-p", "MainPID", "--value", "mdatp.service"))
     assert holding == [main_pid]
     for pid in holding:
