@@ -168,11 +168,15 @@ def booted(tree, workdir, minion_id, *, master_port, publish_port, accel, smp=2)
     with rootfs.overlay(tree, workdir / "overlay") as root:
         _prepare(root, minion_id, (master_port, publish_port))
         subprocess.run(["truncate", "-s", DISK_SIZE, str(disk)], check=True)
-        rootfs._run(
+        made = subprocess.run(
             ["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(root), str(disk)],
+            capture_output=True,
+            text=True,
             timeout=600,
-            what="mkfs.ext4 -d",
+            check=False,
         )
+        if made.returncode:
+            raise rootfs.RootfsError(f"mkfs.ext4 -d {root} failed: {made.stderr[-2000:]}")
     forwards = ",".join(
         f"guestfwd=tcp:{GUEST_HOST_ADDRESS}:{port}-cmd:{sys.executable} {RELAY} 127.0.0.1 {port}"
         for port in (master_port, publish_port)
