@@ -143,6 +143,8 @@ def machines_up(minion_ids, *, tree, master, event_listener, client):
                     name=random_string(f"{minion_id}-")[:64],
                 )
             )
+        # on the way out, all of them shut down at once (each is then waited for)
+        stack.callback(lambda: [machine.shutdown() for machine in machines.values()])
         found = event_listener.wait_for_events(
             [(master.id, f"salt/minion/{minion_id}/start") for minion_id in minion_ids],
             after_time=started,

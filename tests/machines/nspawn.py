@@ -73,6 +73,8 @@ class Machine:
         self.process = process
         self.console = console
         self.leader = None
+        self._pid_ns = None
+        self._shutdown_sent = False
 
     def wait_for_leader(self, timeout=60):
         deadline = time.monotonic() + timeout
@@ -107,16 +109,25 @@ class Machine:
         """The command name of the guest's PID 1."""
         return pathlib.Path(f"/proc/{self.wait_for_leader()}/comm").read_text().strip()
 
-    def stop(self):
-        """Stop the machine and everything in it (idempotent)."""
-        pid_ns = _pid_namespace(self.leader) if self.leader else None
-        if self.process.poll() is None:
+    def shutdown(self):
+        """Ask the machine to shut down (systemd's orderly shutdown), without waiting: several
+        machines shut down at once. Once only."""
+        if self._pid_ns is None and self.leader:
+            self._pid_ns = _pid_namespace(self.leader) or ""
+        if self.process.poll() is None and not self._shutdown_sent:
+            self._shutdown_sent = True
             if _machined_running():
                 subprocess.run(
                     ["machinectl", "terminate", self.name], capture_output=True, check=False
                 )
             else:
                 self.process.send_signal(signal.SIGTERM)
+
+    def stop(self):
+        """Stop the machine and everything in it (idempotent)."""
+        self.shutdown()
+        pid_ns = self._pid_ns
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
