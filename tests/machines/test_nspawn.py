@@ -37,6 +37,16 @@ FORMULA_PATHS = (
     "lib/systemd/system/mdatp.service",
     "etc/systemd/system/multi-user.target.wants/mdatp.service",
 )
+# Places where the formula adds files of names of its own (apt sources, keys, preferences, its
+# record): compared by listing, whatever the names
+FORMULA_PLACES = (
+    "etc/apt/sources.list.d",
+    "etc/apt/keyrings",
+    "etc/apt/trusted.gpg.d",
+    "etc/apt/preferences.d",
+    "usr/share/keyrings",
+    "var/lib/mdeprereq",
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +75,12 @@ def machine_state(machine):
         **{path: (root / path).exists() or (root / path).is_symlink() for path in FORMULA_PATHS},
         "mdatp installed": status.endswith(" installed"),
         "mdatp user": any(line.startswith("mdatp:") for line in passwd.splitlines()),
+        **{
+            place: sorted(entry.name for entry in (root / place).iterdir())
+            if (root / place).is_dir()
+            else None
+            for place in FORMULA_PLACES
+        },
     }
 
 
@@ -86,7 +102,8 @@ def systemctl(machine, *args):
 @pytest.fixture(scope="module")
 def bare(machine):
     state = machine_state(machine)
-    assert state == dict.fromkeys(state, False), f"the machine is not bare: {state}"
+    added = {key: value for key, value in state.items() if key not in FORMULA_PLACES}
+    assert added == dict.fromkeys(added, False), f"the machine is not bare: {state}"
     return state
 
 
