@@ -32,11 +32,16 @@ WAIVERS = {"connectivity": "test double: Microsoft's cloud can't be reached from
 BOOT_TIMEOUT = 240  # boot, minion start and authentication, on a loaded 2-core machine
 
 
-def pillar(repo_url):
-    """What every machine gets (pillar ``mdeprereq:``)."""
+def pillar(repo):
+    """What every machine gets (pillar ``mdeprereq:``) with ``repo`` (an apt_repo.MdatpRepo)."""
+    repo_settings = {"url": repo.url}
+    # where the formula checks the key's fingerprint (issue #12), the test repository's
+    # throwaway keys are the ones to trust, never Microsoft's
+    if getattr(repo, "fingerprints", None):
+        repo_settings["fingerprints"] = repo.fingerprints
     return {
         "mdeprereq": {
-            "repo": {"url": repo_url},
+            "repo": repo_settings,
             "mdatp_version": VERSION,
             "user": {"uid": MDATP_UID, "gid": MDATP_UID},
             "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
@@ -83,7 +88,7 @@ def machine_master(salt_factories, tmp_path_factory, machine_tree, machine_repo)
         shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
     pillar_root = tmp_path_factory.mktemp("machine-pillar")
     (pillar_root / "top.sls").write_text("base:\n  '*':\n    - machines\n")
-    (pillar_root / "machines.sls").write_text(yaml.safe_dump(pillar(machine_repo.url)))
+    (pillar_root / "machines.sls").write_text(yaml.safe_dump(pillar(machine_repo)))
     factory = salt_factories.salt_master_daemon(
         random_string("machine-master-"),
         defaults={
