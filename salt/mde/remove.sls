@@ -1,6 +1,17 @@
 {#- Remove mdatp and everything this formula added: package, repository and key files it
     recorded, configuration (onboarding blob included) and the mdatp user and group. #}
-{%- from tpldir ~ "/map.jinja" import mde, repo, paths with context %}
+{%- from tpldir ~ "/map.jinja" import mde, repo, paths, waived with context %}
+{%- if "systemd" not in waived %}
+
+{#- stopped and disabled first: purging the package leaves its multi-user.target.wants link
+    behind otherwise (seen on a machine booted with systemd, tests/machines) #}
+mde-remove-service-dead:
+  service.dead:
+    - name: mdatp
+    - enable: False
+    - require_in:
+      - pkg: mde-remove-pkg-purged
+{%- endif %}
 
 mde-remove-pkg-purged:
   pkg.purged:
