@@ -312,7 +312,9 @@ def wheelhouse(requirements, python="python3.11"):
             what="pip wheel",
         )
 
-    return _cached("wheels", key, build)
+    # One cache entry per set of requirements: different sets (the machines' and the RPM
+    # personas') must not drop each other as stale
+    return _cached(f"wheels-{key}", key, build)
 
 
 def scratch_dir(prefix):

@@ -1,0 +1,266 @@
+"""The mde formula with the real dnf, rpm and zypper: from bare to an installed, onboarded and
+configured mdatp, a second run that changes nothing, a pinned version, a repository signed with
+another key refused before install, and ``mde.remove`` leaving the persona clean.
+
+Each persona is an overlay of a cached Debian 12 tree (conftest.py) whose os-release says Rocky
+9, RHEL 10, Amazon Linux 2 or SLES 15, so that the tree's own Salt (3008.4, ``salt-call
+--local``) loads its ``yumpkg`` or ``zypperpkg`` module, which drive Debian's real dnf 4, rpm
+4.18 and zypper 1.14. The Amazon Linux 2 persona has dnf under yum's name (Debian ships no
+yum), so Salt takes its yum code paths.
+
+The product is a TEST DOUBLE (rpm_repo.py: a stand-in mdatp RPM, not Microsoft's package),
+served with Microsoft's layout, taken from the engine's ``mdeprereq.repository``, from signed
+local repositories on 127.0.0.1: the real package and cloud can't be reached from here. For the
+same reason, and because a chroot has no systemd as PID 1, the pillar waives the connectivity
+and systemd checks. Nothing here changes the host: test_host_untouched compares before/after.
+"""
+
+import contextlib
+import json
+import shutil
+
+import pytest
+
+from tests import rootfs
+from tests.e2e import fake_mdatp
+from tests.rpm import rpm_repo
+from tests.rpm.conftest import PERSONAS, Chroot, host_state, prepare_persona, stop_processes_in
+
+pytestmark = [pytest.mark.destructive_test, pytest.mark.skip_if_not_root]
+
+# Product versions in the repositories, oldest first (a pinned one, then an upgrade)
+MDATP_VERSIONS = ("101.25032.0008", "101.25042.0003")
+ORG_ID = "0e2e0e2e-1616-4222-8333-944445555666"
+ACCOUNT_ID = 47816  # inside the chroot only
+ONBOARDING_BLOB = fake_mdatp.onboarding_blob(ORG_ID)  # once: each blob has its own packageGuid
+WAIVERS = {
+    "systemd": "a chroot has no systemd as PID 1",
+    "connectivity": "test double: Microsoft's cloud can't be reached from here",
+}
+MANAGED = {"antivirusEngine": {"enforcementLevel": "real_time"}}
+ONBOARD = "/etc/opt/microsoft/mdatp/mdatp_onboard.json"
+MANAGED_JSON = "/etc/opt/microsoft/mdatp/managed/mdatp_managed.json"
+# The served root's variants of Microsoft's site (same layout, different signatures)
+GENUINE, OTHER_KEY, UNSIGNED = "pmc", "other-key", "unsigned"
+BASE_REPO = "persona-base"
+
+
+def pillar(base_url, version=None):
+    settings = {
+        "repo": {"url": base_url},
+        "user": {"uid": ACCOUNT_ID, "gid": ACCOUNT_ID},
+        "onboarding": {"contents": ONBOARDING_BLOB},
+        "ignore": WAIVERS,
+        "managed": MANAGED,
+        "licensed_timeout": 20,
+    }
+    if version:
+        settings["mdatp_version"] = version
+    return {"mdeprereq": settings}
+
+
+def states_by_id(data):
+    assert isinstance(data, dict), data
+    return {state["__id__"]: state for state in data.values()}
+
+
+def failed(states):
+    return {sid: state["comment"] for sid, state in states.items() if state["result"] is not True}
+
+
+def changed(states):
+    return sorted(sid for sid, state in states.items() if state["changes"])
+
+
+def base_repo_file(persona, url):
+    """The persona's distribution repository (where the stand-in glibc is), as the distribution
+    configures it: signed, its key already in the rpmdb."""
+    if persona.manager == "zypper":
+        path = f"/etc/zypp/repos.d/{BASE_REPO}.repo"
+        text = (
+            f"[{BASE_REPO}]\nname={BASE_REPO}\nenabled=1\nautorefresh=1\nbaseurl={url}\n"
+            "type=rpm-md\ngpgcheck=1\n"
+        )
+    else:
+        path = f"/etc/yum.repos.d/{BASE_REPO}.repo"
+        text = f"[{BASE_REPO}]\nname={BASE_REPO}\nbaseurl={url}\nenabled=1\ngpgcheck=1\n"
+    return path, text
+
+
+@contextlib.contextmanager
+def persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served):
+    """A mounted overlay turned into ``persona``; everything started inside is stopped by pid and
+    the overlay unmounted and removed at the end."""
+    served_dir, url = served
+    work = rootfs.scratch_dir(f"rpm-persona-{persona.id}-")
+    try:
+        with rootfs.overlay(rpm_tree, work) as root, rootfs.chroot_mounts(root):
+            try:
+                prepare_persona(
+                    root, persona, [built_rpms["releases"][persona.id], built_rpms["bash"]]
+                )
+                chroot = Chroot(root, persona)
+                # the distribution's own key and repository (stand-in glibc)
+                distribution = signing_keys["distribution"]
+                base_dir = served_dir / "distribution" / persona.id
+                rpm_repo.publish(base_dir, [built_rpms["glibc"]], distribution)
+                key_file = root / "etc/pki/rpm-gpg/RPM-GPG-KEY-persona"
+                key_file.parent.mkdir(parents=True, exist_ok=True)
+                key_file.write_text(distribution.armored)
+                chroot.run("rpm", "--import", "/etc/pki/rpm-gpg/RPM-GPG-KEY-persona")
+                path, text = base_repo_file(persona, f"{url}/distribution/{persona.id}/")
+                (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+                (root / path.lstrip("/")).write_text(text)
+                chroot.write_pillar(pillar(f"{url}/{GENUINE}"))
+                code, synced = chroot.salt_call("saltutil.sync_all")
+                assert code == 0, synced
+                yield chroot
+            finally:
+                stop_processes_in(root)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def publish_microsoft(chroot, served, built_rpms, signing_keys):
+    """Publish, where the engine says this persona's repository and key are, the genuine site
+    (signed with the key the engine names), one signed with another key, and one whose packages
+    are unsigned. Returns the engine's repository."""
+    served_dir, url = served
+    code, repo = chroot.salt_call("mdeprereq.repository")
+    assert code == 0 and repo["supported"], repo
+    base = f"{url}/{GENUINE}"
+    assert repo["url"] == f"{base}/{repo['path']}"
+    key_path = repo["key_url"].removeprefix(f"{base}/")
+    key = signing_keys["microsoft-2025" if key_path.endswith("-2025.asc") else "microsoft"]
+    rpms = [built_rpms["mdatp"][version] for version in MDATP_VERSIONS]
+    for site, signer, sign_packages in (
+        (GENUINE, key, True),
+        (OTHER_KEY, signing_keys["other"], True),
+        (UNSIGNED, key, False),
+    ):
+        rpm_repo.publish(
+            served_dir / site / repo["path"], rpms, signer, sign_packages=sign_packages
+        )
+        key_file = served_dir / site / key_path
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        # every site serves the genuine key where the engine looks for it
+        key_file.write_text(key.armored)
+        if site == OTHER_KEY:
+            # what zypper's --gpg-auto-import-keys would trust: the signer's key beside repomd.xml
+            (served_dir / site / repo["path"] / "repodata/repomd.xml.key").write_text(
+                signer.armored
+            )
+    return repo, key
+
+
+def assert_bare(chroot, repo):
+    assert chroot.rpm_query("mdatp") == []
+    assert not chroot.exists("/etc/opt/microsoft")
+    assert not chroot.exists("/opt/microsoft")
+    assert not chroot.passwd_has("mdatp") and not chroot.group_has("mdatp")
+    assert not repo_files(chroot, repo)
+
+
+def repo_files(chroot, repo):
+    """The repository files naming Microsoft's repository id."""
+    found = []
+    for directory in ("etc/yum.repos.d", "etc/zypp/repos.d"):
+        for path in sorted((chroot.root / directory).glob("*.repo")):
+            if f"[{repo['name']}]" in path.read_text():
+                found.append(path)
+    return found
+
+
+def assert_refused(chroot, site, served, version):
+    code, data = chroot.salt_call(
+        "state.apply", "mde", pillar=pillar(f"{served[1]}/{site}", version)
+    )
+    states = states_by_id(data)
+    assert code != 0
+    assert states["mde-install-pkg-installed"]["result"] is False, states
+    assert chroot.rpm_query("mdatp") == [], f"{site}: mdatp was installed"
+    assert not chroot.exists("/usr/bin/mdatp")
+    return states
+
+
+@pytest.mark.parametrize("persona_id", list(PERSONAS))
+def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
+    persona_id, rpm_tree, built_rpms, signing_keys, served_root, host_snapshot
+):
+    persona = PERSONAS[persona_id]
+    old, new = MDATP_VERSIONS
+    with persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served_root) as chroot:
+        repo, key = publish_microsoft(chroot, served_root, built_rpms, signing_keys)
+        assert repo["manager"] == persona.manager
+        assert_bare(chroot, repo)
+
+        # 1. a repository signed with another key is refused before install
+        # (after the fixing states: the one for dependencies installed the distribution's
+        # stand-in glibc from the persona's own repository with the real package manager)
+        states = assert_refused(chroot, OTHER_KEY, served_root, old)
+        print(f"{persona_id}: other key: {states['mde-install-pkg-installed']['comment'][-300:]}")
+        assert states["mde-prereqs-dependencies-installed"]["changes"]
+        assert chroot.rpm_query("glibc") == ["2.34-1"]
+        if persona.manager == "zypper":
+            # 1b. SUSE: a repository whose metadata is signed but whose packages are not
+            states = assert_refused(chroot, UNSIGNED, served_root, old)
+            comment = states["mde-install-pkg-installed"]["comment"]
+            print(f"{persona_id}: unsigned package: {comment[-300:]}")
+
+        # 2. bare to installed (a pinned version), onboarded and configured
+        code, data = chroot.salt_call(
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old)
+        )
+        states = states_by_id(data)
+        assert failed(states) == {}, json.dumps(failed(states), indent=1)
+        assert code == 0
+        assert chroot.rpm_query("mdatp") == [f"{old}-1"]
+        # dnf's first install also reports the key it imported (gpg-pubkey): not exact changes
+        assert "mdatp" in states["mde-install-pkg-installed"]["changes"]
+        imported = chroot.rpm_query(rpm_repo_key_name(key))
+        assert imported, "Microsoft's (stand-in) key is not in the rpmdb"
+        for waived, reason in WAIVERS.items():
+            assert f"{waived}: waived ({reason})" in states["mde-prereqs-satisfied"]["comment"]
+        licensed = chroot.run("mdatp", "health", "--field", "licensed").stdout.strip()
+        assert licensed == "true"
+        org = chroot.run("mdatp", "health", "--field", "org_id").stdout.strip()
+        assert org == f'"{ORG_ID}"'
+        assert (chroot.root / ONBOARD.lstrip("/")).stat().st_mode & 0o777 == 0o600
+        assert json.loads((chroot.root / MANAGED_JSON.lstrip("/")).read_text()) == MANAGED
+        passwd = (chroot.root / "etc/passwd").read_text()
+        assert f"mdatp:x:{ACCOUNT_ID}:{ACCOUNT_ID}:" in passwd
+        assert repo_files(chroot, repo)
+
+        # 3. a second run changes nothing
+        code, data = chroot.salt_call(
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old)
+        )
+        states = states_by_id(data)
+        assert failed(states) == {} and code == 0
+        assert changed(states) == []
+
+        # 4. another pinned version: the formula upgrades to it
+        code, data = chroot.salt_call(
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", new)
+        )
+        states = states_by_id(data)
+        assert failed(states) == {} and code == 0
+        assert chroot.rpm_query("mdatp") == [f"{new}-1"]
+        assert changed(states) == ["mde-install-pkg-installed"]
+
+        # 5. mde.remove leaves it clean
+        code, data = chroot.salt_call("state.apply", "mde.remove")
+        states = states_by_id(data)
+        assert failed(states) == {} and code == 0
+        assert_bare(chroot, repo)
+
+
+def rpm_repo_key_name(key):
+    return f"gpg-pubkey-{key.rpm_version}"
+
+
+def test_host_untouched(host_snapshot):
+    """After every persona: the host's rpm databases, package manager and product paths, its
+    mdatp account, and no mount or process left under the test cache by this suite."""
+    after = host_state()
+    assert after == host_snapshot
