@@ -14,8 +14,10 @@ KEY_PATH = "keys/microsoft.asc"
 KEY_2025_PATH = "keys/microsoft-2025.asc"
 KEY_FINGERPRINT = "BC528686B50D79E339D3721CEB3E94ADBE1229CF"
 
-# Releases that need Microsoft's 2025 key (os-release ID -> first major version)
+# Releases that need Microsoft's 2025 key (os-release ID -> first major version); RHEL 10 and
+# its rebuilds: mde-facts.md, December 2026 corrections ("Key microsoft-2025.asc ...")
 KEY_2025_FROM = {"debian": 13, "sles": 16, "fedora": 43}
+KEY_2025_FROM.update(dict.fromkeys(("rhel", "centos", "ol", "rocky", "almalinux"), 10))
 # Releases whose apt keeps the key as a signed-by keyring (older: /etc/apt/trusted.gpg.d)
 SIGNED_BY_FROM = {"debian": Version("12"), "ubuntu": Version("24.04")}
 SIGNED_BY_KEYRING = "/usr/share/keyrings/microsoft-prod.gpg"

@@ -96,6 +96,8 @@ class Persona:
     release_package: str
     release_provides: tuple
     manager: str  # what Salt drives: dnf, yum or zypper
+    support: dict | None = None  # mdeprereq:support for a release the default table lacks
+    key: str = "microsoft"  # Microsoft's key file this release uses (mde-facts.md)
 
     @property
     def version(self):
@@ -134,6 +136,10 @@ PERSONAS = {
         "redhat-release",
         ("system-release", "system-release(releasever) = 10"),
         "dnf",
+        # Microsoft's 2026-09-14 prerequisites page lists RHEL 10.x; until the default table
+        # has it (issue #11), the persona's pillar adds it, as an admin would
+        {"rhel": {"x86_64": [">=7.2,<8", "==8.*", "==9.*", "==10.*"]}},
+        "microsoft-2025",
     ),
     "amzn2": Persona(
         "amzn2",
@@ -254,11 +260,13 @@ def prepare_persona(root, persona, preinstalled):
     if persona.manager == "yum":
         # Debian has no yum: dnf answers under yum's name, as /usr/bin/yum does on RHEL 8+, and
         # dnf's own name is hidden so that Salt's yumpkg picks its yum code paths (_yum())
+        # (Debian's /usr/bin/dnf is a symlink to dnf-3)
         dnf = root / "usr/bin/dnf"
-        target = root / "usr/libexec/dnf-as-yum"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(dnf, target)
-        (root / "usr/bin/yum").symlink_to("/usr/libexec/dnf-as-yum")
+        target = os.readlink(dnf) if dnf.is_symlink() else "dnf-3"
+        if not dnf.is_symlink():
+            dnf.rename(root / "usr/bin/dnf-3")
+        dnf.unlink(missing_ok=True)
+        (root / "usr/bin/yum").symlink_to(target)
     srv = root / SRV.lstrip("/")
     srv.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__")

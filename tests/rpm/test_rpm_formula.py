@@ -45,7 +45,7 @@ GENUINE, OTHER_KEY, UNSIGNED = "pmc", "other-key", "unsigned"
 BASE_REPO = "persona-base"
 
 
-def pillar(base_url, version=None):
+def pillar(base_url, version=None, persona=None):
     settings = {
         "repo": {"url": base_url},
         "user": {"uid": ACCOUNT_ID, "gid": ACCOUNT_ID},
@@ -56,6 +56,8 @@ def pillar(base_url, version=None):
     }
     if version:
         settings["mdatp_version"] = version
+    if persona is not None and persona.support:
+        settings["support"] = persona.support
     return {"mdeprereq": settings}
 
 
@@ -111,7 +113,7 @@ def persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served):
                 path, text = base_repo_file(persona, f"{url}/distribution/{persona.id}/")
                 (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
                 (root / path.lstrip("/")).write_text(text)
-                chroot.write_pillar(pillar(f"{url}/{GENUINE}"))
+                chroot.write_pillar(pillar(f"{url}/{GENUINE}", persona=persona))
                 code, synced = chroot.salt_call("saltutil.sync_all")
                 assert code == 0, synced
                 yield chroot
@@ -131,7 +133,9 @@ def publish_microsoft(chroot, served, built_rpms, signing_keys):
     base = f"{url}/{GENUINE}"
     assert repo["url"] == f"{base}/{repo['path']}"
     key_path = repo["key_url"].removeprefix(f"{base}/")
-    key = signing_keys["microsoft-2025" if key_path.endswith("-2025.asc") else "microsoft"]
+    # the key file this release must use (RHEL 10: microsoft-2025.asc), signed with its stand-in
+    assert key_path == f"keys/{chroot.persona.key}.asc", repo
+    key = signing_keys[chroot.persona.key]
     rpms = [built_rpms["mdatp"][version] for version in MDATP_VERSIONS]
     for site, signer, sign_packages in (
         (GENUINE, key, True),
@@ -173,11 +177,12 @@ def repo_files(chroot, repo):
 
 def assert_refused(chroot, site, served, version):
     code, data = chroot.salt_call(
-        "state.apply", "mde", pillar=pillar(f"{served[1]}/{site}", version)
+        "state.apply", "mde", pillar=pillar(f"{served[1]}/{site}", version, chroot.persona)
     )
     states = states_by_id(data)
-    assert code != 0
-    assert states["mde-install-pkg-installed"]["result"] is False, states
+    assert code != 0, json.dumps(states, indent=1)[-3000:]
+    assert states["mde-install-pkg-installed"]["result"] is False, json.dumps(failed(states))
+    assert states["mde-repo-pkgrepo-managed"]["result"] is True, json.dumps(failed(states))
     assert chroot.rpm_query("mdatp") == [], f"{site}: mdatp was installed"
     assert not chroot.exists("/usr/bin/mdatp")
     return states
@@ -209,7 +214,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
 
         # 2. bare to installed (a pinned version), onboarded and configured
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old)
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona)
         )
         states = states_by_id(data)
         assert failed(states) == {}, json.dumps(failed(states), indent=1)
@@ -233,7 +238,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
 
         # 3. a second run changes nothing
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old)
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona)
         )
         states = states_by_id(data)
         assert failed(states) == {} and code == 0
@@ -241,7 +246,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
 
         # 4. another pinned version: the formula upgrades to it
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", new)
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", new, persona)
         )
         states = states_by_id(data)
         assert failed(states) == {} and code == 0
