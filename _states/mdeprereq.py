@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 try:
     # only the redaction helper: for everything else the states ask the execution module
+    from mdeprereq_engine import rpmkeys
     from mdeprereq_engine.redact import mask_proxy
 
     ENGINE_IMPORT_ERROR = None
@@ -412,3 +413,96 @@ def licensed(name, timeout=120, interval=5):
         f"mdatp is not licensed after {timeout} s ({seen}); health issues: "
         f"{issues_error or issues}",
     )
+
+
+def _rpm_key_installed(rpm_name):
+    return __salt__["cmd.retcode"](["rpm", "-q", rpm_name], ignore_retcode=True) == 0
+
+
+def rpm_key_imported(name, fingerprint=None):
+    """
+    Import the repository key at URL ``name`` into the RPM database with ``rpm --import``, after
+    checking that the file holds exactly the expected key. zypper needs this: Salt's
+    ``zypperpkg`` neither writes nor fetches a repository's ``gpgkey``, and
+    ``gpgautoimport`` would trust whatever key the mirror publishes beside ``repomd.xml``.
+
+    name
+        The key's URL (``https://packages.microsoft.com/keys/microsoft.asc``).
+    fingerprint
+        The expected fingerprint (or long key id); default Microsoft's for that file name.
+
+    .. code-block:: yaml
+
+        mde-repo-key-imported:
+          mdeprereq.rpm_key_imported:
+            - name: https://packages.microsoft.com/keys/microsoft.asc
+    """
+    ret = _ret(name)
+    try:
+        expected = rpmkeys.expected_key(name, fingerprint)
+    except rpmkeys.KeyError_ as exc:
+        return _failed(ret, f"mdeprereq:repo:key_fingerprint: {exc}")
+    if expected is None:
+        return _failed(
+            ret, f"No fingerprint is known for {name}: set mdeprereq:repo:key_fingerprint"
+        )
+    rpm_name = rpmkeys.rpm_name(expected)
+    if _rpm_key_installed(rpm_name):
+        ret["comment"] = f"The key {expected} is already imported ({rpm_name})"
+        return ret
+    try:
+        text = __salt__["cp.get_url"](name, dest=None)
+    except CommandExecutionError as exc:
+        return _failed(ret, f"Could not fetch {name}: {exc}")
+    if not isinstance(text, str) or not text:
+        return _failed(ret, f"Could not fetch {name}")
+    try:
+        found = rpmkeys.check_key(text, expected)
+    except rpmkeys.KeyError_ as exc:
+        return _failed(ret, f"Refusing the key at {name}: {exc}")
+    changes = {"imported": {"fingerprint": found, "rpm": rpm_name}}
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would have imported {found}", changes=changes)
+        return ret
+    key_file = __salt__["temp.file"](prefix="mdeprereq-key-")
+    try:
+        __salt__["file.write"](key_file, text)
+        done = __salt__["cmd.run_all"](["rpm", "--import", key_file])
+    finally:
+        __salt__["file.remove"](key_file)
+    if done["retcode"] or not _rpm_key_installed(rpm_name):
+        return _failed(ret, f"rpm --import failed: {done['stderr'] or done['stdout']}")
+    ret.update(comment=f"Imported the key {found} ({rpm_name})", changes=changes)
+    return ret
+
+
+def rpm_key_absent(name, fingerprint=None):
+    """
+    Remove the repository key at URL ``name`` (the expected fingerprint's ``gpg-pubkey``) from
+    the RPM database, as ``mde.remove`` does: dnf imports it on the first install, the formula
+    itself on SUSE.
+
+    name
+        The key's URL; ``fingerprint`` as in :func:`rpm_key_imported`.
+    """
+    ret = _ret(name)
+    try:
+        expected = rpmkeys.expected_key(name, fingerprint)
+    except rpmkeys.KeyError_ as exc:
+        return _failed(ret, f"mdeprereq:repo:key_fingerprint: {exc}")
+    if expected is None:
+        ret["comment"] = f"No fingerprint is known for {name}: no key to remove"
+        return ret
+    rpm_name = rpmkeys.rpm_name(expected)
+    if not _rpm_key_installed(rpm_name):
+        ret["comment"] = f"The key {expected} is already absent"
+        return ret
+    changes = {"removed": {"fingerprint": expected, "rpm": rpm_name}}
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would have removed {rpm_name}", changes=changes)
+        return ret
+    done = __salt__["cmd.run_all"](["rpm", "-e", "--allmatches", rpm_name])
+    if done["retcode"]:
+        return _failed(ret, f"rpm -e {rpm_name} failed: {done['stderr'] or done['stdout']}")
+    ret.update(comment=f"Removed {rpm_name}", changes=changes)
+    return ret

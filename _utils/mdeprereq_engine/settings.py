@@ -63,6 +63,7 @@ class Settings:
     repo_url: str | None = None
     repo_key_url: str | None = None
     repo_trusted: bool = False
+    repo_key_fingerprint: str | None = None
 
     @classmethod
     def from_raw(cls, raw=None):
@@ -306,4 +307,17 @@ def _repo(value):
         "repo_url": _url("mdeprereq:repo:url", value.get("url")),
         "repo_key_url": _url("mdeprereq:repo:key_url", value.get("key_url")),
         "repo_trusted": trusted,
+        # a mirror's own key (rpm families: checked before rpm --import, see rpmkeys.py)
+        "repo_key_fingerprint": _fingerprint(value.get("key_fingerprint")),
     }
+
+
+def _fingerprint(value):
+    if value is None:
+        return None
+    from .rpmkeys import KeyError_, normalize  # noqa: PLC0415 - small, only with the setting
+
+    try:
+        return normalize(value)
+    except KeyError_ as exc:
+        raise SettingsError(f"mdeprereq:repo:key_fingerprint: {exc}") from exc

@@ -12,6 +12,9 @@ mde-install-pkg-installed:
 {%- endif %}
     - require:
       - mde-repo-pkgrepo-managed
+{%- if repo.get("manager") == "zypper" and repo.get("gpgkey") %}
+      - mde-repo-gpgcheck-strict
+{%- endif %}
 
 mde-install-service-running:
 {%- if "systemd" in waived %}

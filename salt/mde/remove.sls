@@ -34,6 +34,18 @@ mde-remove-pkgrepo-absent:
     - name: {{ repo.name }}
     - require:
       - pkg: mde-remove-pkg-purged
+  {%- if repo.gpgkey %}
+
+{#- the key dnf imported on the first install (the formula itself on SUSE) #}
+mde-remove-rpm-key-absent:
+  mdeprereq.rpm_key_absent:
+    - name: {{ repo.gpgkey | yaml_dquote }}
+    {%- if mde.repo.key_fingerprint %}
+    - fingerprint: {{ mde.repo.key_fingerprint | yaml_dquote }}
+    {%- endif %}
+    - require:
+      - pkgrepo: mde-remove-pkgrepo-absent
+  {%- endif %}
 {%- endif %}
 
 mde-remove-config-absent:

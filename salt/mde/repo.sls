@@ -29,12 +29,36 @@ mde-repo-pkgrepo-managed:
     - baseurl: {{ repo.baseurl | yaml_dquote }}
     - enabled: 1
     - gpgcheck: {{ repo.gpgcheck }}
-  {%- if repo.gpgkey %}
+  {%- if repo.gpgkey and repo.manager != "zypper" %}
     - gpgkey: {{ repo.gpgkey | yaml_dquote }}
-  {%- endif %}
-  {%- if repo.manager == "zypper" %}
-    - gpgautoimport: True
   {%- endif %}
 {%- endif %}
     - require:
       - mdeprereq: mde-prereqs-satisfied
+{%- if repo.supported and repo.manager == "zypper" and repo.gpgkey %}
+      {#- Salt's zypperpkg neither writes nor fetches gpgkey, and gpgautoimport would trust
+          whatever key the mirror puts beside repomd.xml: the key is checked and imported first #}
+      - mdeprereq: mde-repo-key-imported
+{%- endif %}
+{%- if repo.supported and repo.manager == "zypper" and repo.gpgkey %}
+
+mde-repo-key-imported:
+  mdeprereq.rpm_key_imported:
+    - name: {{ repo.gpgkey | yaml_dquote }}
+  {%- if mde.repo.key_fingerprint %}
+    - fingerprint: {{ mde.repo.key_fingerprint | yaml_dquote }}
+  {%- endif %}
+    - require:
+      - mdeprereq: mde-prereqs-satisfied
+
+{#- zypper checks a package's signature only when the metadata are unsigned, unless the
+    repository has pkg_gpgcheck=1 (zypper's --gpgcheck-strict), which Salt's state can't set #}
+mde-repo-gpgcheck-strict:
+  cmd.run:
+    - name: zypper --non-interactive modifyrepo --gpgcheck-strict {{ repo.name }}
+    - unless:
+      - grep -qx 'pkg_gpgcheck=1' /etc/zypp/repos.d/{{ repo.name }}.repo
+      - grep -qx 'repo_gpgcheck=1' /etc/zypp/repos.d/{{ repo.name }}.repo
+    - require:
+      - pkgrepo: mde-repo-pkgrepo-managed
+{%- endif %}

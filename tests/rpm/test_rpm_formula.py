@@ -45,9 +45,14 @@ GENUINE, OTHER_KEY, UNSIGNED = "pmc", "other-key", "unsigned"
 BASE_REPO = "persona-base"
 
 
-def pillar(base_url, version=None, persona=None):
+def pillar(base_url, version=None, persona=None, key=None):
+    """The formula's pillar; ``key``: the stand-in of Microsoft's key the repository is signed
+    with (its fingerprint is set as a mirror's own, ``mdeprereq:repo:key_fingerprint``)."""
+    repo = {"url": base_url}
+    if key is not None:
+        repo["key_fingerprint"] = key.fingerprint
     settings = {
-        "repo": {"url": base_url},
+        "repo": repo,
         "user": {"uid": ACCOUNT_ID, "gid": ACCOUNT_ID},
         "onboarding": {"contents": ONBOARDING_BLOB},
         "ignore": WAIVERS,
@@ -154,11 +159,15 @@ def publish_microsoft(chroot, served, built_rpms, signing_keys):
             (served_dir / site / repo["path"] / "repodata/repomd.xml.key").write_text(
                 signer.armored
             )
+    # mde.remove reads the file pillar: the mirror's key fingerprint there too
+    chroot.write_pillar(pillar(base, persona=chroot.persona, key=key))
     return repo, key
 
 
-def assert_bare(chroot, repo):
+def assert_bare(chroot, repo, key=None):
     assert chroot.rpm_query("mdatp") == []
+    if key is not None:
+        assert chroot.rpm_query(rpm_repo_key_name(key)) == [], "the repository key is left"
     assert not chroot.exists("/etc/opt/microsoft")
     assert not chroot.exists("/opt/microsoft")
     assert not chroot.passwd_has("mdatp") and not chroot.group_has("mdatp")
@@ -175,9 +184,9 @@ def repo_files(chroot, repo):
     return found
 
 
-def assert_refused(chroot, site, served, version):
+def assert_refused(chroot, site, served, version, key):
     code, data = chroot.salt_call(
-        "state.apply", "mde", pillar=pillar(f"{served[1]}/{site}", version, chroot.persona)
+        "state.apply", "mde", pillar=pillar(f"{served[1]}/{site}", version, chroot.persona, key)
     )
     states = states_by_id(data)
     assert code != 0, json.dumps(states, indent=1)[-3000:]
@@ -202,19 +211,19 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         # 1. a repository signed with another key is refused before install
         # (after the fixing states: the one for dependencies installed the distribution's
         # stand-in glibc from the persona's own repository with the real package manager)
-        states = assert_refused(chroot, OTHER_KEY, served_root, old)
+        states = assert_refused(chroot, OTHER_KEY, served_root, old, key)
         print(f"{persona_id}: other key: {states['mde-install-pkg-installed']['comment'][-300:]}")
         assert states["mde-prereqs-dependencies-installed"]["changes"]
         assert chroot.rpm_query("glibc") == ["2.34-1"]
         if persona.manager == "zypper":
             # 1b. SUSE: a repository whose metadata is signed but whose packages are not
-            states = assert_refused(chroot, UNSIGNED, served_root, old)
+            states = assert_refused(chroot, UNSIGNED, served_root, old, key)
             comment = states["mde-install-pkg-installed"]["comment"]
             print(f"{persona_id}: unsigned package: {comment[-300:]}")
 
         # 2. bare to installed (a pinned version), onboarded and configured
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona)
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key)
         )
         states = states_by_id(data)
         assert failed(states) == {}, json.dumps(failed(states), indent=1)
@@ -238,7 +247,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
 
         # 3. a second run changes nothing
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona)
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key)
         )
         states = states_by_id(data)
         assert failed(states) == {} and code == 0
@@ -246,7 +255,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
 
         # 4. another pinned version: the formula upgrades to it
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", new, persona)
+            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", new, persona, key)
         )
         states = states_by_id(data)
         assert failed(states) == {} and code == 0
@@ -257,7 +266,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         code, data = chroot.salt_call("state.apply", "mde.remove")
         states = states_by_id(data)
         assert failed(states) == {} and code == 0
-        assert_bare(chroot, repo)
+        assert_bare(chroot, repo, key)
 
 
 def rpm_repo_key_name(key):
