@@ -106,7 +106,6 @@ RELEASES = {
         {
             "pkgrepo": "managed",
             "baseurl": "https://packages.microsoft.com/sles/15/{channel}/",
-            "gpgautoimport": True,
         },
         None,
     ),
@@ -157,6 +156,24 @@ def test_repository_and_package_per_release_and_channel(render, release, channel
     assert package["name"] == "mdatp"
     if pins:
         assert package["version"] == pins[channel]
+
+
+def test_sles_imports_the_checked_key_and_refuses_unsigned_packages(render):
+    """zypper trusts no gpgkey Salt could set and would auto-import any key the mirror serves:
+    the key is fingerprint-checked and imported first, and the repository made strict
+    (pkg_gpgcheck=1), as tests/rpm shows the real zypper needs."""
+    rendered = render({"os": "sles", "version": "15.6", "arch": "x86_64"})
+    _, _, repo = state_args(rendered, "mde-repo-pkgrepo-managed")
+    assert "gpgautoimport" not in repo and "gpgkey" not in repo
+    assert {"mdeprereq": "mde-repo-key-imported"} in repo["require"]
+    module, function, key = state_args(rendered, "mde-repo-key-imported")
+    assert (module, function) == ("mdeprereq", "rpm_key_imported")
+    assert key["name"] == "https://packages.microsoft.com/keys/microsoft.asc"
+    module, function, strict = state_args(rendered, "mde-repo-gpgcheck-strict")
+    assert (module, function) == ("cmd", "run")
+    assert "--gpgcheck-strict packages-microsoft-com-prod" in strict["name"]
+    _, _, package = state_args(rendered, "mde-install-pkg-installed")
+    assert "mde-repo-gpgcheck-strict" in package["require"]
 
 
 @pytest.mark.parametrize("channel", ("prod", "insiders-slow"))
