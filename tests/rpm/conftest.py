@@ -20,13 +20,13 @@ Pitfalls of running these tools on Debian (issue #16) and how each is handled he
   wheelhouse with ``--no-index`` (no network at all), and ``rootfs`` copies the bundle in anyway.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
 import pathlib
 import shutil
 import signal
-import subprocess
 import time
 
 import pytest
@@ -372,31 +372,49 @@ def _tree_digest(path):
     return entries
 
 
+# What rpm, dnf and zypper would change on the host if anything escaped the chroot (nobody
+# else's tests touch these); the product's own paths and the mdatp account are shared with
+# tests/e2e, which may run at the same time on a developer's machine: host_markers() looks
+# there for this suite's own values instead.
 HOST_PATHS = (
     "/etc/yum.repos.d",
     "/etc/zypp",
     "/etc/dnf",
     "/etc/rpm",
     "/etc/pki/rpm-gpg",
-    "/etc/opt/microsoft",
-    "/opt/microsoft",
-    "/var/opt/microsoft",
     "/var/lib/rpm",
     "/usr/lib/sysimage/rpm",
     "/root/.rpmdb",
     "/var/cache/dnf",
     "/var/cache/zypp",
     "/var/lib/zypp",
-    "/etc/salt",
 )
 
 
+def host_markers(org_id, account_id, server_url):
+    """This suite's values found on the host (an empty list when none): the onboarding blob's
+    org id under /etc/opt/microsoft, the chroot's mdatp uid/gid in the host's passwd/group, a
+    repository file pointing at this suite's server."""
+    found = []
+    for directory, marker in (
+        ("/etc/opt/microsoft", org_id),
+        ("/etc/yum.repos.d", server_url),
+        ("/etc/zypp/repos.d", server_url),
+    ):
+        for path in sorted(pathlib.Path(directory).rglob("*")):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                if path.is_file() and marker in path.read_text():
+                    found.append(str(path))
+    for path in ("/etc/passwd", "/etc/group"):
+        for line in pathlib.Path(path).read_text().splitlines():
+            if line.split(":")[2:3] == [str(account_id)]:
+                found.append(f"{path}: {line}")
+    return found
+
+
 def host_state():
-    """The host's rpm databases, package manager and product paths, its mdatp account, and the
-    mounts and processes in this suite's overlays."""
-    accounts = subprocess.run(
-        ["getent", "passwd", "mdatp"], capture_output=True, text=True, check=False
-    ).stdout
+    """The host's rpm databases and package manager paths, and the mounts and processes in
+    this suite's overlays."""
     # only this suite's overlays: other suites share the cache and may be running
     cache = str(rootfs.CACHE / "rpm-persona-")
     with open("/proc/self/mountinfo") as mountinfo:
@@ -410,7 +428,6 @@ def host_state():
             continue
     return {
         "paths": {path: _tree_digest(path) for path in HOST_PATHS},
-        "mdatp_account": accounts,
         "mounts_under_cache": mounts,
         "processes_in_cache": inside,
     }

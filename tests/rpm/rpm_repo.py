@@ -19,6 +19,7 @@ is the one the engine's ``mdeprereq.repository`` names (``rhel/9/prod/``, ``sles
     keys/microsoft.asc, keys/microsoft-2025.asc          the public keys, ASCII-armored
 """
 
+import atexit
 import contextlib
 import functools
 import http.server
@@ -93,6 +94,8 @@ exit 0
 
 
 def _run(argv, **kwargs):
+    # a private HOME: Debian's rpm would otherwise keep a database under the host's ~/.rpmdb
+    kwargs.setdefault("env", {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": _private_home()})
     done = subprocess.run(
         [str(arg) for arg in argv],
         capture_output=True,
@@ -104,6 +107,13 @@ def _run(argv, **kwargs):
     if done.returncode:
         raise RuntimeError(f"{' '.join(map(str, argv))} failed:\n{done.stderr or done.stdout}")
     return done
+
+
+@functools.cache
+def _private_home():
+    home = tempfile.mkdtemp(prefix="rpm-home-")
+    atexit.register(shutil.rmtree, home, True)
+    return home
 
 
 class SigningKey:

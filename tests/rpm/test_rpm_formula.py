@@ -24,7 +24,14 @@ import pytest
 from tests import rootfs
 from tests.e2e import fake_mdatp
 from tests.rpm import rpm_repo
-from tests.rpm.conftest import PERSONAS, Chroot, host_state, prepare_persona, stop_processes_in
+from tests.rpm.conftest import (
+    PERSONAS,
+    Chroot,
+    host_markers,
+    host_state,
+    prepare_persona,
+    stop_processes_in,
+)
 
 pytestmark = [pytest.mark.destructive_test, pytest.mark.skip_if_not_root]
 
@@ -41,11 +48,12 @@ MANAGED = {"antivirusEngine": {"enforcementLevel": "real_time"}}
 ONBOARD = "/etc/opt/microsoft/mdatp/mdatp_onboard.json"
 MANAGED_JSON = "/etc/opt/microsoft/mdatp/managed/mdatp_managed.json"
 # The served root's variants of Microsoft's site (same layout, different signatures)
-GENUINE, OTHER_KEY, UNSIGNED = "pmc", "other-key", "unsigned"
+GENUINE, OTHER_KEY, UNSIGNED, WRONG_KEY_FILE = "pmc", "other-key", "unsigned", "wrong-key-file"
+INSIDERS = ("insiders-fast", "insiders-slow")
 BASE_REPO = "persona-base"
 
 
-def pillar(base_url, version=None, persona=None, key=None):
+def pillar(base_url, version=None, persona=None, key=None, channel=None):
     """The formula's pillar; ``key``: the stand-in of Microsoft's key the repository is signed
     with (its fingerprint is set as a mirror's own, ``mdeprereq:repo:key_fingerprint``)."""
     repo = {"url": base_url}
@@ -61,6 +69,8 @@ def pillar(base_url, version=None, persona=None, key=None):
     }
     if version:
         settings["mdatp_version"] = version
+    if channel:
+        settings["channel"] = channel
     if persona is not None and persona.support:
         settings["support"] = persona.support
     return {"mdeprereq": settings}
@@ -146,22 +156,36 @@ def publish_microsoft(chroot, served, built_rpms, signing_keys):
         (GENUINE, key, True),
         (OTHER_KEY, signing_keys["other"], True),
         (UNSIGNED, key, False),
+        (WRONG_KEY_FILE, key, True),
     ):
         rpm_repo.publish(
             served_dir / site / repo["path"], rpms, signer, sign_packages=sign_packages
         )
         key_file = served_dir / site / key_path
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        # every site serves the genuine key where the engine looks for it
-        key_file.write_text(key.armored)
+        # every site but one serves the genuine key where the engine looks for it
+        key_file.write_text((signing_keys["other"] if site == WRONG_KEY_FILE else key).armored)
         if site == OTHER_KEY:
             # what zypper's --gpg-auto-import-keys would trust: the signer's key beside repomd.xml
             (served_dir / site / repo["path"] / "repodata/repomd.xml.key").write_text(
                 signer.armored
             )
+    # the insiders channels, where and under which package version the engine says
+    channels = {}
+    for channel in INSIDERS:
+        chroot.write_pillar(pillar(base, MDATP_VERSIONS[-1], chroot.persona, key, channel))
+        code, channel_repo = chroot.salt_call("mdeprereq.repository")
+        assert code == 0 and channel_repo["channel"] == channel, channel_repo
+        version, release = channel_repo["package_version"].rsplit("-", 1)
+        ring = fake_mdatp.RELEASE_RINGS[channel]
+        channel_rpm = rpm_repo.build_mdatp(
+            served_dir / "build" / channel, version, release, release_ring=ring
+        )
+        rpm_repo.publish(served_dir / GENUINE / channel_repo["path"], [channel_rpm], key)
+        channels[channel] = channel_repo
     # mde.remove reads the file pillar: the mirror's key fingerprint there too
     chroot.write_pillar(pillar(base, persona=chroot.persona, key=key))
-    return repo, key
+    return repo, key, channels
 
 
 def assert_bare(chroot, repo, key=None):
@@ -191,7 +215,6 @@ def assert_refused(chroot, site, served, version, key):
     states = states_by_id(data)
     assert code != 0, json.dumps(states, indent=1)[-3000:]
     assert states["mde-install-pkg-installed"]["result"] is False, json.dumps(failed(states))
-    assert states["mde-repo-pkgrepo-managed"]["result"] is True, json.dumps(failed(states))
     assert chroot.rpm_query("mdatp") == [], f"{site}: mdatp was installed"
     assert not chroot.exists("/usr/bin/mdatp")
     return states
@@ -204,22 +227,34 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
     persona = PERSONAS[persona_id]
     old, new = MDATP_VERSIONS
     with persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served_root) as chroot:
-        repo, key = publish_microsoft(chroot, served_root, built_rpms, signing_keys)
+        repo, key, channels = publish_microsoft(chroot, served_root, built_rpms, signing_keys)
         assert repo["manager"] == persona.manager
         assert_bare(chroot, repo)
 
-        # 1. a repository signed with another key is refused before install
-        # (after the fixing states: the one for dependencies installed the distribution's
-        # stand-in glibc from the persona's own repository with the real package manager)
-        states = assert_refused(chroot, OTHER_KEY, served_root, old, key)
-        print(f"{persona_id}: other key: {states['mde-install-pkg-installed']['comment'][-300:]}")
-        assert states["mde-prereqs-dependencies-installed"]["changes"]
-        assert chroot.rpm_query("glibc") == ["2.34-1"]
+        # 1. refused before install: a repository signed with another key; on SUSE first a
+        # key file that is not the expected key (checked before it is ever imported), and a
+        # repository whose metadata are signed but whose packages are not. The fixing states
+        # run before: the first run's installed the distribution's stand-in glibc from the
+        # persona's own repository, with the real package manager.
+        sites = [OTHER_KEY]
         if persona.manager == "zypper":
-            # 1b. SUSE: a repository whose metadata is signed but whose packages are not
-            states = assert_refused(chroot, UNSIGNED, served_root, old, key)
-            comment = states["mde-install-pkg-installed"]["comment"]
-            print(f"{persona_id}: unsigned package: {comment[-300:]}")
+            sites = [WRONG_KEY_FILE, OTHER_KEY, UNSIGNED]
+        for number, site in enumerate(sites):
+            states = assert_refused(chroot, site, served_root, old, key)
+            if number == 0:
+                assert states["mde-prereqs-dependencies-installed"]["changes"]
+                assert chroot.rpm_query("glibc") == ["2.34-1"]
+            if site == WRONG_KEY_FILE:
+                comment = states["mde-repo-key-imported"]["comment"]
+                assert states["mde-repo-key-imported"]["result"] is False
+                assert "Refusing the key" in comment and key.fingerprint in comment
+                for other in (signing_keys["other"], key):
+                    assert chroot.rpm_query(rpm_repo_key_name(other)) == []
+            else:
+                comment = states["mde-install-pkg-installed"]["comment"]
+                assert states["mde-repo-pkgrepo-managed"]["result"] is True, failed(states)
+                assert states["mde-install-pkg-installed"]["result"] is False, failed(states)
+            print(f"{persona_id}: {site} refused: {comment[-300:]}")
 
         # 2. bare to installed (a pinned version), onboarded and configured
         code, data = chroot.salt_call(
@@ -268,13 +303,37 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         assert failed(states) == {} and code == 0
         assert_bare(chroot, repo, key)
 
+        # 6. an insiders channel: its own repository and pinned package string, then removed
+        channel = INSIDERS[0]
+        channel_pillar = pillar(f"{served_root[1]}/{GENUINE}", new, persona, key, channel)
+        code, data = chroot.salt_call("state.apply", "mde", pillar=channel_pillar)
+        states = states_by_id(data)
+        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
+        assert chroot.rpm_query("mdatp") == [channels[channel]["package_version"]]
+        ring = chroot.run("mdatp", "health", "--field", "release_ring").stdout.strip()
+        assert ring == '"InsiderFast"'
+        assert repo_files(chroot, channels[channel])
+        code, data = chroot.salt_call("state.apply", "mde.remove", pillar=channel_pillar)
+        states = states_by_id(data)
+        assert failed(states) == {} and code == 0
+        assert_bare(chroot, channels[channel], key)
+        assert_bare(chroot, repo, key)
+
 
 def rpm_repo_key_name(key):
     return f"gpg-pubkey-{key.rpm_version}"
 
 
-def test_host_untouched(host_snapshot):
-    """After every persona: the host's rpm databases, package manager and product paths, its
-    mdatp account, and no mount or process left under the test cache by this suite."""
+def test_host_untouched(host_snapshot, served_root):
+    """After every persona: the host's rpm databases and package manager paths as before, none
+    of this suite's values in the host's product paths, accounts or repositories, and no
+    mount or process left in this suite's overlays."""
+    assert host_markers(ORG_ID, ACCOUNT_ID, served_root[1]) == []
     after = host_state()
+    changed_paths = {
+        path: sorted(set(after["paths"][path] or ()) ^ set(host_snapshot["paths"][path] or ()))
+        for path in after["paths"]
+        if after["paths"][path] != host_snapshot["paths"][path]
+    }
+    assert changed_paths == {}
     assert after == host_snapshot
