@@ -50,6 +50,15 @@ MANAGED_JSON = "/etc/opt/microsoft/mdatp/managed/mdatp_managed.json"
 # The served root's variants of Microsoft's site (same layout, different signatures)
 GENUINE, OTHER_KEY, UNSIGNED, WRONG_KEY_FILE = "pmc", "other-key", "unsigned", "wrong-key-file"
 INSIDERS = ("insiders-fast", "insiders-slow")
+SWAPPED = "swapped-key"
+# What the real tools say when they refuse (dnf 4.14, zypper 1.14) and the formula's key check
+REFUSALS = {
+    (OTHER_KEY, "dnf"): "GPG check FAILED",
+    (OTHER_KEY, "yum"): "GPG check FAILED",
+    (OTHER_KEY, "zypper"): "Signature verification failed for repomd.xml",
+    (UNSIGNED, "zypper"): "Package is not signed",
+    (WRONG_KEY_FILE, "zypper"): "Refusing the key",
+}
 BASE_REPO = "persona-base"
 
 
@@ -254,6 +263,8 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
                 comment = states["mde-install-pkg-installed"]["comment"]
                 assert states["mde-repo-pkgrepo-managed"]["result"] is True, failed(states)
                 assert states["mde-install-pkg-installed"]["result"] is False, failed(states)
+            # refused for the right reason, in the real tools' words
+            assert REFUSALS[site, persona.manager] in comment, comment
             print(f"{persona_id}: {site} refused: {comment[-300:]}")
 
         # 2. bare to installed (a pinned version), onboarded and configured
@@ -322,6 +333,36 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
 
 def rpm_repo_key_name(key):
     return f"gpg-pubkey-{key.rpm_version}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="dnf imports whatever key the mirror serves at gpgkey: the formula checks the key's "
+    "fingerprint on SUSE only (the repository rows' fingerprint check is issue #12's work)",
+)
+def test_dnf_refuses_a_mirror_that_swapped_key_and_signatures(
+    rpm_tree, built_rpms, signing_keys, served_root, host_snapshot
+):
+    """A mirror serving another key at Microsoft's key path, with packages and metadata signed
+    by it: the formula must not install from it (the fingerprint is Microsoft's, or
+    mdeprereq:repo:key_fingerprint's)."""
+    persona = PERSONAS["rocky9"]
+    with persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served_root) as chroot:
+        repo, key, _channels = publish_microsoft(chroot, served_root, built_rpms, signing_keys)
+        served_dir, url = served_root
+        other = signing_keys["other"]
+        rpms = [built_rpms["mdatp"][version] for version in MDATP_VERSIONS]
+        rpm_repo.publish(served_dir / SWAPPED / repo["path"], rpms, other)
+        key_path = repo["key_url"].removeprefix(f"{url}/{GENUINE}/")
+        (served_dir / SWAPPED / key_path).parent.mkdir(parents=True, exist_ok=True)
+        (served_dir / SWAPPED / key_path).write_text(other.armored)
+        code, _data = chroot.salt_call(
+            "state.apply", "mde", pillar=pillar(f"{url}/{SWAPPED}", MDATP_VERSIONS[0], persona, key)
+        )
+        assert chroot.rpm_query("mdatp") == [], "installed from a mirror with a swapped key"
+        assert chroot.rpm_query(rpm_repo_key_name(other)) == []
+        assert code != 0
 
 
 def test_host_untouched(host_snapshot, served_root):
