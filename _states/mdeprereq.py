@@ -30,6 +30,8 @@ truth for every table) and apply Salt's own states and modules for the change.
           - mdeprereq: mde-prereqs-dependencies-installed
 """
 
+import contextlib
+import glob
 import logging
 import time
 
@@ -52,6 +54,7 @@ MDATP_USER = "mdatp"
 NOLOGIN = "/usr/sbin/nologin"
 MDATP_HOME = "/home/mdatp"
 PASSIVE = {"antivirusEngine.enforcementLevel": "passive"}
+RPM_REPO_GLOBS = ("/etc/yum.repos.d/*.repo", "/etc/zypp/repos.d/*.repo")
 
 
 def __virtual__():
@@ -480,7 +483,8 @@ def rpm_key_absent(name, fingerprint=None):
     """
     Remove the repository key at URL ``name`` (the expected fingerprint's ``gpg-pubkey``) from
     the RPM database, as ``mde.remove`` does: dnf imports it on the first install, the formula
-    itself on SUSE.
+    itself on SUSE. The key stays while an installed package is signed with it (Microsoft's
+    other products) or another repository file names its URL.
 
     name
         The key's URL; ``fingerprint`` as in :func:`rpm_key_imported`.
@@ -496,6 +500,28 @@ def rpm_key_absent(name, fingerprint=None):
     rpm_name = rpmkeys.rpm_name(expected)
     if not _rpm_key_installed(rpm_name):
         ret["comment"] = f"The key {expected} is already absent"
+        return ret
+    # Microsoft signs other products (PowerShell, .NET, ...) with the same key: keep it while
+    # an installed package is signed with it or another repository names it
+    signed = __salt__["cmd.run_stdout"](
+        ["rpm", "-qa", "--qf", "%{NAME} %{RSAHEADER:pgpsig} %{DSAHEADER:pgpsig}\\n"],
+        ignore_retcode=True,
+    )
+    users = sorted(
+        {
+            line.split()[0]
+            for line in signed.splitlines()
+            if line and not line.startswith("gpg-pubkey ") and expected[-16:].lower() in line
+        }
+    )
+    for pattern in RPM_REPO_GLOBS:
+        for path in sorted(glob.glob(pattern)):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                with open(path, encoding="utf-8") as repo_file:
+                    if name in repo_file.read():
+                        users.append(path)
+    if users:
+        ret["comment"] = f"Kept the key {rpm_name}: still used by {', '.join(users)}"
         return ret
     changes = {"removed": {"fingerprint": expected, "rpm": rpm_name}}
     if __opts__["test"]:

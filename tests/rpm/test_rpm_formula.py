@@ -324,6 +324,21 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         ring = chroot.run("mdatp", "health", "--field", "release_ring").stdout.strip()
         assert ring == '"InsiderFast"'
         assert repo_files(chroot, channels[channel])
+        if persona.id == "rocky9":
+            # 6b. another Microsoft product signed with the same key keeps the key installed
+            other_product = rpm_repo.build_standin(
+                served_root[0] / "build" / persona.id, "powershell", "7.4.6"
+            )
+            key.sign_rpm(other_product)
+            shutil.copyfile(other_product, chroot.root / "tmp" / other_product.name)
+            chroot.run("rpm", "-i", f"/tmp/{other_product.name}")
+            code, data = chroot.salt_call("state.apply", "mde.remove", pillar=channel_pillar)
+            states = states_by_id(data)
+            assert failed(states) == {} and code == 0
+            kept = states["mde-remove-rpm-key-absent"]
+            assert kept["changes"] == {} and "still used by powershell" in kept["comment"]
+            assert chroot.rpm_query(rpm_repo_key_name(key))
+            chroot.run("rpm", "-e", "powershell")
         code, data = chroot.salt_call("state.apply", "mde.remove", pillar=channel_pillar)
         states = states_by_id(data)
         assert failed(states) == {} and code == 0
