@@ -147,6 +147,12 @@ def persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def served_path(engine_url, base):
+    """The path under the served root of a URL the engine made from ``mdeprereq:repo:url``."""
+    assert engine_url.startswith(f"{base}/"), (engine_url, base)
+    return engine_url.removeprefix(f"{base}/").rstrip("/")
+
+
 def publish_microsoft(chroot, served, built_rpms, signing_keys):
     """Publish, where the engine says this persona's repository and key are, the genuine site
     (signed with the key the engine names), one signed with another key, and one whose packages
@@ -155,8 +161,9 @@ def publish_microsoft(chroot, served, built_rpms, signing_keys):
     code, repo = chroot.salt_call("mdeprereq.repository")
     assert code == 0 and repo["supported"], repo
     base = f"{url}/{GENUINE}"
-    assert repo["url"] == f"{base}/{repo['path']}"
-    key_path = repo["key_url"].removeprefix(f"{base}/")
+    # what the formula hands pkgrepo.managed, relative to the mirror's URL
+    repo["path"] = served_path(repo["baseurl"], base)
+    key_path = served_path(repo["gpgkey"], base)
     # the key file this release must use (RHEL 10: microsoft-2025.asc), signed with its stand-in
     assert key_path == f"keys/{chroot.persona.key}.asc", repo
     key = signing_keys[chroot.persona.key]
@@ -185,6 +192,7 @@ def publish_microsoft(chroot, served, built_rpms, signing_keys):
         chroot.write_pillar(pillar(base, MDATP_VERSIONS[-1], chroot.persona, key, channel))
         code, channel_repo = chroot.salt_call("mdeprereq.repository")
         assert code == 0 and channel_repo["channel"] == channel, channel_repo
+        channel_repo["path"] = served_path(channel_repo["baseurl"], base)
         version, release = channel_repo["package_version"].rsplit("-", 1)
         ring = fake_mdatp.RELEASE_RINGS[channel]
         channel_rpm = rpm_repo.build_mdatp(
@@ -369,7 +377,7 @@ def test_dnf_refuses_a_mirror_that_swapped_key_and_signatures(
         other = signing_keys["other"]
         rpms = [built_rpms["mdatp"][version] for version in MDATP_VERSIONS]
         rpm_repo.publish(served_dir / SWAPPED / repo["path"], rpms, other)
-        key_path = repo["key_url"].removeprefix(f"{url}/{GENUINE}/")
+        key_path = served_path(repo["gpgkey"], f"{url}/{GENUINE}")
         (served_dir / SWAPPED / key_path).parent.mkdir(parents=True, exist_ok=True)
         (served_dir / SWAPPED / key_path).write_text(other.armored)
         code, _data = chroot.salt_call(
