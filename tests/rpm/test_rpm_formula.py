@@ -142,7 +142,9 @@ def persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served):
                 assert code == 0, synced
                 yield chroot
             finally:
-                stop_processes_in(root)
+                # gpg-agents librepo and zypper started, by pid, before the overlay is unmounted
+                stopped = stop_processes_in(root)
+                print(f"{persona.id}: stopped by pid before unmounting: {stopped}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
