@@ -13,8 +13,10 @@ Pitfalls of running these tools on Debian (issue #16) and how each is handled he
 - Debian's ``dnf.conf`` (``skip_if_unavailable=True``, ``best=False``) hides broken
   repositories: the layer writes RHEL's defaults.
 - Salt needs ``/proc``: ``rootfs.chroot_mounts``.
-- librepo and zypper start gpg-agents inside the chroot: every process whose root is the
-  overlay is stopped by its pid before the overlay is unmounted (``stop_processes_in``).
+- librepo and zypper may start gpg-agents inside the chroot: salt-call runs in its own PID
+  namespace with its own ``/proc`` (what it leaves running ends with it, and the checks see the
+  persona's processes, not the host's), and every process whose root is the overlay is stopped
+  by its pid before the overlay is unmounted (``stop_processes_in``).
 - The host's environment leaks into ``chroot``: ``rootfs.run_in`` clears it.
 - pip in the tree needs the host's CA bundle: the tree installs Salt from a host-built
   wheelhouse with ``--no-index`` (no network at all), and ``rootfs`` copies the bundle in anyway.
@@ -27,6 +29,7 @@ import os
 import pathlib
 import shutil
 import signal
+import subprocess
 import time
 
 import pytest
@@ -212,7 +215,15 @@ class Chroot:
         argv = ["salt-call", "--local", "--out", "json", "--log-level", "quiet", *args]
         if pillar is not None:
             argv.append(f"pillar={json.dumps(pillar)}")
-        done = self.run(*argv, check=False, timeout=timeout)
+        # In its own PID namespace with its own /proc: the checks see the persona's processes,
+        # not the host's (another test's fapolicyd would otherwise decide the fanotify check),
+        # and whatever it leaves running (gpg-agents) ends with it
+        command = ["unshare", "--pid", "--fork", f"--mount-proc={self.root}/proc"]
+        command += ["chroot", str(self.root), "env", "-i"]
+        command += [f"{key}={value}" for key, value in rootfs.CHROOT_ENV.items()]
+        done = subprocess.run(
+            [*command, *argv], capture_output=True, text=True, timeout=timeout, check=False
+        )
         try:
             data = json.loads(done.stdout)["local"]
         except (ValueError, KeyError) as err:
@@ -260,13 +271,18 @@ def prepare_persona(root, persona, preinstalled):
     if persona.manager == "yum":
         # Debian has no yum: dnf answers under yum's name, as /usr/bin/yum does on RHEL 8+, and
         # dnf's own name is hidden so that Salt's yumpkg picks its yum code paths (_yum())
-        # (Debian's /usr/bin/dnf is a symlink to dnf-3)
+        # (Debian's /usr/bin/dnf is a symlink to dnf-3); like yum 3 it reads /etc/yum.conf
         dnf = root / "usr/bin/dnf"
-        target = os.readlink(dnf) if dnf.is_symlink() else "dnf-3"
         if not dnf.is_symlink():
             dnf.rename(root / "usr/bin/dnf-3")
         dnf.unlink(missing_ok=True)
-        (root / "usr/bin/yum").symlink_to(target)
+        yum = root / "usr/bin/yum"
+        yum.write_text(
+            "#!/bin/sh\n# mdeprereq tests: Debian's dnf under yum's name, with yum's config\n"
+            'exec /usr/bin/dnf-3 --config /etc/yum.conf "$@"\n'
+        )
+        yum.chmod(0o755)
+        shutil.copyfile(etc / "dnf/dnf.conf", etc / "yum.conf")
     srv = root / SRV.lstrip("/")
     srv.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__")
@@ -320,6 +336,15 @@ def served_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("pmc")
     with rpm_repo.served(root) as url:
         yield root, url
+
+
+@pytest.fixture(scope="session")
+def proxy_server(served_root):
+    """A stand-in forward proxy on 127.0.0.1 (absolute-URI requests answered from the served
+    root) and its request log: proves the package manager went through mdeprereq:proxy."""
+    requests = []
+    with rpm_repo.served(served_root[0], requests) as url:
+        yield url, requests
 
 
 @pytest.fixture(scope="session")

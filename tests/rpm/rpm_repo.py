@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import urllib.parse
 
 from tests.e2e import fake_mdatp
 
@@ -286,14 +287,30 @@ def publish(repo_dir, rpms, key=None, *, sign_packages=True):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files; also answers a forward proxy's absolute-URI requests (``GET http://host/p``)
+    from the same root, and records every request line in ``requests`` when given one."""
+
+    requests = None
+
+    def translate_path(self, path):
+        if "://" in path.split("?", 1)[0]:
+            path = urllib.parse.urlsplit(path).path
+        return super().translate_path(path)
+
     def log_message(self, *args):
         pass
 
+    def log_request(self, code="-", size="-"):
+        if self.requests is not None:
+            self.requests.append(self.requestline)
+
 
 @contextlib.contextmanager
-def served(root):
-    """Serve ``root`` on http://127.0.0.1:<free port>; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def served(root, requests=None):
+    """Serve ``root`` on http://127.0.0.1:<free port>; yields the base URL. With a list as
+    ``requests``, every request line is appended to it (a stand-in forward proxy's log)."""
+    handler_class = type("Handler", (_QuietHandler,), {"requests": requests})
+    handler = functools.partial(handler_class, directory=str(root))
     server = http.server.ThreadingHTTPServer((LOOPBACK, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -62,7 +62,7 @@ REFUSALS = {
 BASE_REPO = "persona-base"
 
 
-def pillar(base_url, version=None, persona=None, key=None, channel=None):
+def pillar(base_url, version=None, persona=None, key=None, channel=None, proxy=None):  # noqa: PLR0917
     """The formula's pillar; ``key``: the stand-in of Microsoft's key the repository is signed
     with (its fingerprint is set as a mirror's own, ``mdeprereq:repo:key_fingerprint``)."""
     repo = {"url": base_url}
@@ -80,6 +80,8 @@ def pillar(base_url, version=None, persona=None, key=None, channel=None):
         settings["mdatp_version"] = version
     if channel:
         settings["channel"] = channel
+    if proxy:
+        settings["proxy"] = proxy
     if persona is not None and persona.support:
         settings["support"] = persona.support
     return {"mdeprereq": settings}
@@ -241,10 +243,11 @@ def assert_refused(chroot, site, served, version, key):
 
 @pytest.mark.parametrize("persona_id", list(PERSONAS))
 def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
-    persona_id, rpm_tree, built_rpms, signing_keys, served_root, host_snapshot
+    persona_id, rpm_tree, built_rpms, signing_keys, served_root, proxy_server, host_snapshot
 ):
     persona = PERSONAS[persona_id]
     old, new = MDATP_VERSIONS
+    proxy, proxy_requests = proxy_server
     with persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served_root) as chroot:
         repo, key, channels = publish_microsoft(chroot, served_root, built_rpms, signing_keys)
         assert repo["manager"] == persona.manager
@@ -279,7 +282,9 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
 
         # 2. bare to installed (a pinned version), onboarded and configured
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key)
+            "state.apply",
+            "mde",
+            pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key, proxy=proxy),
         )
         states = states_by_id(data)
         assert failed(states) == {}, json.dumps(failed(states), indent=1)
@@ -296,37 +301,54 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         org = chroot.run("mdatp", "health", "--field", "org_id").stdout.strip()
         assert org == f'"{ORG_ID}"'
         assert (chroot.root / ONBOARD.lstrip("/")).stat().st_mode & 0o777 == 0o600
-        assert json.loads((chroot.root / MANAGED_JSON.lstrip("/")).read_text()) == MANAGED
+        managed = json.loads((chroot.root / MANAGED_JSON.lstrip("/")).read_text())
+        assert managed == {**MANAGED, "cloudService": {"proxy": proxy}}
+        # the proxy's fixing state set it for the package manager, which used it
+        assert states["mde-prereqs-proxy-configured"]["changes"]
+        if persona.manager == "zypper":
+            # SUSE takes HTTPS_PROXY (Microsoft's repository is https): this http mirror is
+            # fetched directly, so only the file is checked
+            sysconfig = (chroot.root / "etc/sysconfig/proxy").read_text()
+            assert f'HTTPS_PROXY="{proxy}"' in sysconfig and 'PROXY_ENABLED="yes"' in sysconfig
+        else:
+            package = f"{served_path(repo['baseurl'], served_root[1])}/Packages/m/mdatp-{old}-1"
+            assert any(f"GET {served_root[1]}/{package}" in line for line in proxy_requests), (
+                proxy_requests[-5:]
+            )
         passwd = (chroot.root / "etc/passwd").read_text()
         assert f"mdatp:x:{ACCOUNT_ID}:{ACCOUNT_ID}:" in passwd
         assert repo_files(chroot, repo)
 
         # 3. a second run changes nothing
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key)
+            "state.apply",
+            "mde",
+            pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key, proxy=proxy),
         )
         states = states_by_id(data)
-        assert failed(states) == {} and code == 0
+        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
         assert changed(states) == []
 
         # 4. another pinned version: the formula upgrades to it
         code, data = chroot.salt_call(
-            "state.apply", "mde", pillar=pillar(f"{served_root[1]}/{GENUINE}", new, persona, key)
+            "state.apply",
+            "mde",
+            pillar=pillar(f"{served_root[1]}/{GENUINE}", new, persona, key, proxy=proxy),
         )
         states = states_by_id(data)
-        assert failed(states) == {} and code == 0
+        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
         assert chroot.rpm_query("mdatp") == [f"{new}-1"]
         assert changed(states) == ["mde-install-pkg-installed"]
 
         # 5. mde.remove leaves it clean
         code, data = chroot.salt_call("state.apply", "mde.remove")
         states = states_by_id(data)
-        assert failed(states) == {} and code == 0
+        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
         assert_bare(chroot, repo, key)
 
         # 6. an insiders channel: its own repository and pinned package string, then removed
         channel = INSIDERS[0]
-        channel_pillar = pillar(f"{served_root[1]}/{GENUINE}", new, persona, key, channel)
+        channel_pillar = pillar(f"{served_root[1]}/{GENUINE}", new, persona, key, channel, proxy)
         code, data = chroot.salt_call("state.apply", "mde", pillar=channel_pillar)
         states = states_by_id(data)
         assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
@@ -351,7 +373,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
             chroot.run("rpm", "-e", "powershell")
         code, data = chroot.salt_call("state.apply", "mde.remove", pillar=channel_pillar)
         states = states_by_id(data)
-        assert failed(states) == {} and code == 0
+        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
         assert_bare(chroot, channels[channel], key)
         assert_bare(chroot, repo, key)
 
