@@ -104,10 +104,12 @@ mde-repo-pkgrepo-managed:
     - baseurl: {{ repo.baseurl | yaml_dquote }}
     - enabled: 1
     - gpgcheck: {{ repo.gpgcheck }}
-  {%- if repo.gpgkey %}
-    - gpgkey: {{ repo.gpgkey | yaml_dquote }}
-  {%- endif %}
   {%- if repo.manager != "zypper" %}
+    {#- Salt's zypperpkg neither writes nor fetches gpgkey: on SUSE the checked key is imported
+        into rpm's database above (mde-repo-key-imported-*) #}
+    {%- if repo.gpgkey %}
+    - gpgkey: {{ repo.gpgkey | yaml_dquote }}
+    {%- endif %}
     - file: {{ repo.file }}
   {%- endif %}
 {%- endif %}
@@ -122,6 +124,21 @@ mde-repo-pkgrepo-managed:
       - mdeprereq: mde-repo-key-trusted-{{ key.name }}
     {%- endfor %}
   {%- endif %}
+{%- endif %}
+{%- if repo.supported and beside.action == "add" and repo.manager == "zypper" and repo["keys"] %}
+
+{#- zypper checks a package's signature only when the repository's metadata are unsigned,
+    unless the repository has pkg_gpgcheck=1 (zypper's --gpgcheck-strict), which Salt's
+    pkgrepo can't set: tests/rpm shows the real zypper 1.14 installing an unsigned package
+    from a repository with signed metadata otherwise #}
+mde-repo-gpgcheck-strict:
+  cmd.run:
+    - name: zypper --non-interactive modifyrepo --gpgcheck-strict {{ repo.name }}
+    - unless:
+      - grep -qx 'pkg_gpgcheck=1' {{ repo.file }}
+      - grep -qx 'repo_gpgcheck=1' {{ repo.file }}
+    - require:
+      - pkgrepo: mde-repo-pkgrepo-managed
 {%- endif %}
 {%- if repo.supported and repo.family == "mariner" %}
   {%- for repo_id in repo.enable %}
