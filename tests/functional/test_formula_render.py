@@ -60,7 +60,6 @@ RELEASES = {
             "baseurl": "https://packages.microsoft.com/rhel/7/{channel}/",
             "gpgcheck": 1,
             "gpgkey": OLD_KEY_FILE,
-            "file": "/etc/yum.repos.d/mdeprereq-microsoft-{channel}.repo",
         },
         {
             "prod": "101.25042.0003",
@@ -181,6 +180,16 @@ def test_repository_and_package_per_release_and_channel(render, release, channel
         option = "fromrepo" if identity["os"] == "sles" else "enablerepo"
         assert package.get(option) == (None if channel == "prod" else args["name"])
         assert {"mdeprereq": "mde-repo-key-trusted-microsoft.asc"} in args["require"]
+        # Salt's yumpkg has no file argument (it would write file= into the stanza): the
+        # formula's own file is seeded with the stanza, which pkgrepo.managed then edits there
+        assert "file" not in args
+        if identity["os"] != "sles":
+            module, function, seed = state_args(rendered, "mde-repo-file-seeded")
+            assert (module, function) == ("file", "managed")
+            assert seed["name"] == f"/etc/yum.repos.d/mdeprereq-microsoft-{channel}.repo"
+            assert seed["contents"] == f"[{args['name']}]\nname={args['name']}\nenabled=0"
+            assert seed["replace"] is False
+            assert {"file": "mde-repo-file-seeded"} in args["require"]
         if identity["os"] == "sles":
             # zypper: the checked key imported into rpm's database, never auto-imported; no
             # gpgkey (Salt's zypperpkg ignores it)
