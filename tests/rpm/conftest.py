@@ -372,7 +372,35 @@ def built_rpms(tmp_path_factory):
     bash = rpm_repo.build_standin(
         out / "base", "bash", "5.1.8", provides=("/bin/sh",), note="The chroot's sh is dash."
     )
-    return {"mdatp": mdatp, "releases": releases, "glibc": glibc, "bash": bash}
+    # what mdeprereq.isolation_tools_installed installs from the distribution's repository:
+    # iptables (EL 7/8, Amazon Linux 2, SUSE) or iptables-nft (EL 9+), with the commands the
+    # isolation check looks for (the real packages' paths: /usr/sbin/ip{,6}tables[-nft])
+    isolation = [
+        rpm_repo.build_rpm(
+            out / "base",
+            name,
+            "1.8.10",
+            summary=f"TEST DOUBLE stand-in for the distribution's {name} (mdeprereq tests)",
+            description=f"Stand-in {name}: its commands only say they are a test double.",
+            files={f"/usr/sbin/{command}": (ISOLATION_STUB, 0o755) for command in commands},
+        )
+        for name, commands in (
+            ("iptables", ("iptables", "ip6tables")),
+            ("iptables-nft", ("iptables-nft", "ip6tables-nft")),
+        )
+    ]
+    return {
+        "mdatp": mdatp,
+        "releases": releases,
+        "glibc": glibc,
+        "bash": bash,
+        "isolation": isolation,
+    }
+
+
+ISOLATION_STUB = (
+    "#!/bin/sh\necho 'TEST DOUBLE of iptables (mdeprereq tests): not the real tool' >&2\nexit 1\n"
+)
 
 
 @pytest.fixture(scope="session")

@@ -132,10 +132,11 @@ def persona_chroot(persona, rpm_tree, built_rpms, signing_keys, served):
                     root, persona, [built_rpms["releases"][persona.id], built_rpms["bash"]]
                 )
                 chroot = Chroot(root, persona)
-                # the distribution's own key and repository (stand-in glibc)
+                # the distribution's own key and repository (stand-in glibc and iptables)
                 distribution = signing_keys["distribution"]
                 base_dir = served_dir / "distribution" / persona.id
-                rpm_repo.publish(base_dir, [built_rpms["glibc"]], distribution)
+                base_rpms = [built_rpms["glibc"], *built_rpms["isolation"]]
+                rpm_repo.publish(base_dir, base_rpms, distribution)
                 key_file = root / "etc/pki/rpm-gpg/RPM-GPG-KEY-persona"
                 key_file.parent.mkdir(parents=True, exist_ok=True)
                 key_file.write_text(distribution.armored)
@@ -283,11 +284,15 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
             if number == 0:
                 assert states["mde-prereqs-dependencies-installed"]["changes"]
                 assert chroot.rpm_query("glibc") == ["2.34-1"]
+                # the isolation tools' package of this release (isolation check's table)
+                assert states["mde-prereqs-isolation-tools-installed"]["changes"]
+                isolation = "iptables" if persona.id in ("amzn2", "sles15") else "iptables-nft"
+                assert chroot.rpm_query(isolation) == ["1.8.10-1"]
             if site in KEY_SITES:
                 comment = states[key_state]["comment"]
                 assert states[key_state]["result"] is False, failed(states)
+                assert KEY_REFUSED in comment, failed(states)
                 assert key.fingerprint in comment and signing_keys["other"].fingerprint in comment
-                assert KEY_REFUSED in comment, comment
                 assert states["mde-repo-pkgrepo-managed"]["result"] is False
                 for other in (signing_keys["other"], key):
                     assert chroot.rpm_query(rpm_repo_key_name(other)) == []
