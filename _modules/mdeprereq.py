@@ -698,7 +698,11 @@ def repository(os_id=None, version=None, arch=None, channel=None):
     repo["package_version"] = repos.package_version(
         repo["family"], settings.channel, settings.mdatp_version
     )
-    repo["beside"] = sources.beside(repo) if own else {"action": "add", "comment": "", "file": None}
+    if own:
+        # what an earlier run recorded is the formula's own, not a repository beside it
+        repo["beside"] = sources.beside(repo, own_files=repos.recorded_files(repos.RECORD_FILE))
+    else:
+        repo["beside"] = {"action": "add", "comment": "", "file": None}
     if repo["beside"]["action"] == "reuse" and "install" in repo["beside"]:
         repo["install"] = repo["beside"]["install"]
     repo["record"] = repos.RECORD_FILE

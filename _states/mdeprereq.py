@@ -34,6 +34,8 @@ truth for every table) and apply Salt's own states and modules for the change.
           - mdeprereq: mde-prereqs-dependencies-installed
 """
 
+import contextlib
+import glob
 import logging
 import time
 
@@ -60,6 +62,7 @@ MDATP_HOME = "/home/mdatp"
 LEVEL_KEY = "antivirusEngine.enforcementLevel"
 PASSIVE = {LEVEL_KEY: "passive"}
 ACTIVE_LEVELS = ("real_time", "on_demand")
+RPM_REPO_GLOBS = ("/etc/yum.repos.d/*.repo", "/etc/zypp/repos.d/*.repo")
 
 
 def __virtual__():
@@ -731,4 +734,73 @@ def channel_kept(name):
         changes={"channel": {"old": installed, "new": name}, "removed": removed.get("changes")},
         comment=f"Removed mdatp (channel {installed}): the install puts channel {name}'s in place",
     )
+
+
+def _rpm_key_installed(rpm_name):
+    return __salt__["cmd.retcode"](["rpm", "-q", rpm_name], ignore_retcode=True) == 0
+
+
+def rpm_key_absent(name, fingerprint, references=None):
+    """
+    Remove a repository key (``gpg-pubkey-<last 8 hex digits of its fingerprint>``) from the
+    RPM database, as ``mde.remove`` does: dnf imports it from the formula's fingerprint-checked
+    key file on the first install, ``mde.repo`` itself imports it with ``rpm --import`` on
+    SUSE. The key stays while another installed package is signed with it (Microsoft signs
+    PowerShell, .NET, azcmagent, packages-microsoft-prod with the same key) or another
+    repository file names one of ``references``.
+
+    name
+        The key's URL (``mdeprereq.repository``'s ``keys[].url``).
+    fingerprint
+        Its fingerprint (``keys[].fingerprint``: Microsoft's, or ``mdeprereq:repo:fingerprints``).
+    references
+        Strings whose presence in a ``/etc/yum.repos.d`` or ``/etc/zypp/repos.d`` file keeps
+        the key (default: ``name``).
+
+    .. code-block:: yaml
+
+        mde-remove-rpm-key-absent-microsoft.asc:
+          mdeprereq.rpm_key_absent:
+            - name: https://packages.microsoft.com/keys/microsoft.asc
+            - fingerprint: BC528686B50D79E339D3721CEB3E94ADBE1229CF
+    """
+    ret = _ret(name)
+    expected = "".join(str(fingerprint or "").split()).upper()
+    if len(expected) not in (40, 64) or any(char not in "0123456789ABCDEF" for char in expected):
+        return _failed(ret, f"Not an OpenPGP fingerprint (40 or 64 hex digits): {fingerprint!r}")
+    # rpm names an imported v4 key after the last 8 hex digits of its fingerprint
+    rpm_name = f"gpg-pubkey-{expected[-8:].lower()}"
+    if not _rpm_key_installed(rpm_name):
+        ret["comment"] = f"The key {expected} is already absent"
+        return ret
+    # rpm shows a package's signature with the signer's 64-bit key id: the fingerprint's tail
+    signed = __salt__["cmd.run_stdout"](
+        ["rpm", "-qa", "--qf", "%{NAME} %{RSAHEADER:pgpsig} %{DSAHEADER:pgpsig}\\n"],
+        ignore_retcode=True,
+    )
+    users = sorted(
+        {
+            line.split()[0]
+            for line in signed.splitlines()
+            if line and not line.startswith("gpg-pubkey ") and expected[-16:].lower() in line
+        }
+    )
+    for pattern in RPM_REPO_GLOBS:
+        for path in sorted(glob.glob(pattern)):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                with open(path, encoding="utf-8") as repo_file:
+                    text = repo_file.read()
+                if any(reference in text for reference in references or [name]):
+                    users.append(path)
+    if users:
+        ret["comment"] = f"Kept the key {rpm_name}: still used by {', '.join(users)}"
+        return ret
+    changes = {"removed": {"fingerprint": expected, "rpm": rpm_name}}
+    if __opts__["test"]:
+        ret.update(result=None, comment=f"Would have removed {rpm_name}", changes=changes)
+        return ret
+    done = __salt__["cmd.run_all"](["rpm", "-e", "--allmatches", rpm_name])
+    if done["retcode"]:
+        return _failed(ret, f"rpm -e {rpm_name} failed: {done['stderr'] or done['stdout']}")
+    ret.update(comment=f"Removed {rpm_name}", changes=changes)
     return ret

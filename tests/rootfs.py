@@ -31,6 +31,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -303,12 +304,16 @@ def wheelhouse(requirements, python="python3.11"):
     built on this host so that a tree's pip installs Salt without a compiler (Salt's ``timelib``
     has no wheel on PyPI). The host's and Debian 12's Python are both CPython 3.11 on glibc."""
     key = _recipe_hash("wheels", python, *requirements)
+    # The interpreter running the tests when it is that Python: its virtualenv has pip, which
+    # Debian's own python3.11 lacks without python3-pip
+    running = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    interpreter = sys.executable if python == running else (shutil.which(python) or python)
 
     def build(target):
         target.mkdir(parents=True)
         _run(
             [
-                shutil.which(python) or python,
+                interpreter,
                 "-m",
                 "pip",
                 "wheel",
@@ -321,7 +326,9 @@ def wheelhouse(requirements, python="python3.11"):
             what="pip wheel",
         )
 
-    return _cached("wheels", key, build)
+    # One cache entry per set of requirements: different sets (the machines' and the RPM
+    # personas') must not drop each other as stale
+    return _cached(f"wheels-{key}", key, build)
 
 
 def scratch_dir(prefix):

@@ -275,9 +275,11 @@ def beside_apt(repo, entries):
     )
 
 
-def beside_rpm(repo, repos):
-    """The decision for a yum/dnf/zypper repository (``repo`` from ``repos.repository``)."""
-    foreign = [item for item in repos if not _own(item.file)]
+def beside_rpm(repo, repos, own_files=()):
+    """The decision for a yum/dnf/zypper repository (``repo`` from ``repos.repository``);
+    ``own_files``: files the formula recorded as its own (zypper's is named after Microsoft's
+    alias, ``packages-microsoft-com-<channel>.repo``: only the record tells it from an admin's)."""
+    foreign = [item for item in repos if not _own(item.file) and item.file not in own_files]
     wanted = [repo["baseurl"], *repo.get("aliases", [])]
     same = [
         item
@@ -320,10 +322,12 @@ def beside_rpm(repo, repos):
     return _decision("add", f"no other repository serves {repo['baseurl']}")
 
 
-def beside(repo, root="/"):
-    """``{"action": "add"|"reuse"|"conflict", "comment", "file", ...}`` for ``repo``."""
+def beside(repo, root="/", own_files=()):
+    """``{"action": "add"|"reuse"|"conflict", "comment", "file", ...}`` for ``repo``;
+    ``own_files``: the files ``mde.repo`` recorded (absolute paths on the minion)."""
     if repo.get("family") == "debian":
         return beside_apt(repo, apt_entries(root))
     if repo.get("family") == "rpm":
-        return beside_rpm(repo, rpm_repos(repo.get("manager"), root))
+        own = {posixpath.join(root, path.lstrip("/")) for path in own_files}
+        return beside_rpm(repo, rpm_repos(repo.get("manager"), root), own)
     return _decision("add", "Mariner's own repository packages are used")

@@ -26,6 +26,11 @@ mde-install-pkg-installed:
 {%- endfor %}
     - require:
       - mde-repo-pkgrepo-managed
+{#- SUSE: only once the repository refuses unsigned packages (mde.repo's strict gpgcheck) #}
+{%- if repo.get("supported") and (repo.get("beside") or {}).get("action") == "add"
+      and repo.get("manager") == "zypper" and repo.get("keys") %}
+      - cmd: mde-repo-gpgcheck-strict
+{%- endif %}
 
 mde-install-service-running:
 {%- if "systemd" in waived %}

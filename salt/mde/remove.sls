@@ -50,6 +50,25 @@ mde-remove-repo-record-dir-absent:
     - require:
       - file: mde-remove-repo-record-absent
 
+{%- if repo.get("supported") and repo.get("family") == "rpm" %}
+  {%- for key in repo.get("keys") or [] %}
+
+{#- the key dnf imported from the formula's checked key file on the first install (mde.repo
+    itself on SUSE): removed only while no other installed package is signed with it and no
+    other repository file names it (packages-microsoft-prod's, for PowerShell or .NET) #}
+mde-remove-rpm-key-absent-{{ key.name }}:
+  mdeprereq.rpm_key_absent:
+    - name: {{ key.url | yaml_dquote }}
+    - fingerprint: {{ key.fingerprint | yaml_dquote }}
+    - references:
+      - {{ key.url | yaml_dquote }}
+      - {{ repo.key_files[loop.index0] | yaml_dquote }}
+    - require:
+      - pkg: mde-remove-pkg-purged
+      - file: mde-remove-repo-record-absent
+  {%- endfor %}
+{%- endif %}
+
 mde-remove-config-absent:
   file.absent:
     - name: {{ paths.config_dir }}

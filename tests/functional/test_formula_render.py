@@ -60,7 +60,6 @@ RELEASES = {
             "baseurl": "https://packages.microsoft.com/rhel/7/{channel}/",
             "gpgcheck": 1,
             "gpgkey": OLD_KEY_FILE,
-            "file": "/etc/yum.repos.d/mdeprereq-microsoft-{channel}.repo",
         },
         {
             "prod": "101.25042.0003",
@@ -112,7 +111,6 @@ RELEASES = {
         {
             "pkgrepo": "managed",
             "baseurl": "https://packages.microsoft.com/sles/15/{channel}/",
-            "gpgkey": OLD_KEY_FILE,
         },
         None,
     ),
@@ -182,13 +180,68 @@ def test_repository_and_package_per_release_and_channel(render, release, channel
         option = "fromrepo" if identity["os"] == "sles" else "enablerepo"
         assert package.get(option) == (None if channel == "prod" else args["name"])
         assert {"mdeprereq": "mde-repo-key-trusted-microsoft.asc"} in args["require"]
+        # Salt's yumpkg has no file argument (it would write file= into the stanza): the
+        # formula's own file is seeded with the stanza, which pkgrepo.managed then edits there
+        assert "file" not in args
+        if identity["os"] != "sles":
+            module, function, seed = state_args(rendered, "mde-repo-file-seeded")
+            assert (module, function) == ("file", "managed")
+            assert seed["name"] == f"/etc/yum.repos.d/mdeprereq-microsoft-{channel}.repo"
+            assert seed["contents"] == f"[{args['name']}]\nname={args['name']}\nenabled=0"
+            assert seed["replace"] is False
+            assert {"file": "mde-repo-file-seeded"} in args["require"]
         if identity["os"] == "sles":
-            # zypper: the checked key imported into rpm's database, never auto-imported
-            assert "gpgautoimport" not in args
+            # zypper: the checked key imported into rpm's database, never auto-imported; no
+            # gpgkey (Salt's zypperpkg ignores it)
+            assert "gpgautoimport" not in args and "gpgkey" not in args
             _, function, imported = state_args(rendered, "mde-repo-key-imported-microsoft.asc")
             assert imported["name"] == "rpm --import /etc/pki/rpm-gpg/mdeprereq-microsoft.asc"
             assert imported["unless"] == "rpm -q gpg-pubkey-be1229cf"
             assert {"pkgrepo": "mde-repo-pkgrepo-managed"} in imported["require_in"]
+
+
+def test_sles_imports_the_checked_key_and_refuses_unsigned_packages(render):
+    """zypper trusts no gpgkey Salt could set and would auto-import any key the mirror serves:
+    the fingerprint-checked key is imported first, and the repository made strict
+    (pkg_gpgcheck=1) before mdatp is installed, as tests/rpm shows the real zypper needs."""
+    rendered = render({"os": "sles", "version": "15.6", "arch": "x86_64"})
+    _, _, repo = state_args(rendered, "mde-repo-pkgrepo-managed")
+    assert "gpgautoimport" not in repo and "gpgkey" not in repo
+    module, function, key = state_args(rendered, "mde-repo-key-trusted-microsoft.asc")
+    assert (module, function) == ("mdeprereq", "key_trusted")
+    assert key["keys"] == [
+        {
+            "name": "microsoft.asc",
+            "url": "https://packages.microsoft.com/keys/microsoft.asc",
+            "fingerprint": "BC528686B50D79E339D3721CEB3E94ADBE1229CF",
+        }
+    ]
+    _, _, imported = state_args(rendered, "mde-repo-key-imported-microsoft.asc")
+    assert {"mdeprereq": "mde-repo-key-trusted-microsoft.asc"} in imported["require"]
+    module, function, strict = state_args(rendered, "mde-repo-gpgcheck-strict")
+    assert (module, function) == ("cmd", "run")
+    assert strict["name"] == (
+        "zypper --non-interactive modifyrepo --gpgcheck-strict packages-microsoft-com-prod"
+    )
+    # the file Salt's zypperpkg writes: named after the alias
+    assert "/etc/zypp/repos.d/packages-microsoft-com-prod.repo" in strict["unless"][0]
+    assert {"pkgrepo": "mde-repo-pkgrepo-managed"} in strict["require"]
+    _, _, package = state_args(rendered, "mde-install-pkg-installed")
+    assert {"cmd": "mde-repo-gpgcheck-strict"} in package["require"]
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"os": "debian", "version": "12", "arch": "x86_64"},
+        {"os": "rhel", "version": "9.4", "arch": "x86_64"},
+    ],
+)
+def test_only_suse_gets_the_strict_gpgcheck(render, identity):
+    rendered = render(identity)
+    assert "mde-repo-gpgcheck-strict" not in rendered
+    _, _, package = state_args(rendered, "mde-install-pkg-installed")
+    assert package["require"] == ["mde-repo-pkgrepo-managed"]
 
 
 @pytest.mark.parametrize("channel", ("prod", "insiders-slow"))
@@ -520,3 +573,42 @@ def test_the_remediation_keeps_the_agent_running(loaders):
     rendered = loaders.modules.state.show_sls("mde.remediate")
     module, function, args = state_args(rendered, "mde-agent-running")
     assert (module, function, args["name"]) == ("mdeprereq", "agent_running", "mdatp")
+
+
+@pytest.mark.parametrize(
+    ("identity", "keys"),
+    [
+        ({"os": "rocky", "version": "9.4", "arch": "x86_64"}, ["microsoft.asc"]),
+        ({"os": "sles", "version": "15.6", "arch": "x86_64"}, ["microsoft.asc"]),
+        ({"os": "rhel", "version": "10.0", "arch": "x86_64"}, ["microsoft-2025.asc"]),
+        ({"os": "debian", "version": "12", "arch": "x86_64"}, []),
+    ],
+)
+def test_remove_drops_each_rpm_key_by_its_checked_fingerprint(loaders, identity, keys):
+    """mde.remove's rpm key states take the key and fingerprint from mdeprereq.repository (the
+    one setting, mdeprereq:repo:fingerprints), after the package and the formula's own files;
+    apt's keyring is one of those files, so Debian has none."""
+    own = "0123456789ABCDEF0123456789ABCDEF01234567"
+    saved = dict(loaders.opts["grains"].get("mde") or {})
+    loaders.opts["grains"]["mde"] = {**identity, "supported": True}
+    try:
+        rendered = (
+            loaders.modules.state.show_sls(
+                "mde.remove", pillar={"mdeprereq": {"repo": {"fingerprints": {keys[-1]: own}}}}
+            )
+            if keys
+            else loaders.modules.state.show_sls("mde.remove")
+        )
+    finally:
+        loaders.opts["grains"]["mde"] = saved
+    assert isinstance(rendered, dict), rendered
+    found = sorted(sid for sid in rendered if sid.startswith("mde-remove-rpm-key-absent-"))
+    assert found == [f"mde-remove-rpm-key-absent-{key}" for key in keys]
+    for key in keys:
+        module, function, args = state_args(rendered, f"mde-remove-rpm-key-absent-{key}")
+        assert (module, function) == ("mdeprereq", "rpm_key_absent")
+        assert args["name"] == f"https://packages.microsoft.com/keys/{key}"
+        assert args["fingerprint"] == own
+        assert args["references"] == [args["name"], f"/etc/pki/rpm-gpg/mdeprereq-{key}"]
+        assert {"pkg": "mde-remove-pkg-purged"} in args["require"]
+        assert {"file": "mde-remove-repo-record-absent"} in args["require"]

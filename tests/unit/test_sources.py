@@ -222,3 +222,21 @@ def test_an_unreadable_repo_file_is_skipped(tmp_path):
 def test_mariner_adds_its_own_packages(channel):
     repo = repos.repository("mariner", "2.0", "x86_64", {"mariner": {"x86_64": [">=0"]}})
     assert sources.beside(repo)["action"] == "add"
+
+
+SLES_OWN = "etc/zypp/repos.d/packages-microsoft-com-prod.repo"
+
+
+def test_the_formulas_recorded_zypper_file_is_not_beside_itself(tmp_path):
+    # zypper names the formula's file after Microsoft's alias: the record says it is its own, so
+    # a later run with another mirror URL (or the same) manages it again instead of refusing
+    own = write(
+        tmp_path,
+        SLES_OWN,
+        "[packages-microsoft-com-prod]\nbaseurl=https://mirror.internal/sles/15/prod/\n",
+    )
+    repo = rpm_repo(os_id="sles", version="15.6")
+    assert sources.beside(repo, str(tmp_path), own_files=[f"/{SLES_OWN}"])["action"] == "add"
+    # the same file not in the record is someone else's (an admin's own pkgrepo state)
+    decision = sources.beside(repo, str(tmp_path))
+    assert (decision["action"], decision["file"]) == ("conflict", own)
