@@ -21,6 +21,7 @@ from saltfactories.utils import random_string
 
 from tests.conftest import REPO_ROOT, free_account_id
 from tests.e2e import fake_mdatp
+from tests.e2e.conftest import MDATP_VERSIONS
 
 pytestmark = [
     pytest.mark.integration,
@@ -28,6 +29,8 @@ pytestmark = [
     pytest.mark.skip_if_not_root,
 ]
 
+# the newest build the e2e repository serves (builds of one and two months ago: never expired)
+NEWEST = MDATP_VERSIONS[-1]
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
 FOREIGN_LIST = pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list")
 FOREIGN_KEY = pathlib.Path("/etc/apt/trusted.gpg.d/microsoft-prod.gpg")
@@ -39,6 +42,9 @@ ORG_ID = "0e2e0e2e-2222-4222-8333-944445555777"
 WAIVERS = {
     "systemd": "this CI has no systemd as PID 1",
     "connectivity": "test double: Microsoft's cloud can't be reached from here",
+    # mde.prereqs would install iptables on this machine and nothing here would remove it;
+    # tests/functional/test_isolation.py runs the real install (and purges it)
+    "isolation": "this run installs nothing on the host but mdatp",
 }
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/bin"}
 
@@ -149,7 +155,7 @@ def test_beside_packages_microsoft_prod(master, minion, mdatp_repo, packages_mic
     comment = states["mde-repo-pkgrepo-managed"]["comment"]
     assert f"already configured in {FOREIGN_LIST}" in comment, comment
     assert "mde-repo-key-trusted" not in states
-    assert installed() == "101.25042.0003"  # the newest prod build (conftest.MDATP_VERSIONS)
+    assert installed() == NEWEST  # the newest prod build
     assert not OWN_PROD_LIST.exists() and not OWN_KEYRING.exists()
     assert_untouched(foreign)
     apt_update_works()
@@ -166,8 +172,9 @@ def test_beside_packages_microsoft_prod(master, minion, mdatp_repo, packages_mic
     assert OWN_INSIDERS_LIST.read_text().strip() == (
         f"deb [arch=amd64 signed-by={OWN_KEYRING}] {mdatp_repo.channel_url()} insiders-fast main"
     )
-    assert installed() == "101.25042.0003-insiderfast"
-    ring = run("mdatp", "health", "--field", "release_ring").stdout.strip().splitlines()[-1]
+    assert installed() == f"{NEWEST}-insiderfast"
+    with fake_mdatp.daemon_running():  # the CLI answers only while its daemon runs
+        ring = run("mdatp", "health", "--field", "release_ring").stdout.strip().splitlines()[-1]
     assert ring == '"InsiderFast"'
     assert json.loads(RECORD.read_text()) == {"files": [str(OWN_INSIDERS_LIST), str(OWN_KEYRING)]}
     assert_untouched(foreign)

@@ -19,6 +19,7 @@ and systemd checks. Nothing here changes the host: test_host_untouched compares 
 
 import contextlib
 import json
+import os
 import shutil
 
 import pytest
@@ -37,8 +38,9 @@ from tests.rpm.conftest import (
 
 pytestmark = [pytest.mark.destructive_test, pytest.mark.skip_if_not_root]
 
-# Product versions in the repositories, oldest first (a pinned one, then an upgrade)
-MDATP_VERSIONS = ("101.25032.0008", "101.25042.0003")
+# Product versions in the repositories, oldest first (a pinned one, then an upgrade); builds of
+# one and two months ago, which have not expired (every build expires 9 months after release)
+MDATP_VERSIONS = (fake_mdatp.recent_version(2, patch=8), fake_mdatp.recent_version(1, patch=3))
 ORG_ID = "0e2e0e2e-1616-4222-8333-944445555666"
 ACCOUNT_ID = 47816  # inside the chroot only
 ONBOARDING_BLOB = fake_mdatp.onboarding_blob(ORG_ID)  # once: each blob has its own packageGuid
@@ -322,9 +324,16 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         assert imported, "Microsoft's (stand-in) key is not in the rpmdb"
         for waived, reason in WAIVERS.items():
             assert f"{waived}: waived ({reason})" in states["mde-prereqs-satisfied"]["comment"]
-        licensed = chroot.run("mdatp", "health", "--field", "licensed").stdout.strip()
+        # the CLI answers only while its daemon runs (as the real one: "Could not connect to
+        # the daemon"); a chroot has no systemd to start mdatp.service, so the test starts the
+        # stand-in daemon for the chroot's files and stops it by its own pid
+        daemon = chroot.root / "opt/microsoft/mdatp/sbin/wdavdaemon"
+        with fake_mdatp.daemon_running(
+            daemon, env={**os.environ, "MDATP_TEST_ROOT": str(chroot.root)}
+        ):
+            licensed = chroot.run("mdatp", "health", "--field", "licensed").stdout.strip()
+            org = chroot.run("mdatp", "health", "--field", "org_id").stdout.strip()
         assert licensed == "true"
-        org = chroot.run("mdatp", "health", "--field", "org_id").stdout.strip()
         assert org == f'"{ORG_ID}"'
         assert (chroot.root / ONBOARD.lstrip("/")).stat().st_mode & 0o777 == 0o600
         managed = json.loads((chroot.root / MANAGED_JSON.lstrip("/")).read_text())

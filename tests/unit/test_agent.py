@@ -137,6 +137,18 @@ def test_service_without_systemd_daemon_running(installed):
     assert "systemd is not PID 1" in entry["message"]
 
 
+def test_service_with_systemd_waived_is_not_expected_to_run(machine, today):
+    # an image build (a chroot, a golden image): the systemd check waived, nothing starts mdatp
+    # until the first boot, so a stopped daemon is no failure there (mde.onboard says the same)
+    machine.os_release("ubuntu-22.04")
+    machine.dpkg({"mdatp": "101.23062.0010"})
+    machine.process(1, "init", ["/sbin/init"], exe="/sbin/init")
+    settings = Settings.from_raw({"ignore": {"systemd": "golden image"}})
+    entry = run(machine, Cli(no_daemon=True), settings, only=["agent_service"])["agent_service"]
+    assert entry["status"] == "skip"
+    assert "golden image" in entry["message"] and "first boots" in entry["message"]
+
+
 def test_service_without_systemd_daemon_stopped_is_fixable(machine, today):
     machine.os_release("ubuntu-22.04")
     machine.dpkg({"mdatp": "101.23062.0010"})
