@@ -70,6 +70,16 @@ KEY_SITES = (WRONG_KEY_FILE, SWAPPED)
 BASE_REPO = "persona-base"
 
 
+def daemon_in(chroot):
+    """The stand-in wdavdaemon for the chroot's files (the CLI answers only while its daemon
+    runs, as the real one: "Could not connect to the daemon"; a chroot has no systemd to start
+    mdatp.service), stopped by its own pid when the block ends."""
+    daemon = chroot.root / "opt/microsoft/mdatp/sbin/wdavdaemon"
+    return fake_mdatp.daemon_running(
+        daemon, env={**os.environ, "MDATP_TEST_ROOT": str(chroot.root)}
+    )
+
+
 def pillar(base_url, version=None, persona=None, key=None, channel=None, proxy=None):  # noqa: PLR0917
     """The formula's pillar; ``key``: the stand-in of the persona's Microsoft key the repository
     is signed with (its fingerprint set as a mirror's own, ``mdeprereq:repo:fingerprints``)."""
@@ -324,13 +334,7 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         assert imported, "Microsoft's (stand-in) key is not in the rpmdb"
         for waived, reason in WAIVERS.items():
             assert f"{waived}: waived ({reason})" in states["mde-prereqs-satisfied"]["comment"]
-        # the CLI answers only while its daemon runs (as the real one: "Could not connect to
-        # the daemon"); a chroot has no systemd to start mdatp.service, so the test starts the
-        # stand-in daemon for the chroot's files and stops it by its own pid
-        daemon = chroot.root / "opt/microsoft/mdatp/sbin/wdavdaemon"
-        with fake_mdatp.daemon_running(
-            daemon, env={**os.environ, "MDATP_TEST_ROOT": str(chroot.root)}
-        ):
+        with daemon_in(chroot):
             licensed = chroot.run("mdatp", "health", "--field", "licensed").stdout.strip()
             org = chroot.run("mdatp", "health", "--field", "org_id").stdout.strip()
         assert licensed == "true"
@@ -394,7 +398,8 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
         states = states_by_id(data)
         assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
         assert chroot.rpm_query("mdatp") == [channels[channel]["package_version"]]
-        ring = chroot.run("mdatp", "health", "--field", "release_ring").stdout.strip()
+        with daemon_in(chroot):
+            ring = chroot.run("mdatp", "health", "--field", "release_ring").stdout.strip()
         assert ring == '"InsiderFast"'
         assert repo_files(chroot, channels[channel])
         if persona.id == "rocky9":
