@@ -173,6 +173,15 @@ LOOPBACK_CONNECTIVITY = {"urls": [CLOSED_LOOPBACK_URL], "timeout": 3}
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
+def loopback_settings(settings=None):
+    """``settings`` (``mdeprereq:``) with the loopback connectivity URLs unless it has its own."""
+    settings = dict(settings or {})
+    connectivity = settings.setdefault("connectivity", dict(LOOPBACK_CONNECTIVITY))
+    if isinstance(connectivity, dict):  # e.g. a timeout only: the URLs are still loopback ones
+        settings["connectivity"] = {"urls": LOOPBACK_CONNECTIVITY["urls"], **connectivity}
+    return settings
+
+
 def _hosts_file_loopback_names(path="/etc/hosts"):
     names = set()
     try:

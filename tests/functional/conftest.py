@@ -5,7 +5,7 @@ import pytest
 from saltfactories.utils import random_string
 from saltfactories.utils.functional import Loaders
 
-from tests.conftest import LOOPBACK_CONNECTIVITY, REPO_ROOT
+from tests.conftest import REPO_ROOT, loopback_settings
 
 
 @pytest.fixture(scope="package")
@@ -20,7 +20,7 @@ def minion_opts(salt_factories):
             # the fqdn grains do reverse DNS lookups: seconds per loader on a closed network
             "enable_fqdns_grains": False,
             # loopback only: never Microsoft's hosts (tests/conftest.py)
-            "mdeprereq": {"connectivity": LOOPBACK_CONNECTIVITY},
+            "mdeprereq": loopback_settings(),
         },
     )
     return factory.config.copy()
@@ -48,7 +48,7 @@ def configure(loaders):
     default = loaders.opts.get("mdeprereq")
 
     def apply(**settings):
-        loaders.opts["mdeprereq"] = {"connectivity": LOOPBACK_CONNECTIVITY, **settings}
+        loaders.opts["mdeprereq"] = loopback_settings(settings)
 
     try:
         yield apply
