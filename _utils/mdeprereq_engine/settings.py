@@ -415,6 +415,14 @@ def _url(key, value):
         raise SettingsError(
             f"{key} must be an http(s)://, file:// or salt:// URL, got {mask_url(text)!r}"
         )
+    if mask_url(text) != text:
+        # A source line or gpgkey URL is shown in every state return (pkgrepo.managed's name,
+        # its changes), the job cache and the minion's state cache: credentials never go there.
+        raise SettingsError(
+            f"{key} must not carry credentials ({mask_url(text)!r}): give them to the package "
+            "manager instead (apt: /etc/apt/auth.conf.d/, mode 0600; dnf/yum: the repository's "
+            "username= and password=; zypper: a credentials file)"
+        )
     return text.rstrip("/")
 
 
@@ -424,7 +432,7 @@ def _repo(value, support):
     if not isinstance(value, dict):
         raise SettingsError(
             "mdeprereq:repo must be a mapping (url, key_url, trusted, base_distro, fingerprints), "
-            f"got {value!r}"
+            f"got {mask_url(repr(value))}"
         )
     trusted = value.get("trusted", False)
     if not isinstance(trusted, bool):
