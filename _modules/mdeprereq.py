@@ -6,8 +6,9 @@ https://learn.microsoft.com/en-us/defender-endpoint/mde-linux-prerequisites), wi
 machine-readable verdict, the reason and the fix. The checks live in the plain
 ``mdeprereq_engine`` package; this module is its Salt adapter.
 
-Settings are read with ``config.get('mdeprereq:<key>')``, so they can be set in the minion config
-or in pillar:
+Settings are the ``mdeprereq:`` mapping of the master's config (with ``pillar_opts``), the minion
+config, grains and pillar, merged key by key in that order (pillar wins; see ``configured``): the
+one reading that this module's checks and the ``mde`` formula's ``map.jinja`` share. For example:
 
 .. code-block:: yaml
 
@@ -38,7 +39,7 @@ try:
     from mdeprereq_engine import managed, network, proxyconf, remediation, repos, sources
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_proxy, mask_url
-    from mdeprereq_engine.settings import KEYS, Settings, SettingsError, check_known
+    from mdeprereq_engine.settings import KEYS, Settings, SettingsError, check_known, merge_layers
     from mdeprereq_engine.settings import waivers as parse_waivers
 
     ENGINE_IMPORT_ERROR = None
@@ -81,16 +82,69 @@ def settings():
     return values
 
 
+def _configured():
+    """The whole ``mdeprereq:`` tree as configured, every source merged recursively (lowest
+    first: the master's config shared through ``pillar_opts``, the minion config, grains,
+    pillar): the one reading of the settings, behind ``_settings`` and ``configured`` (which
+    ``map.jinja`` calls). Unlike ``config.get('mdeprereq:<key>')``, which takes each key from the
+    first source that has it, a mapping split between sources (``ignore``, ``connectivity``,
+    ``repo``) is seen whole, and pillar wins over the minion config."""
+    return merge_layers(
+        (__pillar__.get("master") or {}).get("mdeprereq"),
+        __opts__.get("mdeprereq"),
+        __grains__.get("mdeprereq"),
+        __pillar__.get("mdeprereq"),
+    )
+
+
 def _settings(**overrides):
-    """Settings from config.get, with ``overrides`` (raw, by key) laid over them."""
-    raw = {key: __salt__["config.get"](f"mdeprereq:{key}", default=None) for key in KEYS}
-    raw.update({key: value for key, value in overrides.items() if value is not None})
+    """Settings from the merged ``mdeprereq:`` tree, with ``overrides`` (raw, by key) laid over."""
+    configured = _configured()
     try:
         # every key under mdeprereq: (pillar and minion config): a typo is an error, not ignored
-        check_known(__salt__["config.get"]("mdeprereq", default=None, merge="recurse"))
+        check_known(configured)
+        raw = {key: configured.get(key) for key in KEYS} if configured else {}
+        raw.update({key: value for key, value in overrides.items() if value is not None})
         return Settings.from_raw(raw)
     except SettingsError as exc:
         raise CommandExecutionError(f"Invalid setting: {exc}") from exc
+
+
+def configured():
+    """
+    Return the ``mdeprereq:`` settings tree as configured, before defaults: the master's config
+    (shared through ``pillar_opts``), the minion config, grains and pillar merged key by key in
+    that order, so pillar wins and a mapping split between sources (``ignore``,
+    ``connectivity``, ``repo``) is seen whole. This is the one reading of the settings: the
+    checks use it, and the ``mde`` formula's ``map.jinja`` lays it over its ``defaults.yaml``.
+
+    Secrets are masked: the proxy's and URLs' credentials, and the onboarding and offboarding
+    contents (``"<hidden>"``: the formula only asks whether they are set, and writes them with
+    ``contents_pillar``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.configured
+    """
+    _settings()  # a bad setting is an error naming the key, here too (the formula's render)
+    tree = dict(_configured() or {})
+    if isinstance(tree.get("proxy"), str):
+        tree["proxy"] = mask_proxy(tree["proxy"])
+    for key in ("onboarding", "offboarding"):
+        if isinstance(tree.get(key), dict) and tree[key].get("contents") not in (None, ""):
+            tree[key] = {**tree[key], "contents": "<hidden>"}
+    if isinstance(tree.get("repo"), dict):
+        tree["repo"] = {
+            sub: mask_url(value) if sub in ("url", "key_url") and isinstance(value, str) else value
+            for sub, value in tree["repo"].items()
+        }
+    connectivity = tree.get("connectivity")
+    if isinstance(connectivity, dict) and isinstance(connectivity.get("urls"), list):
+        urls = [mask_url(url) if isinstance(url, str) else url for url in connectivity["urls"]]
+        tree["connectivity"] = {**connectivity, "urls": urls}
+    return tree
 
 
 def _finish(result, failed):
@@ -368,10 +422,11 @@ def mdatp_user(uid=None, gid=None):
         salt '*' mdeprereq.mdatp_user
         salt '*' mdeprereq.mdatp_user uid=1500 gid=1500
     """
-    configured = __salt__["config.get"]("mdeprereq:user", default=None)
-    user = dict(configured) if isinstance(configured, dict) else {}
+    tree = _configured()
+    configured_user = tree.get("user") if isinstance(tree, dict) else None
+    user = dict(configured_user) if isinstance(configured_user, dict) else {}
     user.update({key: value for key, value in (("uid", uid), ("gid", gid)) if value is not None})
-    return _one("mdatp_user", settings=_settings(user=user or configured))
+    return _one("mdatp_user", settings=_settings(user=user or configured_user))
 
 
 def install_path():
