@@ -37,7 +37,7 @@ truth for every table) and apply Salt's own states and modules for the change.
 import logging
 import time
 
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,11 @@ def _failed(ret, comment):
 
 
 def _call(function, *args, **kwargs):
-    """``__salt__[function]``; a CommandExecutionError becomes ``(None, its message)``."""
+    """``__salt__[function]``; a failure (``CommandExecutionError``) or a bad argument or setting
+    (``SaltInvocationError``) becomes ``(None, its message)``."""
     try:
         return __salt__[function](*args, **kwargs), None
-    except CommandExecutionError as exc:
+    except (CommandExecutionError, SaltInvocationError) as exc:
         return None, str(exc)
 
 
@@ -271,7 +272,7 @@ def user_present(name=MDATP_USER, uid=None, gid=None):
         return ret
     try:
         _apply_account_changes(changes, uid, gid)
-    except CommandExecutionError as exc:
+    except (CommandExecutionError, SaltInvocationError) as exc:
         return _failed(ret, f"Could not fix user mdatp: {exc}")
     after, error = _call("mdeprereq.mdatp_user", uid=uid, gid=gid)
     ret["changes"] = changes

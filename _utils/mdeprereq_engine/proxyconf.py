@@ -6,6 +6,12 @@ Only the proxy keys change; every other line of an existing file is kept as it i
 import re
 
 from . import data
+from .errors import MdeprereqError
+
+
+class UnknownPackageManagerError(MdeprereqError):
+    """No package manager this module can configure a proxy for on this OS."""
+
 
 MARK = "Managed by Salt (mdeprereq.proxy_configured)"
 
@@ -108,7 +114,9 @@ def plan(host, url):
     """
     manager = package_manager(host)
     if manager is None:
-        raise ValueError(f"no known package manager for {host.os_release.get('ID', 'this OS')}")
+        raise UnknownPackageManagerError(
+            f"no known package manager for {host.os_release.get('ID', 'this OS')}"
+        )
     name = proxy_file(manager)
     old = host.read_text(name)
     return {

@@ -8,6 +8,7 @@ its shell changes while it already failed).
 """
 
 from . import checks as engine_checks
+from .errors import MdeprereqError
 from .result import FAIL, PASS, SKIP, WARN
 
 DEFAULT_CHECKS = ("fanotify", "disk", "mdatp_user")
@@ -18,7 +19,7 @@ SALT_BEACON_OPTIONS = ("interval", "disable_during_state_run", "run_once", "beac
 OPTIONS = ("checks", "remediate")
 
 
-class BeaconConfigError(ValueError):
+class BeaconConfigError(MdeprereqError):
     """The beacon's configuration is malformed; the message says how."""
 
 

@@ -39,6 +39,7 @@ import json
 import re
 
 from . import data
+from .errors import MdeprereqError
 from .support import support_verdict_for
 
 CHANNELS = ("prod", "insiders-fast", "insiders-slow")
@@ -266,7 +267,7 @@ ROWS = (
 )
 
 
-class RepositoryError(ValueError):
+class RepositoryError(MdeprereqError):
     """No Microsoft repository fits (unsupported distribution, version or channel), or a
     setting of the repository is wrong."""
 

@@ -1,8 +1,8 @@
 """Settings: validate what the admin configured under ``mdeprereq:`` and merge it over defaults.
 
 The one reading of the settings tree: the execution module's ``_configured()`` hands the whole
-``mdeprereq:`` mapping of every source to :func:`merge_layers`, lowest first (the master's config,
-the minion config, grains, pillar), and the formula's ``map.jinja`` reads the same merged tree
+``mdeprereq:`` mapping of its sources to :func:`merge_layers` (pillar over the minion config over
+the master's config), and the formula's ``map.jinja`` reads the same merged tree
 through ``mdeprereq.configured`` before laying it over ``defaults.yaml``. So the checks, the
 states and the formula agree on every key, e.g. which checks ``ignore`` waives when it is split
 between the minion config and pillar. Anything malformed raises
@@ -22,6 +22,7 @@ import re
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from . import data
+from .errors import SettingsError
 from .redact import mask_url
 from .repos import CHANNELS, normalize_fingerprint
 from .versions import parse_mdatp_version
@@ -61,10 +62,6 @@ KEYS = tuple(key for key, (_, engine) in SCHEMA.items() if engine)
 FANOTIFY_CONFLICT_POLICIES = ("passive", "fail")
 
 MAX_ID = 2**32 - 2  # (uid_t)-1 is reserved
-
-
-class SettingsError(ValueError):
-    """A setting under ``mdeprereq:`` is malformed; the message names the key."""
 
 
 def merge_layers(*layers):
