@@ -5,6 +5,7 @@ names exactly the keys of ``settings.SCHEMA``, its values are the engine's defau
 
 import ast
 import dataclasses
+import re
 
 import pytest
 import yaml
@@ -82,3 +83,25 @@ def test_formula_defaults_agree_with_pillar_example(example, formula_defaults):
     assert set(formula_defaults) <= set(SCHEMA)
     for key, value in formula_defaults.items():
         assert value == example[key], key
+
+
+def test_formula_paths_are_the_engines():
+    """The formula's paths live in defaults.yaml alone (not in map.jinja or an SLS) and are the
+    engine's own."""
+    from mdeprereq_engine import data, repos
+
+    with open(REPO_ROOT / "salt" / "mde" / "defaults.yaml", encoding="utf-8") as handle:
+        paths = yaml.safe_load(handle)["paths"]
+    assert paths == {
+        "onboard": data.ONBOARD_JSON,
+        "offboard": data.OFFBOARD_JSON,
+        "config_dir": data.CONFIG_DIR,
+        "config_parent": data.CONFIG_DIR.rsplit("/", 1)[0],
+        "record": repos.RECORD_FILE,
+    }
+    formula = REPO_ROOT / "salt" / "mde"
+    for sls in [*sorted(formula.glob("*.sls")), formula / "map.jinja"]:
+        # what renders, not what the comments say
+        text = re.sub(r"\{#.*?#\}", "", sls.read_text(encoding="utf-8"), flags=re.DOTALL)
+        for path in paths.values():
+            assert path not in text, f"{sls.name} repeats {path}"
