@@ -5,7 +5,7 @@ Only the proxy keys change; every other line of an existing file is kept as it i
 
 import re
 
-from . import data
+from . import data, support
 from .errors import MdeprereqError
 
 
@@ -17,15 +17,10 @@ MARK = "Managed by Salt (mdeprereq.proxy_configured)"
 
 
 def package_manager(host):
-    """``apt``, ``dnf``, ``yum``, ``zypper`` or ``tdnf`` for this host, or None."""
-    os_id = host.os_release.get("ID", "")
-    manager = data.PACKAGE_MANAGER_BY_OS_ID.get(os_id)
-    if manager is None:
-        manager = {"debian": "apt", "rpm": "dnf", "mariner": "tdnf"}.get(host.family)
-    major = host.os_release.get("VERSION_ID", "").split(".")[0]
-    if manager == "dnf" and data.YUM_RELEASES.get(os_id) == major:
-        return "yum"
-    return manager
+    """``apt``, ``dnf``, ``yum``, ``zypper`` or ``tdnf`` for this host, or None
+    (:func:`.support.package_manager`)."""
+    os_id, version_id = host.os_release.get("ID", ""), host.os_release.get("VERSION_ID", "")
+    return support.package_manager(os_id, version_id, host.family)
 
 
 def proxy_file(manager):
