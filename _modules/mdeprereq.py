@@ -6,8 +6,9 @@ https://learn.microsoft.com/en-us/defender-endpoint/mde-linux-prerequisites), wi
 machine-readable verdict, the reason and the fix. The checks live in the plain
 ``mdeprereq_engine`` package; this module is its Salt adapter.
 
-Settings are read with ``config.get('mdeprereq:<key>')``, so they can be set in the minion config
-or in pillar:
+Settings are the ``mdeprereq:`` mapping of the master's config (with ``pillar_opts``), the minion
+config and pillar, merged key by key in that order (pillar wins; see ``configured``): the one
+reading that this module's checks and the ``mde`` formula's ``map.jinja`` share. For example:
 
 .. code-block:: yaml
 
@@ -28,7 +29,7 @@ import dataclasses
 import logging
 import os
 
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:
     from mdeprereq_engine import checks as engine_checks
@@ -38,7 +39,7 @@ try:
     from mdeprereq_engine import managed, network, proxyconf, remediation, repos, sources
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_proxy, mask_url
-    from mdeprereq_engine.settings import KEYS, Settings, SettingsError, check_known
+    from mdeprereq_engine.settings import KEYS, Settings, SettingsError, check_known, merge_layers
     from mdeprereq_engine.settings import waivers as parse_waivers
 
     ENGINE_IMPORT_ERROR = None
@@ -48,6 +49,14 @@ except ImportError as exc:  # pragma: no cover - exercised by __virtual__
 log = logging.getLogger(__name__)
 
 __virtualname__ = "mdeprereq"
+
+
+class InvalidArgumentError(SaltInvocationError, CommandExecutionError):
+    """A bad argument or setting: Salt's ``SaltInvocationError``. It is still the
+    ``CommandExecutionError`` this module raised for it before (issue #18's one error model), so
+    a caller catching that, and salt-call's message, are unchanged. Failures (a command, a file,
+    a key that doesn't verify) raise ``CommandExecutionError``; both ``from`` the engine's
+    ``MdeprereqError``."""
 
 
 def __virtual__():
@@ -81,16 +90,76 @@ def settings():
     return values
 
 
+def _configured():
+    """The whole ``mdeprereq:`` tree as configured, every source merged recursively, with one
+    precedence: pillar over the minion config over the master's config (shared through
+    ``pillar_opts``). The one reading of the settings, behind ``_settings`` and ``configured``
+    (which ``map.jinja`` calls).
+
+    ``config.get('mdeprereq', merge='recurse')`` merges every source, but lays the minion config
+    over pillar; pillar's own tree laid over that once more makes pillar win wherever it sets a
+    key, and keeps what only the minion config sets. (``config.get('mdeprereq:<key>')``, read
+    before, took each key whole from the first source that had it, so a mapping split between
+    the minion config and pillar, ``ignore`` or ``connectivity``, lost one half.)"""
+    merged = __salt__["config.get"]("mdeprereq", default=None, merge="recurse")
+    return merge_layers(merged, _pillar().get("mdeprereq"))
+
+
+def _pillar():
+    try:
+        return __pillar__
+    except NameError:  # loaded outside Salt's loader (a plain import in the tests): no pillar
+        return {}
+
+
 def _settings(**overrides):
-    """Settings from config.get, with ``overrides`` (raw, by key) laid over them."""
-    raw = {key: __salt__["config.get"](f"mdeprereq:{key}", default=None) for key in KEYS}
-    raw.update({key: value for key, value in overrides.items() if value is not None})
+    """Settings from the merged ``mdeprereq:`` tree, with ``overrides`` (raw, by key) laid over."""
+    configured = _configured()
     try:
         # every key under mdeprereq: (pillar and minion config): a typo is an error, not ignored
-        check_known(__salt__["config.get"]("mdeprereq", default=None, merge="recurse"))
+        check_known(configured)
+        raw = {key: configured.get(key) for key in KEYS} if configured else {}
+        raw.update({key: value for key, value in overrides.items() if value is not None})
         return Settings.from_raw(raw)
     except SettingsError as exc:
-        raise CommandExecutionError(f"Invalid setting: {exc}") from exc
+        raise InvalidArgumentError(f"Invalid setting: {exc}") from exc
+
+
+def configured():
+    """
+    Return the ``mdeprereq:`` settings tree as configured, before defaults: the master's config
+    (shared through ``pillar_opts``), the minion config and pillar merged key by key in that
+    order, so pillar wins and a mapping split between sources (``ignore``,
+    ``connectivity``, ``repo``) is seen whole. This is the one reading of the settings: the
+    checks use it, and the ``mde`` formula's ``map.jinja`` lays it over its ``defaults.yaml``.
+
+    Secrets are masked: the proxy's and URLs' credentials, and the onboarding and offboarding
+    contents (``"<hidden>"``: the formula only asks whether they are set, and writes them with
+    ``contents_pillar``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.configured
+    """
+    _settings()  # a bad setting is an error naming the key, here too (the formula's render)
+    tree = dict(_configured() or {})
+    if isinstance(tree.get("proxy"), str):
+        tree["proxy"] = mask_proxy(tree["proxy"])
+    for key in ("onboarding", "offboarding"):
+        if isinstance(tree.get(key), dict) and tree[key].get("contents") not in (None, ""):
+            tree[key] = {**tree[key], "contents": "<hidden>"}
+    if isinstance(tree.get("repo"), dict):
+        tree["repo"] = {
+            sub: mask_url(value) if sub in ("url", "key_url") and isinstance(value, str) else value
+            for sub, value in tree["repo"].items()
+        }
+    connectivity = tree.get("connectivity")
+    if isinstance(connectivity, dict) and isinstance(connectivity.get("urls"), list):
+        urls = [mask_url(url) if isinstance(url, str) else url for url in connectivity["urls"]]
+        tree["connectivity"] = {**connectivity, "urls": urls}
+    return tree
 
 
 def _finish(result, failed):
@@ -131,7 +200,7 @@ def check(checks=None, fire_event=False):
     try:
         selected = engine_checks.select(checks)
     except engine_checks.UnknownCheckError as exc:
-        raise CommandExecutionError(str(exc)) from exc
+        raise InvalidArgumentError(str(exc)) from exc
     result = engine_checks.run(Host(), _settings(), selected)
     if fire_event:
         # results hold no secrets: proxy credentials are masked where they are read
@@ -371,10 +440,11 @@ def mdatp_user(uid=None, gid=None):
         salt '*' mdeprereq.mdatp_user
         salt '*' mdeprereq.mdatp_user uid=1500 gid=1500
     """
-    configured = __salt__["config.get"]("mdeprereq:user", default=None)
-    user = dict(configured) if isinstance(configured, dict) else {}
+    tree = _configured()
+    configured_user = tree.get("user") if isinstance(tree, dict) else None
+    user = dict(configured_user) if isinstance(configured_user, dict) else {}
     user.update({key: value for key, value in (("uid", uid), ("gid", gid)) if value is not None})
-    return _one("mdatp_user", settings=_settings(user=user or configured))
+    return _one("mdatp_user", settings=_settings(user=user or configured_user))
 
 
 def install_path():
@@ -469,18 +539,19 @@ def configure_proxy(url=None, test=False):
     """
     if url is None:
         url = _settings().proxy
+    refused = "Refusing the proxy, nothing was written"
     try:
         network.validate_proxy_url(url)
-        if not url:
-            raise network.InvalidProxyURLError("no proxy URL given (set mdeprereq:proxy)")
     except network.ProxyURLError as exc:
-        raise CommandExecutionError(f"Refusing the proxy, nothing was written: {exc}") from exc
+        raise InvalidArgumentError(f"{refused}: {exc}") from exc
+    if not url:
+        raise InvalidArgumentError(f"{refused}: no proxy URL given (set mdeprereq:proxy)")
     url = network.normalize_proxy_url(url)
     host = Host()
     changes = {}
     try:
         plan = proxyconf.plan(host, url)
-    except ValueError as exc:
+    except proxyconf.UnknownPackageManagerError as exc:
         raise CommandExecutionError(str(exc)) from exc
     if plan["new"] != (plan["old"] or ""):
         changes["package_manager"] = {
@@ -566,7 +637,7 @@ def set_managed(updates, test=False):
         salt '*' mdeprereq.set_managed '{"antivirusEngine.enforcementLevel": "passive"}'
     """
     if not isinstance(updates, dict) or not all(isinstance(key, str) for key in updates):
-        raise CommandExecutionError(
+        raise InvalidArgumentError(
             f"updates must map dotted keys to values, got a {type(updates).__name__}"
         )
     updates = managed.flatten(updates)
@@ -615,7 +686,7 @@ def waivers(ignore):
     try:
         return parse_waivers(ignore, key="ignore")
     except SettingsError as exc:
-        raise CommandExecutionError(str(exc)) from exc
+        raise InvalidArgumentError(str(exc)) from exc
 
 
 def repository(os_id=None, version=None, arch=None, channel=None):
@@ -736,9 +807,9 @@ def trust_key(path, keys, binary=False, test=False):
                "fingerprint": "BC528686B50D79E339D3721CEB3E94ADBE1229CF"}]' binary=True
     """
     if not path.startswith("/") or not os.path.basename(path).startswith(sources.OWN_PREFIX):
-        raise CommandExecutionError(f"refusing to write {path}: not one of the formula's own files")
+        raise InvalidArgumentError(f"refusing to write {path}: not one of the formula's own files")
     if not isinstance(keys, list) or not keys:
-        raise CommandExecutionError("keys must be a non-empty list of {name, url, fingerprint}")
+        raise InvalidArgumentError("keys must be a non-empty list of {name, url, fingerprint}")
     try:
         blobs = [
             repo_keys.verified(key["url"], key["fingerprint"], name=key.get("name")) for key in keys

@@ -39,7 +39,7 @@ import glob
 import logging
 import time
 
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,11 @@ def _failed(ret, comment):
 
 
 def _call(function, *args, **kwargs):
-    """``__salt__[function]``; a CommandExecutionError becomes ``(None, its message)``."""
+    """``__salt__[function]``; a failure (``CommandExecutionError``) or a bad argument or setting
+    (``SaltInvocationError``) becomes ``(None, its message)``."""
     try:
         return __salt__[function](*args, **kwargs), None
-    except CommandExecutionError as exc:
+    except (CommandExecutionError, SaltInvocationError) as exc:
         return None, str(exc)
 
 
@@ -206,34 +207,32 @@ def _account_changes(facts, uid, gid):
 
 
 def _apply_account_changes(changes, uid, gid):
+    """Hand the account to Salt's own states, ``group.present`` then ``user.present``: the
+    mdatp_user check has decided that the change is allowed (mdatp is not installed, the ids
+    are free), so uid and gid changes are allowed; only what ``changes`` names is passed (an
+    existing user's home is never touched). A state that fails raises, naming Salt's comment."""
     group_change = changes.get("group")
-    if group_change and group_change["old"] is None:
-        if not __salt__["group.add"](MDATP_USER, gid=gid, system=True):
-            raise CommandExecutionError(f"group.add {MDATP_USER} gid={gid} failed")
-    elif group_change:
-        __salt__["group.chgid"](MDATP_USER, gid)
+    if group_change:
+        done = __states__["group.present"](name=MDATP_USER, gid=gid, system=True)
+        if done.get("result") is False:
+            raise CommandExecutionError(f"group.present {MDATP_USER}: {done.get('comment')}")
     user_change = changes.get("user")
-    if user_change and user_change["old"] is None:
-        created = __salt__["user.add"](
-            MDATP_USER,
-            uid=uid,
-            gid=user_change["new"]["gid"],
-            home=MDATP_HOME,
-            shell=NOLOGIN,
-            createhome=False,
-            system=True,
-            usergroup=False,
-        )
-        if not created:
-            raise CommandExecutionError(f"user.add {MDATP_USER} uid={uid} failed")
-    elif user_change:
-        new = user_change["new"]
-        if "uid" in new:
-            __salt__["user.chuid"](MDATP_USER, new["uid"])
-        if "gid" in new:
-            __salt__["user.chgid"](MDATP_USER, new["gid"])
-        if "shell" in new:
-            __salt__["user.chshell"](MDATP_USER, new["shell"])
+    if not user_change:
+        return
+    new = user_change["new"]
+    account = {"uid": new.get("uid"), "gid": new.get("gid"), "shell": NOLOGIN}
+    if user_change["old"] is None:
+        account.update(uid=uid, home=MDATP_HOME, system=True)
+    done = __states__["user.present"](
+        name=MDATP_USER,
+        createhome=False,
+        usergroup=False,
+        allow_uid_change=True,
+        allow_gid_change=True,
+        **account,
+    )
+    if done.get("result") is False:
+        raise CommandExecutionError(f"user.present {MDATP_USER}: {done.get('comment')}")
 
 
 def user_present(name=MDATP_USER, uid=None, gid=None):
@@ -274,7 +273,7 @@ def user_present(name=MDATP_USER, uid=None, gid=None):
         return ret
     try:
         _apply_account_changes(changes, uid, gid)
-    except CommandExecutionError as exc:
+    except (CommandExecutionError, SaltInvocationError) as exc:
         return _failed(ret, f"Could not fix user mdatp: {exc}")
     after, error = _call("mdeprereq.mdatp_user", uid=uid, gid=gid)
     ret["changes"] = changes

@@ -15,6 +15,7 @@ import tempfile
 
 from bench.common import (
     CHECKS_OFFLINE,
+    LOOPBACK_SETTINGS,
     compiled_copy,
     figure,
     main,
@@ -42,6 +43,7 @@ def minion_config(directory):
             f"log_file: {directory}/root/minion.log\n"
             # the fqdn grains do reverse DNS lookups: seconds on a closed network, for both calls
             "enable_fqdns_grains: False\n"
+            f"mdeprereq: {json.dumps(LOOPBACK_SETTINGS)}\n"  # JSON is YAML
         )
     return directory
 

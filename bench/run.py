@@ -29,7 +29,7 @@ class Benchmark:
     def __init__(self, name, title, target, timeout, *, module=None, node=None):
         self.name = name
         self.title = title
-        self.target = target  # the wording, for the summary
+        self.target = target  # the speed target in words, for the summary
         self.timeout = timeout
         self.module = module
         self.node = node

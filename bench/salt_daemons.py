@@ -34,6 +34,7 @@ from saltfactories.utils import random_string
 
 from bench.common import (
     CHECKS_OFFLINE,
+    LOOPBACK_SETTINGS,
     REPO_ROOT,
     check_figure,
     die_with_parent,
@@ -315,7 +316,11 @@ def test_fleet(master):
                 master.salt_minion_daemon(
                     random_string("bench-minion-"),
                     # the fqdn grains do reverse DNS lookups: slow on a closed network
-                    overrides={"enable_fqdns_grains": False, **production_like("minion")},
+                    overrides={
+                        "enable_fqdns_grains": False,
+                        "mdeprereq": LOOPBACK_SETTINGS,
+                        **production_like("minion"),
+                    },
                 )
                 for _ in range(size - len(minions))
             ]

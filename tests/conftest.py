@@ -165,3 +165,152 @@ def fapolicyd_running():
         FAPOLICYD_CONF.write_bytes(saved_conf)
         if not rules_existed and FAPOLICYD_RULES.exists():
             FAPOLICYD_RULES.unlink()
+
+
+# -- loopback only ---------------------------------------------------------------------------------
+# This machine's rule: tests send traffic only to loopback (127.0.0.0/8, ::1) or to test hosts in
+# network namespaces they made; never to another address, not even a name lookup of a Microsoft
+# host through the machine's resolver. The connectivity check (network.py) resolves and probes
+# Microsoft's hosts unless mdeprereq:connectivity:urls says otherwise, so every Salt harness sets
+# LOOPBACK_CONNECTIVITY in its minion config or pillar (a test that needs other URLs sets its own).
+# Port 9 (discard) on 127.0.0.1: nothing listens there, the probe is refused at once.
+CLOSED_LOOPBACK_URL = "https://127.0.0.1:9/"
+LOOPBACK_CONNECTIVITY = {"urls": [CLOSED_LOOPBACK_URL], "timeout": 3}
+# Names the resolver answers from /etc/hosts with a loopback address (nss "files"): no query leaves
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+def loopback_settings(settings=None):
+    """``settings`` (``mdeprereq:``) with the loopback connectivity URLs unless it has its own."""
+    settings = dict(settings or {})
+    connectivity = settings.setdefault("connectivity", dict(LOOPBACK_CONNECTIVITY))
+    if isinstance(connectivity, dict):  # e.g. a timeout only: the URLs are still loopback ones
+        settings["connectivity"] = {"urls": LOOPBACK_CONNECTIVITY["urls"], **connectivity}
+    return settings
+
+
+def _hosts_file_loopback_names(path="/etc/hosts"):
+    names = set()
+    try:
+        lines = pathlib.Path(path).read_text().splitlines()
+    except OSError:
+        return names
+    for line in lines:
+        fields = line.split("#")[0].split()
+        if len(fields) > 1 and _is_loopback_address(fields[0]):
+            names.update(name.lower() for name in fields[1:])
+    return names
+
+
+def _is_loopback_address(text):
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(str(text).split("%")[0])
+    except ValueError:
+        return False
+    if getattr(address, "ipv4_mapped", None):
+        address = address.ipv4_mapped
+    # the unspecified address (a server binding "", 0.0.0.0 or ::) is this machine too
+    return address.is_loopback or address.is_unspecified
+
+
+class NonLoopbackTraffic(OSError):
+    """A test tried to reach (or look up) something other than loopback."""
+
+
+def _is_loopback_host(host, names):
+    if host is None or host in ("", b""):
+        return True  # getaddrinfo(None, port): the local wildcard/loopback
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    host = str(host).strip("[]").rstrip(".").lower()
+    return _is_loopback_address(host) or host in names or host.endswith(".localhost")
+
+
+def assert_probes_loopback_only(result):
+    """``result`` (mdeprereq.check's or the connectivity check's) probed loopback URLs only, and
+    ``mdatp connectivity test``, if it ran, was the stand-in (tests/e2e/fake_mdatp.py)."""
+    entry = result["checks"]["connectivity"] if "checks" in result else result
+    urls = entry["facts"].get("urls")
+    assert urls, f"the connectivity check probed nothing: {entry}"
+    import urllib.parse
+
+    for probe in urls:
+        host = urllib.parse.urlsplit(probe["url"]).hostname
+        assert _is_loopback_host(host, LOOPBACK_NAMES), f"probed a non-loopback URL: {probe}"
+    if "mdatp_connectivity_test" in entry["facts"]:  # it ran /usr/bin/mdatp on this machine
+        cli = pathlib.Path("/usr/bin/mdatp")
+        assert b"TEST DOUBLE" in cli.read_bytes()[:4096], f"{cli} is not the stand-in"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_only():
+    """In this process (the tests, the functional loaders), a name lookup or a connection to
+    anything but loopback raises NonLoopbackTraffic naming it, and fails the test that tried it.
+
+    The Salt daemons and salt-call are other processes: each harness proves its check probed
+    loopback only with :func:`assert_probes_loopback_only`. Exempt: the subprocesses that
+    legitimately reach the registries (pip, apt and debootstrap in tests/newcomer and
+    tests/rootfs.py reach PyPI and Debian's mirror); they are not Python in this process.
+    """
+    import socket
+
+    names = LOOPBACK_NAMES | _hosts_file_loopback_names()
+    violations = []
+
+    def refuse(what, host):
+        message = (
+            f"{what} {host!r}: tests may reach only loopback (127.0.0.0/8, ::1); set "
+            f"mdeprereq:connectivity:urls (tests/conftest.py LOOPBACK_CONNECTIVITY)"
+        )
+        violations.append(message)
+        return NonLoopbackTraffic(message)
+
+    originals = {
+        name: getattr(socket, name)
+        for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr")
+    }
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def lookup(name):
+        original = originals[name]
+
+        def guarded(host, *args, **kwargs):
+            if not _is_loopback_host(host, names):
+                raise refuse(f"socket.{name} of", host)
+            return original(host, *args, **kwargs)
+
+        return guarded
+
+    def check_address(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+            if not _is_loopback_host(address[0], names):
+                raise refuse("a connection to", address[0])
+
+    def guarded_connect(sock, address):
+        check_address(sock, address)
+        return connect(sock, address)
+
+    def guarded_connect_ex(sock, address):
+        check_address(sock, address)
+        return connect_ex(sock, address)
+
+    for name in originals:
+        setattr(socket, name, lookup(name))
+    socket.socket.connect, socket.socket.connect_ex = guarded_connect, guarded_connect_ex
+    try:
+        yield violations
+    finally:
+        for name, original in originals.items():
+            setattr(socket, name, original)
+        socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
+
+
+@pytest.fixture(autouse=True)
+def _no_traffic_beyond_loopback(loopback_only):
+    # the product may catch the error (a probe reports "dns"): the record fails the test anyway
+    seen = len(loopback_only)
+    yield
+    if len(loopback_only) > seen:
+        pytest.fail("; ".join(loopback_only[seen:]), pytrace=False)

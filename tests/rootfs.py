@@ -38,6 +38,8 @@ from collections.abc import Callable
 
 CACHE = pathlib.Path(os.environ.get("MDEPREREQ_TEST_CACHE", "/var/cache/mdeprereq-tests"))
 SUITE = "bookworm"
+# Exempt from the loopback-only rule (tests/conftest.py), as the registries are: debootstrap,
+# apt and pip in these trees reach Debian's mirror and PyPI (subprocesses, not this process)
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # What every tree has: enough for a Python virtualenv and TLS to PyPI.
 BASE_PACKAGES = ("ca-certificates", "python3", "python3-venv")

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by tools/check and tools/test. Brings a bare Debian 12 or 13 (python3, python3-venv, git,
+# Sourced by tools/check, tools/test and tools/bench. Brings a bare Debian 12 or 13 (python3, python3-venv, git,
 # ca-certificates) to what the command needs: the Debian packages of tools/debian-packages.txt
 # (installed as root; as another user it stops and names them) and .venv (Python 3.10+, as Salt
 # 3008 wants) with a requirements file installed, again only when requirements/ changed.

@@ -1,7 +1,11 @@
-"""mdeprereq's check engine: Microsoft Defender for Endpoint on Linux prerequisites in plain Python.
+"""mdeprereq's engine: Microsoft Defender for Endpoint on Linux prerequisites in plain Python.
 
-No Salt here: ``_modules``, ``_states`` and ``_grains`` are thin adapters over this package, and it
-is tested with plain pytest. Import the submodules you need (``checks``, ``grains``, ``settings``).
+No Salt here: ``_modules``, ``_states``, ``_grains``, ``_runners``, ``_beacons`` and ``_output``
+are thin adapters over this package, and it is tested with plain pytest. Two parts: the check
+engine (``checks``, ``network``, ``host``, ``fanotify``, ``support``, ``versions``, ``settings``,
+``data``, ...) and the continuous-compliance logic (``remediation``, ``report``, ``regression``,
+``tables``). Every error it raises on purpose is an ``errors.MdeprereqError``. Import the
+submodules you need (``checks``, ``grains``, ``settings``).
 """
 
 import importlib
@@ -9,10 +13,12 @@ import importlib
 __all__ = [
     "checks",
     "data",
+    "errors",
     "fanotify",
     "grains",
     "health",
     "host",
+    "keys",
     "managed",
     "network",
     "proxyconf",
@@ -22,7 +28,9 @@ __all__ = [
     "report",
     "repos",
     "result",
+    "roots",
     "settings",
+    "sources",
     "support",
     "tables",
     "versions",

@@ -8,6 +8,7 @@ import posixpath
 
 from . import agent, data, network, support
 from . import fanotify as fanotify_scan
+from .errors import MdeprereqError
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
 from .support import support_verdict, support_verdict_for  # noqa: F401 - re-exported
 from .versions import (
@@ -886,7 +887,7 @@ CHECKS = {
 }
 
 
-class UnknownCheckError(ValueError):
+class UnknownCheckError(MdeprereqError):
     """A check ID that does not exist was asked for."""
 
 

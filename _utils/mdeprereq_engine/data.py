@@ -1,10 +1,20 @@
-"""Every table the project encodes, in one place.
+"""The tables of Microsoft's product that several parts of the project share: the support
+matrix, the filesystems, the dependencies and isolation tools, mdatp's paths and account, the
+managed settings that need a restart, the package managers' proxy files, Defender's URLs per geo
+and the checks' thresholds.
 
 Sources: Microsoft's "Prerequisites for Microsoft Defender for Endpoint on Linux" page, the
 version of 2026-09-14 (:data:`PREREQUISITES_PAGE`; the older one, 06/30/2025, is named where a
-rule still comes from it), and the facts collected in ``shared/reference/mde-facts.md``. Settings
-may widen or narrow these defaults (see :mod:`mdeprereq_engine.settings`); nothing else in the
-project repeats them.
+rule still comes from it), and the team's notes on Microsoft's product (``mde-facts.md``, kept
+outside this repository: every fact taken from them carries its own public source here). Settings
+may widen or narrow these defaults (see :mod:`mdeprereq_engine.settings`).
+
+Not every table is here: a table that one module alone reads lives beside it, with its sources
+(``repos.py``: repository rows, channels and key fingerprints; ``roots.py``: the shipped root
+certificates; ``managed.py``: the schema of the managed settings; ``health.py``: the fields of
+``mdatp health``; ``settings.py``: ``SCHEMA``, every key under ``mdeprereq:``). The formula's
+``salt/mde/defaults.yaml`` and ``pillar.example`` repeat the settings' defaults;
+``tests/unit/test_pillar_example.py`` keeps them in step.
 """
 
 # The page the support matrix, the filesystems and the isolation tools follow

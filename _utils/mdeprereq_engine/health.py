@@ -22,6 +22,8 @@ import datetime
 import json
 import re
 
+from .errors import MdeprereqError
+
 ATTENTION = "ATTENTION:"
 MANAGED_TAG = " [managed]"
 UNAVAILABLE = "unavailable"
@@ -83,7 +85,7 @@ STRING_FIELDS = (
 )
 
 
-class HealthParseError(ValueError):
+class HealthParseError(MdeprereqError):
     """Output of ``mdatp health`` that can't be read; ``field`` names where."""
 
     def __init__(self, field, message):

@@ -13,12 +13,14 @@ import tempfile
 import urllib.parse
 import urllib.request
 
+from .errors import MdeprereqError
+
 MAX_KEY_BYTES = 256 * 1024
 TIMEOUT = 30
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-class KeyVerificationError(ValueError):
+class KeyVerificationError(MdeprereqError):
     """A key could not be fetched, read, or has the wrong fingerprint."""
 
 

@@ -16,13 +16,14 @@ import stat
 import tempfile
 
 from . import data
+from .errors import MdeprereqError
 from .redact import mask_proxy, mask_url
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 
 
-class ManagedJsonError(ValueError):
+class ManagedJsonError(MdeprereqError):
     """The managed settings file can't be used as it is (not JSON, not an object, unreadable)."""
 
 

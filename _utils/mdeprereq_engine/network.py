@@ -34,6 +34,7 @@ import time
 import urllib.parse
 
 from . import data, roots
+from .errors import MdeprereqError
 from .redact import mask_proxy, mask_url
 from .result import FAIL, PASS, SKIP, WARN, verdict
 
@@ -68,7 +69,7 @@ _STAGES_NAMED = {"connect": "connecting to {}", "proxy": "waiting for the proxy 
 
 
 # -- proxy URLs ------------------------------------------------------------------------------------
-class ProxyURLError(ValueError):
+class ProxyURLError(MdeprereqError):
     """A proxy setting mdatp can't use. The message says why; credentials in it are masked."""
 
     kind = "invalid"
@@ -979,7 +980,7 @@ def _sha256(der):
 
 
 # -- what the connectivity check trusts ------------------------------------------------------------
-class RootsError(ValueError):
+class RootsError(MdeprereqError):
     """``mdeprereq:connectivity:roots`` can't be used; the message names the key."""
 
 

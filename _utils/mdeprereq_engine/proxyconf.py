@@ -5,21 +5,22 @@ Only the proxy keys change; every other line of an existing file is kept as it i
 
 import re
 
-from . import data
+from . import data, support
+from .errors import MdeprereqError
+
+
+class UnknownPackageManagerError(MdeprereqError):
+    """No package manager this module can configure a proxy for on this OS."""
+
 
 MARK = "Managed by Salt (mdeprereq.proxy_configured)"
 
 
 def package_manager(host):
-    """``apt``, ``dnf``, ``yum``, ``zypper`` or ``tdnf`` for this host, or None."""
-    os_id = host.os_release.get("ID", "")
-    manager = data.PACKAGE_MANAGER_BY_OS_ID.get(os_id)
-    if manager is None:
-        manager = {"debian": "apt", "rpm": "dnf", "mariner": "tdnf"}.get(host.family)
-    major = host.os_release.get("VERSION_ID", "").split(".")[0]
-    if manager == "dnf" and data.YUM_RELEASES.get(os_id) == major:
-        return "yum"
-    return manager
+    """``apt``, ``dnf``, ``yum``, ``zypper`` or ``tdnf`` for this host, or None
+    (:func:`.support.package_manager`)."""
+    os_id, version_id = host.os_release.get("ID", ""), host.os_release.get("VERSION_ID", "")
+    return support.package_manager(os_id, version_id, host.family)
 
 
 def proxy_file(manager):
@@ -108,7 +109,9 @@ def plan(host, url):
     """
     manager = package_manager(host)
     if manager is None:
-        raise ValueError(f"no known package manager for {host.os_release.get('ID', 'this OS')}")
+        raise UnknownPackageManagerError(
+            f"no known package manager for {host.os_release.get('ID', 'this OS')}"
+        )
     name = proxy_file(manager)
     old = host.read_text(name)
     return {

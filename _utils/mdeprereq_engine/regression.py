@@ -13,6 +13,7 @@ for free, where mdatp is not installed.
 """
 
 from . import checks as engine_checks
+from .errors import MdeprereqError
 from .result import FAIL, PASS, SKIP, WARN
 
 DEFAULT_CHECKS = (
@@ -35,7 +36,7 @@ SALT_BEACON_OPTIONS = ("interval", "disable_during_state_run", "run_once", "beac
 OPTIONS = ("checks", "remediate")
 
 
-class BeaconConfigError(ValueError):
+class BeaconConfigError(MdeprereqError):
     """The beacon's configuration is malformed; the message says how."""
 
 

@@ -28,6 +28,7 @@ import dataclasses
 import re
 
 from .checks import CHECKS
+from .errors import MdeprereqError, SettingsError
 from .result import FAIL, STATUSES
 
 CHECK_TAG_PREFIX = "mdeprereq/check/"
@@ -55,12 +56,8 @@ _ENTRY_KEY_SET = frozenset(ENTRY_KEYS)
 SUMMARY_KEYS = tuple(STATUSES)
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(MdeprereqError):
     """An event the remediation must ignore; the message says why."""
-
-
-class SettingsError(ValueError):
-    """A ``mdeprereq:remediation`` setting is malformed; the message names the key."""
 
 
 @dataclasses.dataclass(frozen=True)

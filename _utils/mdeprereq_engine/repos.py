@@ -39,7 +39,8 @@ import json
 import re
 
 from . import data
-from .support import support_verdict_for
+from .errors import MdeprereqError
+from .support import package_manager, support_verdict_for
 
 CHANNELS = ("prod", "insiders-fast", "insiders-slow")
 DEFAULT_BASE_URL = "https://packages.microsoft.com"
@@ -266,7 +267,7 @@ ROWS = (
 )
 
 
-class RepositoryError(ValueError):
+class RepositoryError(MdeprereqError):
     """No Microsoft repository fits (unsupported distribution, version or channel), or a
     setting of the repository is wrong."""
 
@@ -387,9 +388,7 @@ def repository(
         raise RepositoryError(f"refusing to add Microsoft's repository: {reason}")
     base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
     family = data.FAMILY_BY_OS_ID.get(os_id)
-    manager = data.PACKAGE_MANAGER_BY_OS_ID.get(os_id)
-    if manager == "dnf" and data.YUM_RELEASES.get(os_id) == _major_minor(version)[0]:
-        manager = "yum"
+    manager = package_manager(os_id, version)
     result = {
         "os": os_id,
         "version": str(version),

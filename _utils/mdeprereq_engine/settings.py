@@ -1,7 +1,11 @@
 """Settings: validate what the admin configured under ``mdeprereq:`` and merge it over defaults.
 
-The Salt adapters read each key of :data:`KEYS` with ``config.get('mdeprereq:<key>')`` (minion
-config, grains, pillar or master config) and hand the raw values here. Anything malformed raises
+The one reading of the settings tree: the execution module's ``_configured()`` hands the whole
+``mdeprereq:`` mapping of its sources to :func:`merge_layers` (pillar over the minion config over
+the master's config), and the formula's ``map.jinja`` reads the same merged tree
+through ``mdeprereq.configured`` before laying it over ``defaults.yaml``. So the checks, the
+states and the formula agree on every key, e.g. which checks ``ignore`` waives when it is split
+between the minion config and pillar. Anything malformed raises
 :class:`SettingsError` naming the key, before any check runs or anything changes; an error never
 quotes a secret (a proxy, a URL with credentials, an onboarding blob).
 
@@ -18,7 +22,9 @@ import re
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from . import data
+from .errors import SettingsError
 from .redact import mask_url
+from .repos import CHANNELS, normalize_fingerprint
 from .versions import parse_mdatp_version
 
 # Every key under mdeprereq:, one line each: (its keys, read by the check engine). The keys are
@@ -60,8 +66,31 @@ FANOTIFY_CONFLICT_POLICIES = ("passive", "fail")
 MAX_ID = 2**32 - 2  # (uid_t)-1 is reserved
 
 
-class SettingsError(ValueError):
-    """A setting under ``mdeprereq:`` is malformed; the message names the key."""
+def merge_layers(*layers):
+    """The ``mdeprereq:`` trees of ``layers`` (lowest precedence first) merged into one.
+
+    Mappings merge key by key, recursively; any other value (a list, a string, a number) of a
+    later layer replaces the earlier one whole, as Salt's ``slsutil.merge`` with
+    ``strategy=recurse`` does (so ``ignore: [a]`` in pillar replaces ``ignore: [b]`` of the minion
+    config, while ``ignore: {a: why}`` and ``ignore: {b: why}`` waive both). A layer that is None
+    or empty is skipped; one that is not a mapping replaces everything below it, so that
+    :func:`check_known` names it. The layers themselves are never changed.
+    """
+    merged = None
+    for layer in layers:
+        if layer is None or layer == "":
+            continue
+        merged = _merge(merged, layer)
+    return merged
+
+
+def _merge(lower, upper):
+    if not isinstance(lower, dict) or not isinstance(upper, dict):
+        return copy.deepcopy(upper)
+    merged = dict(lower)
+    for key, value in upper.items():
+        merged[key] = _merge(lower[key], value) if key in lower else copy.deepcopy(value)
+    return merged
 
 
 def check_known(raw):
@@ -400,8 +429,6 @@ def _fanotify_conflict(value):
 
 
 def _channel(value):
-    from .repos import CHANNELS  # noqa: PLC0415 - repos imports checks, which is heavier
-
     return _choice("mdeprereq:channel", value, CHANNELS, "prod")
 
 
@@ -415,6 +442,14 @@ def _url(key, value):
         raise SettingsError(
             f"{key} must be an http(s)://, file:// or salt:// URL, got {mask_url(text)!r}"
         )
+    if mask_url(text) != text:
+        # A source line or gpgkey URL is shown in every state return (pkgrepo.managed's name,
+        # its changes), the job cache and the minion's state cache: credentials never go there.
+        raise SettingsError(
+            f"{key} must not carry credentials ({mask_url(text)!r}): give them to the package "
+            "manager instead (apt: /etc/apt/auth.conf.d/, mode 0600; dnf/yum: the repository's "
+            "username= and password=; zypper: a credentials file)"
+        )
     return text.rstrip("/")
 
 
@@ -424,7 +459,7 @@ def _repo(value, support):
     if not isinstance(value, dict):
         raise SettingsError(
             "mdeprereq:repo must be a mapping (url, key_url, trusted, base_distro, fingerprints), "
-            f"got {value!r}"
+            f"got {mask_url(repr(value))}"
         )
     trusted = value.get("trusted", False)
     if not isinstance(trusted, bool):
@@ -459,8 +494,6 @@ def _base_distro(value, support):
 
 
 def _fingerprints(value):
-    from .repos import normalize_fingerprint  # noqa: PLC0415 - repos imports checks
-
     if value is None:
         return {}
     if not isinstance(value, dict):

@@ -276,3 +276,20 @@ def support_verdict_for(os_id, version_id, arch, matrix, *, name=None, id_like="
         f"{', '.join(facts['supported_versions'])})",
         facts,
     )
+
+
+def package_manager(os_id, version_id, family=None):
+    """``apt``, ``dnf``, ``yum``, ``zypper`` or ``tdnf`` for this release, or None: the one
+    choice of the package manager (Microsoft's repository, the install-time proxy).
+
+    :data:`.data.PACKAGE_MANAGER_BY_OS_ID` by os-release ``ID``, else the ``family``'s manager
+    (a distribution derived from a listed one), and yum on the releases of
+    :data:`.data.YUM_RELEASES` (by major version).
+    """
+    manager = data.PACKAGE_MANAGER_BY_OS_ID.get(os_id)
+    if manager is None:
+        manager = {"debian": "apt", "rpm": "dnf", "mariner": "tdnf"}.get(family)
+    major = str(version_id or "").split(".")[0]
+    if manager == "dnf" and data.YUM_RELEASES.get(os_id) == major:
+        return "yum"
+    return manager

@@ -2,7 +2,8 @@
     mdatp applies most of them live: the state restarts mdatp only for the few that need it
     (RESTART_REQUIRED_SETTINGS in the engine's data), never with systemd waived. An active
     enforcementLevel is refused where the fanotify rule needs passive mode. #}
-{%- from tpldir ~ "/map.jinja" import mde, waived with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde, waived with context %}
 
 include:
   - .install

@@ -3,7 +3,8 @@
     needs; waive check isolation under mdeprereq:ignore to leave them out). Included by mde.prereqs, which gates them
     on a supported distribution and checks the rest, and by mde.remediate, which the remediation
     reactor applies. Each state checks before it changes anything. #}
-{%- from tpldir ~ "/map.jinja" import mde with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde with context %}
 
 {%- if mde.user.get("uid") or mde.user.get("gid") %}
 

@@ -1,5 +1,6 @@
 {#- The mdatp package, and its service enabled and running after every install or upgrade. #}
-{%- from tpldir ~ "/map.jinja" import mde, repo, waived with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde, repo, waived with context %}
 
 include:
   - .repo

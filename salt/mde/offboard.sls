@@ -1,5 +1,6 @@
 {#- Offboard: the offboarding blob in place of the onboarding one (both secrets). #}
-{%- from tpldir ~ "/map.jinja" import mde, paths with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde, paths with context %}
 
 mde-offboard-onboard-json-absent:
   file.absent:

@@ -2,7 +2,8 @@
     With the systemd check waived (an image built in a chroot or container) mdatp's daemon is
     not running, and without it the CLI can't answer ("Could not connect to the daemon"):
     the blob is written and the device onboards when mdatp first starts, at first boot. #}
-{%- from tpldir ~ "/map.jinja" import mde, paths, waived with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde, paths, waived with context %}
 
 include:
   - .install
@@ -40,7 +41,9 @@ mde-onboard-licensed:
 {%- if "systemd" in waived %}
   test.succeed_without_changes:
     - name: mdatp
-    - comment: {{ ("systemd is waived (" ~ waived.systemd ~ "): " ~ paths.onboard ~ " is in place; mdatp is not running, so the device onboards when mdatp first starts (at first boot)") | yaml_dquote }}
+    - comment: {{ ("systemd is waived (" ~ waived.systemd ~ "): " ~ paths.onboard ~ " is in place; "
+                   ~ "mdatp is not running, so the device onboards when mdatp first starts "
+                   ~ "(at first boot)") | yaml_dquote }}
     - require:
       - mde-onboard-json-managed
       - mde-install-service-running

@@ -2,11 +2,13 @@
     fails. The early refusal follows the distro check (mdeprereq.support_level): pass and warn
     (a desktop edition, a derived distribution, an entry that ends soon) go on, saying so; fail
     stops before any change, and so does a release no repository can be served for. #}
-{%- from tpldir ~ "/map.jinja" import mde, repo with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import repo with context %}
+{%- set sls_fixes = tplroot ~ ".fixes" %}
 {%- set support = salt["mdeprereq.support_level"]() %}
 
 include:
-  - .fixes
+  - {{ sls_fixes }}
 
 mde-prereqs-supported:
 {%- if support.status == "fail" %}
@@ -26,29 +28,14 @@ mde-prereqs-supported:
     - name: mdatp-supported-distribution
     - comment: {{ support.message | yaml_dquote }}
 {%- endif %}
-    {#- the fixing states run on a supported distribution only #}
+    {#- the fixing states run on a supported distribution only: every state of mde.fixes,
+        whichever of them its conditions render (an sls requisite, as template-formula's) #}
     - require_in:
-{%- if mde.user.get("uid") or mde.user.get("gid") %}
-      - mdeprereq: mde-prereqs-user-present
-{%- endif %}
-      - mdeprereq: mde-prereqs-dependencies-installed
-{%- if mde.proxy %}
-      - mdeprereq: mde-prereqs-proxy-configured
-{%- endif %}
-      - mdeprereq: mde-prereqs-passive-if-conflicting
-      - mdeprereq: mde-prereqs-isolation-tools-installed
+      - sls: {{ sls_fixes }}
 
 mde-prereqs-satisfied:
   mdeprereq.satisfied:
     - name: mdatp-prerequisites
     - require:
       - test: mde-prereqs-supported
-      - mdeprereq: mde-prereqs-dependencies-installed
-      - mdeprereq: mde-prereqs-passive-if-conflicting
-      - mdeprereq: mde-prereqs-isolation-tools-installed
-{%- if mde.user.get("uid") or mde.user.get("gid") %}
-      - mdeprereq: mde-prereqs-user-present
-{%- endif %}
-{%- if mde.proxy %}
-      - mdeprereq: mde-prereqs-proxy-configured
-{%- endif %}
+      - sls: {{ sls_fixes }}

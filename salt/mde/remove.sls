@@ -1,6 +1,7 @@
 {#- Remove mdatp and everything this formula added: package, repository and key files it
     recorded, configuration (onboarding blob included) and the mdatp user and group. #}
-{%- from tpldir ~ "/map.jinja" import mde, repo, paths, waived with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde, repo, paths, waived with context %}
 {%- if "systemd" not in waived %}
 
 {#- stopped and disabled first: purging the package leaves its multi-user.target.wants link
@@ -32,21 +33,23 @@ mde-remove-repo-file-{{ loop.index }}-absent:
       - file: mde-remove-repo-record-absent
 {%- endfor %}
 
-{%- set record = repo.get("record") or "/var/lib/mdeprereq/repository.json" %}
+{%- set record = repo.get("record") or paths.record %}
 mde-remove-repo-record-absent:
   file.absent:
     - name: {{ record }}
     - require:
       - pkg: mde-remove-pkg-purged
 
-{#- the record's directory is the formula's own: removed when nothing else is left in it #}
-mde-remove-repo-record-dir-absent:
-  file.absent:
+{#- the record's directory is the formula's own: removed when nothing else is left in it
+    (file.pruned removes an empty directory; it fails on one that is not, hence the unless) #}
+mde-remove-repo-record-dir-pruned:
+  file.pruned:
     - name: {{ salt["file.dirname"](record) }}
-    - onlyif:
-      - fun: file.directory_exists
+    - unless:
+      - fun: file.find
         path: {{ salt["file.dirname"](record) }}
-      - 'test -z "$(ls -A {{ salt["file.dirname"](record) }})"'
+        mindepth: 1
+        maxdepth: 1
     - require:
       - file: mde-remove-repo-record-absent
 
@@ -76,13 +79,14 @@ mde-remove-config-absent:
       - pkg: mde-remove-pkg-purged
 
 {#- /etc/opt/microsoft may hold other Microsoft products' settings: removed only when empty #}
-mde-remove-config-parent-absent:
-  file.absent:
+mde-remove-config-parent-pruned:
+  file.pruned:
     - name: {{ paths.config_parent }}
-    - onlyif:
-      - fun: file.directory_exists
+    - unless:
+      - fun: file.find
         path: {{ paths.config_parent }}
-      - 'test -z "$(ls -A {{ paths.config_parent }})"'
+        mindepth: 1
+        maxdepth: 1
     - require:
       - file: mde-remove-config-absent
 

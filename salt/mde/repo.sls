@@ -4,7 +4,8 @@
     whose options would conflict is refused before any change. The formula writes only files of
     its own names (mdeprereq-microsoft-*), after checking every key's fingerprint, and records
     them for mde.remove. #}
-{%- from tpldir ~ "/map.jinja" import mde, repo with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde, repo with context %}
 {%- set beside = repo.get("beside") or {} %}
 
 include:

@@ -3,7 +3,8 @@
     each result to the master as a job return (salt/job/<jid>/ret/<id>, and the job cache), which
     the master authenticates: the remediation reactor and the report act on that.
     mdeprereq:schedule:enabled false removes the job. #}
-{%- from tpldir ~ "/map.jinja" import mde with context %}
+{%- set tplroot = tpldir.split("/")[0] %}
+{%- from tplroot ~ "/map.jinja" import mde with context %}
 {%- set schedule = mde.schedule %}
 {%- if schedule.hours is not number or schedule.hours is sameas true or schedule.hours < 1
       or schedule.hours != (schedule.hours | int) %}

@@ -18,7 +18,12 @@ import pytest
 import yaml
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT, free_account_id
+from tests.conftest import (
+    REPO_ROOT,
+    assert_probes_loopback_only,
+    free_account_id,
+    loopback_settings,
+)
 from tests.e2e import fake_mdatp
 from tests.e2e.conftest import MDATP_VERSIONS
 
@@ -76,6 +81,9 @@ def master(salt_factories, tmp_path_factory, mdatp_repo, account_id):
             "licensed_timeout": 30,
         }
     }
+    pillar["mdeprereq"] = loopback_settings(
+        pillar["mdeprereq"]
+    )  # loopback only (tests/conftest.py)
     (pillar_root / "mde.sls").write_text(yaml.safe_dump(pillar))
     factory = salt_factories.salt_master_daemon(
         random_string("e2e-master-"),
@@ -225,6 +233,12 @@ def test_from_bare_server_to_onboarded_and_back(  # noqa: PLR0917 - fixtures
         ret, states = apply(master, minion, "mde")
         assert all(state["result"] is True for state in states.values()), ret
         assert changed(states) == []
+
+        # the full check with mdatp running: loopback probes only, `mdatp connectivity test`
+        # is the stand-in's
+        check = master.salt_cli(timeout=300).run("mdeprereq.check", minion_tgt=minion.id)
+        assert "mdatp_connectivity_test" in check.data["checks"]["connectivity"]["facts"], check
+        assert_probes_loopback_only(check.data)
 
     # 5. mde.remove leaves it clean
     ret, states = apply(master, minion, "mde.remove")

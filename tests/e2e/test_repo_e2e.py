@@ -19,7 +19,7 @@ import pytest
 import yaml
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT, free_account_id
+from tests.conftest import REPO_ROOT, free_account_id, loopback_settings
 from tests.e2e import fake_mdatp
 from tests.e2e.conftest import MDATP_VERSIONS
 
@@ -68,6 +68,9 @@ def master(salt_factories, tmp_path_factory, mdatp_repo):
             "licensed_timeout": 30,
         }
     }
+    pillar["mdeprereq"] = loopback_settings(
+        pillar["mdeprereq"]
+    )  # loopback only (tests/conftest.py)
     (pillar_root / "mde.sls").write_text(yaml.safe_dump(pillar))
     factory = salt_factories.salt_master_daemon(
         random_string("repo-master-"),

@@ -5,7 +5,7 @@ import pytest
 from saltfactories.utils import random_string
 from saltfactories.utils.functional import Loaders
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, loopback_settings
 
 
 @pytest.fixture(scope="package")
@@ -19,6 +19,8 @@ def minion_opts(salt_factories):
             "file_roots": {"base": [str(REPO_ROOT / "salt")]},
             # the fqdn grains do reverse DNS lookups: seconds per loader on a closed network
             "enable_fqdns_grains": False,
+            # loopback only: never Microsoft's hosts (tests/conftest.py)
+            "mdeprereq": loopback_settings(),
         },
     )
     return factory.config.copy()
@@ -41,12 +43,14 @@ def modules(loaders):
 
 @pytest.fixture
 def configure(loaders):
-    """``configure(**settings)`` sets ``mdeprereq:`` in the minion config the modules see."""
+    """``configure(**settings)`` sets ``mdeprereq:`` in the minion config the modules see (with
+    the loopback connectivity unless ``settings`` has its own)."""
+    default = loaders.opts.get("mdeprereq")
 
     def apply(**settings):
-        loaders.opts["mdeprereq"] = settings
+        loaders.opts["mdeprereq"] = loopback_settings(settings)
 
     try:
         yield apply
     finally:
-        loaders.opts.pop("mdeprereq", None)
+        loaders.opts["mdeprereq"] = default

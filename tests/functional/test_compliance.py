@@ -590,10 +590,15 @@ def test_remediate_holds_only_the_fixing_states(render):
     assert set(prereqs) == set(rendered) | {"mde-prereqs-supported", "mde-prereqs-satisfied"}
     for state_id in rendered:
         assert args_of(prereqs, state_id) == args_of(rendered, state_id)
+    # the gate and the verdict take mde.fixes whole (sls requisites since issue #18), which is
+    # exactly the fixing states above
     _, supported = args_of(prereqs, "mde-prereqs-supported")
-    assert supported["require_in"] == [{"mdeprereq": state_id} for state_id in rendered]
+    assert supported["require_in"] == [{"sls": "mde.fixes"}]
     _, satisfied = args_of(prereqs, "mde-prereqs-satisfied")
-    assert {"mdeprereq": "mde-prereqs-user-present"} in satisfied["require"]
+    assert {"sls": "mde.fixes"} in satisfied["require"]
+    assert {state_id for state_id in prereqs if prereqs[state_id]["__sls__"] == "mde.fixes"} == set(
+        rendered
+    )
 
 
 def test_schedule_state(render):

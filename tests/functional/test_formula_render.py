@@ -390,7 +390,9 @@ def test_the_early_refusal_follows_the_distro_check(render):
         assert "Fix: " in args["comment"]
     else:
         assert function == "succeed_without_changes"
-    assert {"mdeprereq": "mde-prereqs-isolation-tools-installed"} in args["require_in"]
+    # every fixing state (mde.fixes) requires the gate: an sls requisite since issue #18
+    assert args["require_in"] == [{"sls": "mde.fixes"}]
+    assert rendered["mde-prereqs-isolation-tools-installed"]["__sls__"] == "mde.fixes"
     # a distro check that fails (mdeprereq:support narrowed to nothing) stops before any change
     narrowed = {os_id: {"x86_64": [], "aarch64": []} for os_id in SUPPORT_ROWS}
     rendered = render({"os": "debian", "version": "12", "arch": "x86_64"}, support=narrowed)
@@ -411,7 +413,9 @@ def test_isolation_tools_are_a_fixing_state_of_mde_prereqs(render):
     assert (module, function) == ("mdeprereq", "isolation_tools_installed")
     assert args["name"] == "isolation-tools"
     _, _, satisfied = state_args(rendered, "mde-prereqs-satisfied")
-    assert {"mdeprereq": "mde-prereqs-isolation-tools-installed"} in satisfied["require"]
+    # the fixing states as one sls (issue #18); the isolation tools' state is one of them
+    assert {"sls": "mde.fixes"} in satisfied["require"]
+    assert rendered["mde-prereqs-isolation-tools-installed"]["__sls__"] == "mde.fixes"
 
 
 DERIVED_MINT = {
@@ -504,10 +508,11 @@ def test_a_failure_stops_before_any_change(render, support_level):
     assert (module, function) == ("test", "fail_without_changes")
     assert args["comment"].startswith("AcmeOS 9.4 is not on Microsoft's list")
     assert "Fix: mdeprereq:derived is fail" in args["comment"]
-    # every fixing state requires the refusal, so none of them runs
-    for state_id in args["require_in"]:
-        assert state_id["mdeprereq"].startswith("mde-prereqs-")
-    assert len(args["require_in"]) == 3  # dependencies, passive mode, isolation tools
+    # every fixing state requires the refusal, so none of them runs: all of mde.fixes (an sls
+    # requisite since issue #18; test_formula_structure.py runs it), here three states
+    assert args["require_in"] == [{"sls": "mde.fixes"}]
+    fixing = [body for body in rendered.values() if body.get("__sls__") == "mde.fixes"]
+    assert len(fixing) == 3  # dependencies, passive mode, isolation tools
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pathlib
 import pytest
 from salt.exceptions import CommandExecutionError
 
-from tests.conftest import CHECK_IDS, assert_check_schema, is_root
+from tests.conftest import CHECK_IDS, assert_check_schema, assert_probes_loopback_only, is_root
 
 
 def test_module_is_loaded_from_the_checkout(modules):
@@ -20,6 +20,7 @@ def test_check_returns_the_schema_for_every_check(modules, loaders):
     loaders.context.pop("retcode", None)
     result = modules.mdeprereq.check()
     assert_check_schema(result)
+    assert_probes_loopback_only(result)  # the harness's minion config: loopback only
     # salt-call's exit code follows readiness
     assert loaders.context.get("retcode", 0) == (0 if result["ready"] else 1)
 
@@ -192,3 +193,9 @@ def test_settings_never_show_proxy_credentials(modules, configure):
     shown = modules.mdeprereq.settings()
     assert shown["proxy"] == "http://***@proxy.example:3128"
     assert "s3cret" not in repr(shown)
+
+
+def test_configure_keeps_the_loopback_connectivity(modules, configure):
+    # configure() replaces mdeprereq: wholesale; the harness's loopback URLs stay unless given
+    configure(geo="EU")
+    assert_probes_loopback_only(modules.mdeprereq.connectivity())

@@ -3,12 +3,13 @@ way an admin serves it: its ``_modules``, ``_grains``, ``_states``, ``_runners``
 ``_output`` and ``_utils`` in the master's file_roots, brought to the minion with
 ``saltutil.sync_all``. Settings come from pillar."""
 
+import json
 import shutil
 
 import pytest
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import LOOPBACK_CONNECTIVITY, REPO_ROOT
 
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_runners", "_beacons", "_output", "_utils")
 PILLAR_UID = 1987
@@ -27,9 +28,11 @@ def file_root(tmp_path_factory):
 def pillar_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("pillar-root")
     (root / "top.sls").write_text("base:\n  '*':\n    - mdeprereq\n")
-    (root / "mdeprereq.sls").write_text(
-        f"mdeprereq:\n  user:\n    uid: {PILLAR_UID}\n    gid: {PILLAR_UID}\n"
-    )
+    settings = {
+        "user": {"uid": PILLAR_UID, "gid": PILLAR_UID},
+        "connectivity": LOOPBACK_CONNECTIVITY,  # loopback only (tests/conftest.py)
+    }
+    (root / "mdeprereq.sls").write_text(json.dumps({"mdeprereq": settings}) + "\n")
     return root
 
 

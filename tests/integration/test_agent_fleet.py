@@ -45,7 +45,8 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("gcc") is None, reason="the stand-in daemon is built with gcc"),
 ]
 
-REACTOR = [{"mdeprereq/check/*": ["salt://reactor/mde/remediate.sls"]}]
+# the reactor acts only on authenticated job returns of mdeprereq.check (README, Reactor)
+REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
 STANDIN_MODULES = REPO_ROOT / "tests" / "integration" / "standin" / "_modules"
 BIN = os.path.dirname(sys.executable)
 AGENT_CHECKS = (
@@ -265,10 +266,19 @@ def test_reactor_brings_a_stopped_agent_back(minions, local, pillar_dir, trees, 
     with standin_daemon(root) as process:
         assert call(local, a.id, "mdeprereq.agent_service")["status"] == "pass"
         (pillar_dir / "a.sls").write_text(
-            json.dumps({"beacons": {"mdeprereq": [{"checks": ["agent_service", "agent_health"]}]}})
+            json.dumps(
+                {
+                    "beacons": {"mdeprereq": [{"checks": ["agent_service", "agent_health"]}]},
+                    # the beacon runs the schedule's job at once; its authenticated job return
+                    # is what the reactor acts on (README, Reactor)
+                    "mdeprereq": {"schedule": {"hours": 24, "splay": 0}},
+                }
+            )
         )
         try:
             assert call(local, a.id, "saltutil.refresh_pillar", wait=True) is True
+            applied = call(local, a.id, "state.apply", "mde.schedule")
+            assert all(state["result"] for state in applied.values()), applied
             time.sleep(3)  # the beacon's first run only records
             start = time.time()
             process.terminate()  # the agent stops (mdatp.service would be "inactive")
@@ -279,6 +289,7 @@ def test_reactor_brings_a_stopped_agent_back(minions, local, pillar_dir, trees, 
                 timeout=120,
             )
         finally:
+            call(local, a.id, "schedule.delete", "mdeprereq-check")
             (pillar_dir / "a.sls").write_text("{}\n")
             call(local, a.id, "saltutil.refresh_pillar", wait=True)
         beacon = next(event for event in matches if event.tag.startswith("salt/beacon"))

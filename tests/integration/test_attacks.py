@@ -20,7 +20,7 @@ import salt.config
 import salt.utils.jid
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, loopback_settings
 from tests.integration.conftest import EXTENSION_DIRS
 from tests.integration.test_compliance import REMEDIATE_RUNNER, Bus, call, notready_payload
 
@@ -80,8 +80,8 @@ def pillar_dir(tmp_path_factory, ids):
     (root / "top.sls").write_text(
         "base:\n" + "".join(f"  '{minion}':\n    - {key}\n" for key, minion in ids.items())
     )
-    for key in ids:
-        (root / f"{key}.sls").write_text("{}\n")
+    for key in ids:  # loopback connectivity only (tests/conftest.py)
+        (root / f"{key}.sls").write_text(json.dumps({"mdeprereq": loopback_settings()}) + "\n")
     return root
 
 
@@ -138,7 +138,8 @@ def bus(event_listener, master):
 
 
 def set_pillar(pillar_dir, local, minion, key, settings):
-    (pillar_dir / f"{key}.sls").write_text(json.dumps({"mdeprereq": settings}) + "\n")
+    pillar = {"mdeprereq": loopback_settings(settings)}
+    (pillar_dir / f"{key}.sls").write_text(json.dumps(pillar) + "\n")
     assert call(local, minion.id, "saltutil.refresh_pillar", wait=True) is True
 
 

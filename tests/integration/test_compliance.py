@@ -24,7 +24,14 @@ import salt.config
 import salt.runner
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT, free_account_id, is_root
+from tests.conftest import (
+    REPO_ROOT,
+    assert_check_schema,
+    assert_probes_loopback_only,
+    free_account_id,
+    is_root,
+    loopback_settings,
+)
 from tests.integration.conftest import EXTENSION_DIRS
 from tests.integration.test_master_minion import HOLDER
 
@@ -35,6 +42,8 @@ REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
 REMEDIATE_RUNNER = "runner.mdeprereq.remediate"
 BIN = os.path.dirname(sys.executable)
 # A blocking fanotify holder whose process name (comm) no other holder has
+# Each minion's pillar when no test has changed it: loopback connectivity only (tests/conftest.py)
+DEFAULT_PILLAR = json.dumps({"mdeprereq": loopback_settings()}) + "\n"
 NAMED_HOLDER = "import ctypes\nctypes.CDLL(None).prctl(15, b'mde-beacon-hold', 0, 0, 0)\n" + HOLDER
 
 
@@ -63,7 +72,7 @@ def pillar_dir(tmp_path_factory, ids):
         "base:\n" + "".join(f"  '{minion}':\n    - {key}\n" for key, minion in ids.items())
     )
     for key in ids:
-        (root / f"{key}.sls").write_text("{}\n")
+        (root / f"{key}.sls").write_text(DEFAULT_PILLAR)
     return root
 
 
@@ -143,13 +152,12 @@ def call(local, minion_id, fun, *args, **kwargs):
 @pytest.fixture
 def configure(pillar_dir, minions, local, runner):
     """``configure(key, settings, **pillar)`` sets ``mdeprereq:`` (and other top-level keys) in
-    minion ``key``'s pillar; afterwards every minion is back to an empty pillar and no
-    remediation history."""
+    minion ``key``'s pillar (with the loopback connectivity unless ``settings`` names URLs);
+    afterwards every minion is back to the default pillar and no remediation history."""
     changed = set()
 
     def apply(key, settings=None, **pillar):
-        if settings is not None:
-            pillar["mdeprereq"] = settings
+        pillar["mdeprereq"] = loopback_settings(settings)
         (pillar_dir / f"{key}.sls").write_text(json.dumps(pillar) + "\n")
         assert call(local, minions[key].id, "saltutil.refresh_pillar", wait=True) is True
         changed.add(key)
@@ -158,7 +166,7 @@ def configure(pillar_dir, minions, local, runner):
         yield apply
     finally:
         for key in changed:
-            (pillar_dir / f"{key}.sls").write_text("{}\n")
+            (pillar_dir / f"{key}.sls").write_text(DEFAULT_PILLAR)
         if changed:
             local.cmd(
                 [minions[key].id for key in changed],
@@ -282,6 +290,14 @@ def notready_payload(check_id="mdatp_user"):
 
 
 # -- the schedule, the report, the outputter --------------------------------------------------
+def test_full_check_probes_loopback_only(minions, local):
+    # the harness's default pillar: the connectivity check never reaches Microsoft's hosts
+    for factory in minions.values():
+        result = call(local, factory.id, "mdeprereq.check")
+        assert_check_schema(result)
+        assert_probes_loopback_only(result)
+
+
 def test_schedule_sends_the_check_to_the_master(minions, local, configure, bus):
     a = minions["a"]
     configure("a", {"schedule": {"hours": 2, "splay": 0}, "connectivity": {"timeout": 1}})
@@ -300,6 +316,7 @@ def test_schedule_sends_the_check_to_the_master(minions, local, configure, bus):
         event = bus.check_return(a.id, start)
         assert event.data["id"] == a.id
         assert "distro" in event.data["return"]["checks"]
+        assert_probes_loopback_only(event.data["return"])  # the scheduled full check
         # the reactor got it (and the job's first run, right after the state): nothing
         # fixable fails here (systemd is not), nothing is applied
         for ret in bus.wait_for_remediation(a.id, start):
@@ -429,7 +446,9 @@ def test_beacon_fires_when_a_prerequisite_regresses(minions, local, configure, b
         start = time.time()
         request.getfixturevalue("blocking_fanotify_holder")
         (beacon,) = bus.wait([f"salt/beacon/{a.id}/mdeprereq/regressed"], start, timeout=60)
-        assert bus.check_return(a.id, start).data["return"]["ready"] is False
+        scheduled = bus.check_return(a.id, start).data["return"]
+        assert scheduled["ready"] is False
+        assert_probes_loopback_only(scheduled)
         (regression,) = beacon.data["regressions"]
         assert (regression["check"], regression["new"]) == ("fanotify", "fail")
         assert "mde-beacon-hold" in regression["message"]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import CHECK_IDS, assert_check_schema, is_root
+from tests.conftest import CHECK_IDS, assert_check_schema, assert_probes_loopback_only, is_root
 from tests.integration.conftest import PILLAR_UID
 
 pytestmark = pytest.mark.integration
@@ -20,6 +20,7 @@ def test_check_from_the_master_returns_the_schema(salt_cli, minion):
     assert ret.data, ret
     assert_check_schema(ret.data)
     assert ret.data["checks"]["distro"]["facts"]["id"]
+    assert_probes_loopback_only(ret.data)  # the minion's pillar: loopback only
 
 
 def test_settings_come_from_pillar(salt_cli, minion):
@@ -39,6 +40,7 @@ def test_subset_and_single_check(salt_cli, minion):
 def test_salt_call_exit_code_follows_readiness(minion):
     ret = minion.salt_call_cli().run("mdeprereq.check")
     assert_check_schema(ret.data)
+    assert_probes_loopback_only(ret.data)
     assert ret.returncode == (0 if ret.data["ready"] else 1), ret
 
 

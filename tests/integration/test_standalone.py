@@ -12,12 +12,19 @@ import threading
 
 import pytest
 
-from tests.conftest import REPO_ROOT, assert_check_schema
+from tests.conftest import (
+    LOOPBACK_CONNECTIVITY,
+    REPO_ROOT,
+    assert_check_schema,
+    assert_probes_loopback_only,
+)
 from tests.integration.test_network_real import start_tinyproxy
 
 pytestmark = pytest.mark.integration
 
 SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
+# loopback only (tests/conftest.py): JSON is YAML
+LOOPBACK_SETTINGS = f"mdeprereq: {json.dumps({'connectivity': LOOPBACK_CONNECTIVITY})}\n"
 
 
 def salt_call(config_dir, *args, env=None):
@@ -39,6 +46,7 @@ def config_dir(tmp_path):
     config.mkdir()
     (config / "minion").write_text(
         f"file_client: local\nroot_dir: {tmp_path / 'root'}\nenable_fqdns_grains: false\n"
+        + LOOPBACK_SETTINGS
     )
     return config
 
@@ -47,6 +55,7 @@ def test_salt_call_local_from_the_checkout(config_dir):
     completed = salt_call(config_dir, f"--module-dirs={REPO_ROOT}", "mdeprereq.check")
     result = json.loads(completed.stdout)["local"]
     assert_check_schema(result)
+    assert_probes_loopback_only(result)
     assert completed.returncode == (0 if result["ready"] else 1), completed.stderr
 
 
@@ -98,6 +107,7 @@ def test_pip_installed_extension_loads_through_the_entry_point(config_dir, pip_t
     completed = salt_call(config_dir, "mdeprereq.check", env=env)
     result = json.loads(completed.stdout)["local"]
     assert_check_schema(result)
+    assert_probes_loopback_only(result)
     grain = json.loads(salt_call(config_dir, "grains.get", "mde", env=env).stdout)["local"]
     assert grain["kernel"] == os.uname().release
 
@@ -168,7 +178,7 @@ def test_connectivity_trusts_by_key_both_ways_of_shipping(
     else:
         env, args = None, [f"--module-dirs={REPO_ROOT}"]
     minion = config_dir / "minion"
-    base = minion.read_text()
+    base = minion.read_text().replace(LOOPBACK_SETTINGS, "")  # its own mdeprereq: below
     for roots, status in ((None, "fail"), (roots_file, "pass")):
         setting = f"    roots: {roots}\n" if roots else ""
         minion.write_text(

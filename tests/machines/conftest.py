@@ -23,10 +23,12 @@ from tests.e2e import apt_repo, fake_mdatp
 from tests.machines import image, nspawn
 
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_runners", "_beacons", "_output", "_utils")
-VERSION = "101.25042.0003"
+# a build that has not expired (every build expires 9 months after release): the e2e repository's
+VERSION = fake_mdatp.recent_version(1, patch=3)
 ORG_ID = "0e2e0e2e-2222-4333-8444-955556666777"
 MDATP_UID = 1500
-REACTOR = [{"mdeprereq/check/*": ["salt://reactor/mde/remediate.sls"]}]
+# the reactor acts only on authenticated job returns of mdeprereq.check (README, Reactor)
+REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
 # The only waiver: Microsoft's cloud can't be reached from here. systemd is NOT waived.
 WAIVERS = {"connectivity": "test double: Microsoft's cloud can't be reached from here"}
 BOOT_TIMEOUT = 240  # boot, minion start and authentication, on a loaded 2-core machine
@@ -47,7 +49,8 @@ def pillar(repo):
             "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
             "ignore": WAIVERS,
             "licensed_timeout": 60,
-            "connectivity": {"timeout": 2},
+            # tests reach loopback only: a closed port, never Microsoft's hosts (not even by DNS)
+            "connectivity": {"timeout": 2, "urls": ["https://127.0.0.1:9/"]},
             "schedule": {"hours": 6, "splay": 0},
         }
     }

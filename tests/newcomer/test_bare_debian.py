@@ -31,7 +31,7 @@ import time
 import pytest
 
 from tests import rootfs
-from tests.conftest import REPO_ROOT, assert_check_schema, is_root
+from tests.conftest import REPO_ROOT, assert_check_schema, assert_probes_loopback_only, is_root
 from tests.newcomer.test_tools import debian_packages
 
 pytestmark = [pytest.mark.destructive_test, pytest.mark.skip_if_not_root]
@@ -136,6 +136,7 @@ def test_check_json_verdicts_in_the_chroot(bare_debian):
     assert result["checks"]["distro"]["status"] == "pass", result["checks"]["distro"]
     assert result["checks"]["systemd"]["status"] == "fail"
     assert result["checks"]["connectivity"]["status"] == "fail"  # the closed loopback port
+    assert_probes_loopback_only(result)
     assert result["ready"] is False
     assert done.returncode == 1
 

@@ -69,3 +69,30 @@ def test_unknown_os_has_no_plan(machine):
     machine.os_release("ID=alpine\nVERSION_ID=3.19\n")
     with pytest.raises(ValueError, match="no known package manager"):
         proxyconf.plan(machine.host(), URL)
+
+
+# -- one package-manager selector (issue #18 item 8) ------------------------------------------
+@pytest.mark.parametrize(
+    ("os_id", "version_id", "family", "manager"),
+    [
+        ("debian", "12", "debian", "apt"),
+        ("rhel", "7.9", "rpm", "yum"),
+        ("rhel", "9.4", "rpm", "dnf"),
+        ("amzn", "2", "rpm", "yum"),
+        ("amzn", "2023", "rpm", "dnf"),
+        ("sles", "15.6", "rpm", "zypper"),
+        ("mariner", "2.0", "mariner", "tdnf"),
+        ("linuxmint", "21", "debian", "apt"),  # derived: the family's manager
+        ("nobody", "1", None, None),
+    ],
+)
+def test_proxy_and_repository_take_the_one_package_manager_choice(
+    os_id, version_id, family, manager
+):
+    from mdeprereq_engine import data, repos, support
+
+    assert support.package_manager(os_id, version_id, family) == manager
+    if os_id in data.SUPPORT_MATRIX and manager:
+        matrix = {os_id: {"x86_64": [f"=={version_id.split('.')[0]}.*", f"=={version_id}"]}}
+        repo = repos.repository(os_id, version_id, "x86_64", matrix)
+        assert repo["manager"] == manager

@@ -6,6 +6,8 @@ import pytest
 
 from mdeprereq_engine import agent, checks, network
 from mdeprereq_engine.result import FAIL, PASS, SKIP, STATUSES, WARN, summarize, verdict
+from mdeprereq_engine.settings import Settings
+from tests.conftest import assert_probes_loopback_only, loopback_settings
 
 ENTRY_KEYS = {"status", "message", "remediation", "fixable", "facts"}
 GIB = 1024**3
@@ -121,10 +123,11 @@ def test_warnings_keep_it_ready(healthy, machine, default_settings):
     assert result["ready"] is True
 
 
-def test_empty_machine_never_raises(machine, default_settings):
-    # nothing under root or proc: every check must still answer
-    result = checks.run(machine.host(), default_settings)
+def test_empty_machine_never_raises(machine):
+    # nothing under root or proc: every check must still answer (connectivity: loopback only)
+    result = checks.run(machine.host(), Settings.from_raw(loopback_settings()))
     assert_schema(result)
+    assert_probes_loopback_only(result)
     assert list(result["checks"]) == list(checks.CHECKS)
     assert result["checks"]["distro"]["status"] == FAIL
 

@@ -3,7 +3,14 @@
 import pytest
 
 from mdeprereq_engine import data
-from mdeprereq_engine.settings import MAX_ID, Settings, SettingsError, merge_support
+from mdeprereq_engine.settings import (
+    MAX_ID,
+    Settings,
+    SettingsError,
+    check_known,
+    merge_layers,
+    merge_support,
+)
 
 
 def test_defaults():
@@ -246,3 +253,28 @@ def test_repo_base_distro_may_name_a_row_the_admin_added():
         "repo": {"base_distro": "azurelinux 3"},
     }
     assert Settings.from_raw(raw).repo_base_distro == ("azurelinux", "3")
+
+
+# -- merge_layers: the one merge of the mdeprereq: tree (issue #18 item 5) --------------------
+
+
+def test_merge_layers_merges_mappings_recursively_later_wins():
+    master = {"channel": "insiders-slow"}
+    minion_config = {"ignore": {"systemd": "image build"}, "connectivity": {"timeout": 5}}
+    pillar = {"ignore": {"connectivity": "no cloud"}, "connectivity": {"timeout": 9}}
+    assert merge_layers(master, minion_config, None, pillar) == {
+        "channel": "insiders-slow",
+        "ignore": {"systemd": "image build", "connectivity": "no cloud"},
+        "connectivity": {"timeout": 9},
+    }
+    # the layers are left as they were
+    assert minion_config == {"ignore": {"systemd": "image build"}, "connectivity": {"timeout": 5}}
+
+
+def test_merge_layers_replaces_lists_and_scalars_whole():
+    assert merge_layers({"ignore": ["kernel"]}, {"ignore": ["systemd"]}) == {"ignore": ["systemd"]}
+    assert merge_layers({"user": {"uid": 1}}, {"user": None}) == {"user": None}
+    assert merge_layers(None, "", None) is None
+    # a tree that is not a mapping reaches check_known, which names it
+    with pytest.raises(SettingsError, match="mapping"):
+        check_known(merge_layers({"ignore": []}, "oops"))

@@ -124,8 +124,10 @@ def test_user_present_plans_group_then_user(states):
         user=None,
         group=None,
     )
-    states.__salt__["group.add"] = lambda name, gid, system: calls.append(("group", gid)) or True
-    states.__salt__["user.add"] = lambda name, **kw: calls.append(("user", kw)) or True
+    # Salt's own states change the machine (issue #18 item 4): group.present, then user.present
+    done = {"result": True}
+    states.__states__["group.present"] = lambda **kw: calls.append(("group", kw)) or done
+    states.__states__["user.present"] = lambda **kw: calls.append(("user", kw)) or done
     states.__opts__["test"] = True
     predicted = states.user_present("mdatp", uid=1500, gid=1501)
     assert predicted["result"] is None and calls == []
@@ -137,9 +139,10 @@ def test_user_present_plans_group_then_user(states):
     }
     states.__opts__["test"] = False
     states.user_present("mdatp", uid=1500, gid=1501)
-    assert calls[0] == ("group", 1501)
+    assert calls[0] == ("group", {"name": "mdatp", "gid": 1501, "system": True})
     assert calls[1][0] == "user"
     assert calls[1][1] == {
+        "name": "mdatp",
         "uid": 1500,
         "gid": 1501,
         "home": "/home/mdatp",
@@ -147,7 +150,53 @@ def test_user_present_plans_group_then_user(states):
         "createhome": False,
         "system": True,
         "usergroup": False,
+        # the check decided the ids may change (mdatp is not installed, the ids are free)
+        "allow_uid_change": True,
+        "allow_gid_change": True,
     }
+
+
+def test_user_present_changes_only_what_differs_and_reports_salts_failure(states):
+    calls = []
+    user = {"uid": 1400, "gid": 1500, "home": "/srv/mdatp", "shell": "/bin/bash"}
+    states.__salt__["mdeprereq.mdatp_user"] = lambda uid, gid: entry(
+        "fail",
+        "uid 1400 is not 1500",
+        fixable=True,
+        wanted={"uid": 1500, "gid": 1500},
+        user=user,
+        group={"gid": 1500},
+    )
+    states.__states__["group.present"] = lambda **kw: calls.append(("group", kw))
+    states.__states__["user.present"] = lambda **kw: (
+        calls.append(("user", kw))
+        or {
+            "result": False,
+            "comment": "usermod: user mdatp is currently used by process 4242",
+        }
+    )
+    ret = states.user_present("mdatp", uid=1500, gid=1500)
+    # the group is as wanted: not touched; the user's home is never passed (never changed)
+    assert calls == [
+        (
+            "user",
+            {
+                "name": "mdatp",
+                "uid": 1500,
+                "gid": None,
+                "shell": "/usr/sbin/nologin",
+                "createhome": False,
+                "usergroup": False,
+                "allow_uid_change": True,
+                "allow_gid_change": True,
+            },
+        )
+    ]
+    assert ret["result"] is False
+    assert ret["comment"] == (
+        "Could not fix user mdatp: user.present mdatp: usermod: user mdatp is currently used "
+        "by process 4242"
+    )
 
 
 def test_user_present_refuses_what_is_not_fixable(states):
