@@ -90,6 +90,15 @@ def test_check_on_its_own_kernel_with_systemd(vm, kernel_tree, local_client):
     uname = call(local_client, MINION, "cmd.run", "uname -r", timeout=CALL_TIMEOUT)
     assert uname == release
     assert call(local_client, MINION, "file.file_exists", f"/boot/config-{release}")
+    # the kernel-config checks (issue #17) read that real file: Debian 12's kernel has fanotify
+    # with permission events, and BPF with BTF
+    fanotify_kernel = result["checks"]["fanotify_kernel"]
+    assert fanotify_kernel["status"] == "pass", fanotify_kernel
+    assert fanotify_kernel["facts"]["source"] == f"/boot/config-{release}", fanotify_kernel
+    assert set(fanotify_kernel["facts"]["options"].values()) <= {"y", "m"}, fanotify_kernel
+    ebpf = result["checks"]["ebpf"]
+    assert ebpf["status"] in ("pass", "warn"), ebpf
+    assert ebpf["facts"]["kernel"] == release, ebpf
     if release == os.uname().release:
         pytest.fail("the guest runs the host's kernel release: not its own kernel")
 
