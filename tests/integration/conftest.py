@@ -7,12 +7,34 @@ import json
 import shutil
 
 import pytest
+import salt.client
 from saltfactories.utils import random_string
 
 from tests.conftest import LOOPBACK_CONNECTIVITY, REPO_ROOT
 
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_runners", "_beacons", "_output", "_utils")
 PILLAR_UID = 1987
+
+
+def copy_state_root(root):
+    """Lay the extension and the formula under ``root`` as an admin serves them from file_roots:
+    ``_modules``, ..., ``_utils`` and the state tree (``mde/``, ``reactor/``). Returns ``root``."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in EXTENSION_DIRS:
+        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
+    for name in ("mde", "reactor"):
+        shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
+    return root
+
+
+@pytest.fixture(scope="module")
+def local(master):
+    """A LocalClient of the test module's ``master`` (its own, where the module defines one)."""
+    client = salt.client.LocalClient(mopts=master.config.copy())
+    try:
+        yield client
+    finally:
+        client.destroy()
 
 
 @pytest.fixture(scope="package")

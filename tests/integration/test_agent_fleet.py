@@ -37,7 +37,7 @@ from saltfactories.utils import random_string
 
 from tests.conftest import REPO_ROOT, is_root, loopback_settings
 from tests.e2e import fake_mdatp
-from tests.integration.conftest import EXTENSION_DIRS
+from tests.integration.conftest import copy_state_root
 
 pytestmark = [
     pytest.mark.integration,
@@ -91,11 +91,7 @@ def environ(root):
 @pytest.fixture(scope="module")
 def state_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("agent-root")
-    ignore = shutil.ignore_patterns("__pycache__")
-    for name in EXTENSION_DIRS:
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
-    for name in ("mde", "reactor"):
-        shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
+    copy_state_root(root)
     shutil.copy(STANDIN_MODULES / "mdatp_standin_service.py", root / "_modules")
     return root
 
@@ -124,15 +120,6 @@ def master(salt_factories, state_root, pillar_dir):
     factory.slow_stop = False
     with factory.started():
         yield factory
-
-
-@pytest.fixture(scope="module")
-def local(master):
-    client = salt.client.LocalClient(mopts=master.config.copy())
-    try:
-        yield client
-    finally:
-        client.destroy()
 
 
 @pytest.fixture(scope="module")

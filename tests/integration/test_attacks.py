@@ -10,7 +10,6 @@ findings that need no daemons are in ``tests/security/test_attacks.py``.
 import json
 import os
 import pathlib
-import shutil
 import time
 
 import pytest
@@ -20,8 +19,8 @@ import salt.config
 import salt.utils.jid
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT, loopback_settings
-from tests.integration.conftest import EXTENSION_DIRS
+from tests.conftest import loopback_settings
+from tests.integration.conftest import copy_state_root
 from tests.integration.test_compliance import REMEDIATE_RUNNER, Bus, call, notready_payload
 
 pytestmark = pytest.mark.integration
@@ -62,11 +61,7 @@ def ids():
 @pytest.fixture(scope="module")
 def state_root(tmp_path_factory, ids):
     root = tmp_path_factory.mktemp("attacks-root")
-    ignore = shutil.ignore_patterns("__pycache__")
-    for name in EXTENSION_DIRS:
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
-    for name in ("mde", "reactor"):
-        shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
+    copy_state_root(root)
     (root / "_modules" / "attack_forge.py").write_text(FORGE_MODULE)
     (root / "attack").mkdir()
     (root / "attack" / "proxy.sls").write_text(PROXY_SLS)
@@ -98,15 +93,6 @@ def master(salt_factories, state_root, pillar_dir):
     factory.slow_stop = False
     with factory.started():
         yield factory
-
-
-@pytest.fixture(scope="module")
-def local(master):
-    client = salt.client.LocalClient(mopts=master.config.copy())
-    try:
-        yield client
-    finally:
-        client.destroy()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import grp
 import json
 import os
 import pwd
-import shutil
 import subprocess
 import sys
 import time
@@ -25,14 +24,13 @@ import salt.runner
 from saltfactories.utils import random_string
 
 from tests.conftest import (
-    REPO_ROOT,
     assert_check_schema,
     assert_probes_loopback_only,
     free_account_id,
     is_root,
     loopback_settings,
 )
-from tests.integration.conftest import EXTENSION_DIRS
+from tests.integration.conftest import copy_state_root
 from tests.integration.test_master_minion import HOLDER
 
 pytestmark = pytest.mark.integration
@@ -57,11 +55,7 @@ def state_root(tmp_path_factory):
     """The extension and the formula as an admin serves them: file_roots holds _modules, ...,
     and the state tree (mde/, reactor/)."""
     root = tmp_path_factory.mktemp("compliance-root")
-    ignore = shutil.ignore_patterns("__pycache__")
-    for name in EXTENSION_DIRS:
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
-    for name in ("mde", "reactor"):
-        shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
+    copy_state_root(root)
     return root
 
 
@@ -92,15 +86,6 @@ def master(salt_factories, state_root, pillar_dir):
     factory.slow_stop = False  # no coverage data to wait for: stop at once
     with factory.started():
         yield factory
-
-
-@pytest.fixture(scope="module")
-def local(master):
-    client = salt.client.LocalClient(mopts=master.config.copy())
-    try:
-        yield client
-    finally:
-        client.destroy()
 
 
 @pytest.fixture(scope="module")
