@@ -10,10 +10,26 @@ import pytest
 import salt.client
 from saltfactories.utils import random_string
 
-from tests.conftest import LOOPBACK_CONNECTIVITY, REPO_ROOT
+from tests.conftest import LOOPBACK_CONNECTIVITY, REPO_ROOT, loopback_settings
 
 EXTENSION_DIRS = ("_modules", "_grains", "_states", "_runners", "_beacons", "_output", "_utils")
 PILLAR_UID = 1987
+
+
+# Minions of these tests check this very host: the reactor's mde.remediate (and any fixing state)
+# must not install the isolation tools on it. tests/functional/test_isolation.py runs that install
+# for real, and purges it.
+HOST_WAIVERS = {"isolation": "the test installs nothing on this host"}
+
+
+def host_settings(settings=None):
+    """``mdeprereq:`` settings for a minion that checks this host: loopback connectivity
+    (``loopback_settings``) and ``HOST_WAIVERS`` beside the test's own ``ignore`` mapping."""
+    settings = loopback_settings(settings)
+    ignore = settings.get("ignore")
+    if ignore is None or isinstance(ignore, dict):
+        settings["ignore"] = {**HOST_WAIVERS, **(ignore or {})}
+    return settings
 
 
 def copy_state_root(root):

@@ -35,9 +35,9 @@ import salt.config
 import salt.runner
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT, is_root, loopback_settings
+from tests.conftest import REPO_ROOT, is_root
 from tests.e2e import fake_mdatp
-from tests.integration.conftest import copy_state_root
+from tests.integration.conftest import copy_state_root, host_settings
 
 pytestmark = [
     pytest.mark.integration,
@@ -130,14 +130,8 @@ def minions(master, ids, local, trees):
             overrides={
                 "enable_fqdns_grains": False,
                 "providers": {"service": "mdatp_standin_service"},
-                "mdeprereq": loopback_settings(
-                    {
-                        "install_path": str(trees[key] / "opt/microsoft/mdatp"),
-                        # these minions check this host: the reactor's mde.remediate must not
-                        # install the isolation tools on it (tests/functional/test_isolation.py
-                        # runs that install for real, and purges it)
-                        "ignore": {"isolation": "the test installs nothing on this host"},
-                    }
+                "mdeprereq": host_settings(
+                    {"install_path": str(trees[key] / "opt/microsoft/mdatp")}
                 ),
             },
         )

@@ -19,8 +19,7 @@ import salt.config
 import salt.utils.jid
 from saltfactories.utils import random_string
 
-from tests.conftest import loopback_settings
-from tests.integration.conftest import copy_state_root
+from tests.integration.conftest import copy_state_root, host_settings
 from tests.integration.test_compliance import REMEDIATE_RUNNER, Bus, call, notready_payload
 
 pytestmark = pytest.mark.integration
@@ -76,7 +75,7 @@ def pillar_dir(tmp_path_factory, ids):
         "base:\n" + "".join(f"  '{minion}':\n    - {key}\n" for key, minion in ids.items())
     )
     for key in ids:  # loopback connectivity only (tests/conftest.py)
-        (root / f"{key}.sls").write_text(json.dumps({"mdeprereq": loopback_settings()}) + "\n")
+        (root / f"{key}.sls").write_text(json.dumps({"mdeprereq": host_settings()}) + "\n")
     return root
 
 
@@ -124,7 +123,7 @@ def bus(event_listener, master):
 
 
 def set_pillar(pillar_dir, local, minion, key, settings):
-    pillar = {"mdeprereq": loopback_settings(settings)}
+    pillar = {"mdeprereq": host_settings(settings)}
     (pillar_dir / f"{key}.sls").write_text(json.dumps(pillar) + "\n")
     assert call(local, minion.id, "saltutil.refresh_pillar", wait=True) is True
 

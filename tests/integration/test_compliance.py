@@ -28,9 +28,8 @@ from tests.conftest import (
     assert_probes_loopback_only,
     free_account_id,
     is_root,
-    loopback_settings,
 )
-from tests.integration.conftest import copy_state_root
+from tests.integration.conftest import copy_state_root, host_settings
 from tests.integration.test_master_minion import HOLDER
 
 pytestmark = pytest.mark.integration
@@ -41,7 +40,7 @@ REMEDIATE_RUNNER = "runner.mdeprereq.remediate"
 BIN = os.path.dirname(sys.executable)
 # A blocking fanotify holder whose process name (comm) no other holder has
 # Each minion's pillar when no test has changed it: loopback connectivity only (tests/conftest.py)
-DEFAULT_PILLAR = json.dumps({"mdeprereq": loopback_settings()}) + "\n"
+DEFAULT_PILLAR = json.dumps({"mdeprereq": host_settings()}) + "\n"
 NAMED_HOLDER = "import ctypes\nctypes.CDLL(None).prctl(15, b'mde-beacon-hold', 0, 0, 0)\n" + HOLDER
 
 
@@ -142,7 +141,7 @@ def configure(pillar_dir, minions, local, runner):
     changed = set()
 
     def apply(key, settings=None, **pillar):
-        pillar["mdeprereq"] = loopback_settings(settings)
+        pillar["mdeprereq"] = host_settings(settings)
         (pillar_dir / f"{key}.sls").write_text(json.dumps(pillar) + "\n")
         assert call(local, minions[key].id, "saltutil.refresh_pillar", wait=True) is True
         changed.add(key)
