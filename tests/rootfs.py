@@ -4,7 +4,9 @@ The systemd machines (``tests/machines``), the RPM/SUSE personas and the bare-De
 test all start from a debootstrapped Debian 12. Building one takes minutes, so each tree is
 built once and cached **outside the clone**, keyed by the hash of its recipe (the suite, the
 package lists and the source of every setup step): change a recipe and the next run builds a
-new tree and drops the old one of the same name; delete the cache and everything is rebuilt.
+new tree, and drops an old one of the same name once nothing is mounted from it and no run has
+taken it for six hours (a concurrent run of another checkout may still use it); delete the cache
+and everything is rebuilt.
 
     base = rootfs.debian_rootfs()                               # minbase + python3, venv, CA
     tree = rootfs.debian_rootfs(rootfs.Layer("rpm", packages=("rpm", "dnf")))
@@ -240,10 +242,46 @@ def _locked(name):
         yield
 
 
+# A tree of an older recipe may still be in use by a concurrent run of another checkout (its
+# overlays mounted on it, or a layer being copied from it): it is dropped only when nothing is
+# mounted from it and no run has taken it from the cache for this long.
+STALE_AFTER = 6 * 3600
+USED_STAMP = ".mdeprereq-used"
+
+
+def _mounted_paths():
+    """Every path this machine's mount table names (mount points and overlay lower dirs)."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def _in_use(entry, mount_table, now):
+    if str(entry) in mount_table:
+        return True
+    try:
+        used = (entry / USED_STAMP).stat().st_mtime
+    except OSError:
+        used = entry.stat().st_mtime
+    return now - used < STALE_AFTER
+
+
 def _drop_stale(name, keep):
+    mount_table, now = _mounted_paths(), time.time()
     for entry in CACHE.glob(f"{name}-*"):
-        if entry.name != keep and entry.is_dir() and not entry.name.endswith(".building"):
+        if entry.name == keep or not entry.is_dir() or entry.name.endswith(".building"):
+            continue
+        if not _in_use(entry, mount_table, now):
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _taken(tree):
+    """``tree``, stamped as used now (see STALE_AFTER)."""
+    with contextlib.suppress(OSError):
+        (tree / USED_STAMP).touch()
+    return tree
 
 
 def _cached(name, key, build):
@@ -252,7 +290,8 @@ def _cached(name, key, build):
     final = CACHE / f"{name}-{key}"
     with _locked(name):
         if (final / ".mdeprereq-complete").exists():
-            return final
+            _drop_stale(name, final.name)
+            return _taken(final)
         building = CACHE / f"{name}-{key}.building"
         shutil.rmtree(building, ignore_errors=True)
         started = time.monotonic()
@@ -267,7 +306,7 @@ def _cached(name, key, build):
         shutil.rmtree(final, ignore_errors=True)
         building.rename(final)
         _drop_stale(name, final.name)
-        return final
+        return _taken(final)
 
 
 def debian_rootfs(*layers, mirror=None, base_packages=BASE_PACKAGES, base_name="base"):
