@@ -91,6 +91,31 @@ def _call(function, *args, **kwargs):
         return None, str(exc)
 
 
+def _install_then_recheck(ret, packages, shortfall, check, **arguments):
+    """Install ``packages`` through Salt's ``pkg.installed`` (the state ``ret`` names), then run
+    the ``check`` (an execution module function, with ``arguments``) again: the check's entry
+    when it passes now (the caller says so in the comment). Otherwise ``ret`` says what happens
+    and None is returned: under ``test=True`` what would have been installed; a check still not
+    passing fails the state, with ``shortfall`` and what ``pkg.installed`` and the check said."""
+    listed = ", ".join(packages)
+    if __opts__["test"]:
+        ret.update(
+            result=None, comment=f"Would have installed {listed}", changes={"installed": packages}
+        )
+        return None
+    installed = __states__["pkg.installed"](name=ret["name"], pkgs=packages)
+    ret["changes"] = installed.get("changes", {})
+    after, error = _call(check, **arguments)
+    if error or after["status"] != "pass":
+        _failed(
+            ret,
+            f"Installing {listed} {shortfall}: "
+            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
+        )
+        return None
+    return after
+
+
 def dependencies_installed(name, version=None):
     """
     Install the packages the target mdatp version needs on this OS family (the ``dependencies``
@@ -111,23 +136,15 @@ def dependencies_installed(name, version=None):
     missing = entry["facts"].get("missing")
     if not missing:
         return _failed(ret, f"Could not tell which packages are missing: {entry['message']}")
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            comment=f"Would have installed {', '.join(missing)}",
-            changes={"installed": missing},
-        )
-        return ret
-    installed = __states__["pkg.installed"](name=name, pkgs=missing)
-    ret["changes"] = installed.get("changes", {})
-    after, error = _call("mdeprereq.dependencies", version=version)
-    if error or after["status"] != "pass":
-        return _failed(
-            ret,
-            f"Installing {', '.join(missing)} did not satisfy the dependencies: "
-            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
-        )
-    ret["comment"] = f"Installed {', '.join(missing)}"
+    after = _install_then_recheck(
+        ret,
+        missing,
+        "did not satisfy the dependencies",
+        "mdeprereq.dependencies",
+        version=version,
+    )
+    if after is not None:
+        ret["comment"] = f"Installed {', '.join(missing)}"
     return ret
 
 
@@ -161,23 +178,11 @@ def isolation_tools_installed(name="isolation-tools"):
     packages = entry["facts"].get("packages")
     if not entry["fixable"] or not packages:
         return _failed(ret, f"Could not tell which package brings the tools: {entry['message']}")
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            comment=f"Would have installed {', '.join(packages)}",
-            changes={"installed": packages},
-        )
-        return ret
-    installed = __states__["pkg.installed"](name=name, pkgs=packages)
-    ret["changes"] = installed.get("changes", {})
-    after, error = _call("mdeprereq.isolation")
-    if error or after["status"] != "pass":
-        return _failed(
-            ret,
-            f"Installing {', '.join(packages)} did not bring the isolation tools: "
-            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
-        )
-    ret["comment"] = f"Installed {', '.join(packages)}: {after['message']}"
+    after = _install_then_recheck(
+        ret, packages, "did not bring the isolation tools", "mdeprereq.isolation"
+    )
+    if after is not None:
+        ret["comment"] = f"Installed {', '.join(packages)}: {after['message']}"
     return ret
 
 
