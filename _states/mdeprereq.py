@@ -738,6 +738,7 @@ def channel_kept(name):
         changes={"channel": {"old": installed, "new": name}, "removed": removed.get("changes")},
         comment=f"Removed mdatp (channel {installed}): the install puts channel {name}'s in place",
     )
+    return ret
 
 
 def _rpm_key_installed(rpm_name):
