@@ -44,10 +44,11 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 try:
-    # only the redaction helper and the expiry wording: for everything else the states ask
-    # the execution module
+    # only the redaction helper, the expiry wording and the fingerprint rule: for everything
+    # else the states ask the execution module
     from mdeprereq_engine.health import expired_message
     from mdeprereq_engine.redact import mask_proxy
+    from mdeprereq_engine.repos import normalize_fingerprint
     from mdeprereq_engine.settings import SettingsError, seconds
 
     ENGINE_IMPORT_ERROR = None
@@ -770,8 +771,9 @@ def rpm_key_absent(name, fingerprint, references=None):
             - fingerprint: BC528686B50D79E339D3721CEB3E94ADBE1229CF
     """
     ret = _ret(name)
-    expected = "".join(str(fingerprint or "").split()).upper()
-    if len(expected) not in (40, 64) or any(char not in "0123456789ABCDEF" for char in expected):
+    try:
+        expected = normalize_fingerprint(fingerprint)
+    except ValueError:
         return _failed(ret, f"Not an OpenPGP fingerprint (40 or 64 hex digits): {fingerprint!r}")
     # rpm names an imported v4 key after the last 8 hex digits of its fingerprint
     rpm_name = f"gpg-pubkey-{expected[-8:].lower()}"
