@@ -92,6 +92,16 @@ def _call(function, *args, **kwargs):
         return None, str(exc)
 
 
+def _settings_and_entry(check):
+    """The settings and the entry of ``check`` (an execution module function), what most states
+    decide on: ``(settings, entry, None)``, or ``(..., the message)`` when a call fails."""
+    settings, error = _call("mdeprereq.settings")
+    if error:
+        return None, None, error
+    entry, error = _call(check)
+    return settings, entry, error
+
+
 def _install_then_recheck(ret, packages, shortfall, check, **arguments):
     """Install ``packages`` through Salt's ``pkg.installed`` (the state ``ret`` names), then run
     the ``check`` (an execution module function, with ``arguments``) again: the check's entry
@@ -161,10 +171,7 @@ def isolation_tools_installed(name="isolation-tools"):
         An ID for the state; not a package name.
     """
     ret = _ret(name)
-    settings, error = _call("mdeprereq.settings")
-    if error:
-        return _failed(ret, error)
-    entry, error = _call("mdeprereq.isolation")
+    settings, entry, error = _settings_and_entry("mdeprereq.isolation")
     if error:
         return _failed(ret, error)
     if entry["status"] == "pass":
@@ -340,10 +347,7 @@ def passive_if_conflicting(name):
         An ID for the state.
     """
     ret = _ret(name)
-    settings, error = _call("mdeprereq.settings")
-    if error:
-        return _failed(ret, error)
-    entry, error = _call("mdeprereq.fanotify")
+    settings, entry, error = _settings_and_entry("mdeprereq.fanotify")
     if error:
         return _failed(ret, error)
     conflicts = entry["facts"].get("conflicting_applications") or []
@@ -702,10 +706,7 @@ def channel_kept(name):
         The channel wanted: ``prod``, ``insiders-fast`` or ``insiders-slow``.
     """
     ret = _ret(name)
-    settings, error = _call("mdeprereq.settings")
-    if error:
-        return _failed(ret, error)
-    entry, error = _call("mdeprereq.agent_version")
+    settings, entry, error = _settings_and_entry("mdeprereq.agent_version")
     if error:
         return _failed(ret, error)
     installed = entry["facts"].get("installed_channel")
