@@ -32,10 +32,8 @@ iterations of ``loop_interval`` seconds (1 by default), so with the default it i
 import json
 import logging
 import os
-import sys
 import tempfile
 
-import salt.loader
 from salt.exceptions import CommandExecutionError
 
 log = logging.getLogger(__name__)
@@ -46,44 +44,34 @@ STATE_DIR = "mdeprereq"
 SCHEDULE_JOB = "mdeprereq-check"  # the job mde.schedule adds
 
 
-def _import_engine():
-    """The engine's modules; Salt puts ``_utils`` on sys.path for execution modules but not for
-    beacons, so look in the utils directories when it is not importable yet."""
-    try:
-        from mdeprereq_engine import regression, remediation  # noqa: PLC0415
-
-        return (regression, remediation), None
-    except ImportError as exc:
-        error = exc
-    for directory in salt.loader.utils(__opts__).module_dirs:
-        if os.path.isdir(os.path.join(directory, "mdeprereq_engine")):
-            if directory not in sys.path:
-                sys.path.append(directory)
-            try:
-                from mdeprereq_engine import regression, remediation  # noqa: PLC0415
-
-                return (regression, remediation), None
-            except ImportError as exc:
-                error = exc
-    return None, error
-
-
 def __virtual__():
-    modules, error = _import_engine()
-    if modules is None:
+    # Salt puts ``_utils`` on sys.path while it loads execution modules, grains, states and
+    # runners (the loader's extra_module_dirs), not beacons. This beacon runs its checks through
+    # the mdeprereq execution module, and loading that module imports the engine, wherever it
+    # ships from (synced _utils, or pip): ask for the module first, as the states do, then the
+    # engine is importable here too.
+    if "mdeprereq.check" not in __salt__:
         return (
             False,
-            f"mdeprereq: the check engine is not importable ({error}); run saltutil.sync_all, "
+            "mdeprereq: the mdeprereq execution module is not available; run saltutil.sync_all, "
+            "or pip install mdeprereq on the minion",
+        )
+    try:
+        _regression()
+    except ImportError as exc:
+        return (
+            False,
+            f"mdeprereq: the check engine is not importable ({exc}); run saltutil.sync_all, "
             "or pip install mdeprereq on the minion",
         )
     return __virtualname__
 
 
-def _engine():
-    modules, error = _import_engine()
-    if modules is None:  # pragma: no cover - __virtual__ refused to load
-        raise ImportError(error)
-    return modules
+def _regression():
+    """The engine's ``regression`` module (importable once ``__virtual__`` has passed)."""
+    from mdeprereq_engine import regression  # noqa: PLC0415
+
+    return regression
 
 
 def validate(config):
@@ -97,7 +85,7 @@ def validate(config):
 
         salt '*' beacons.add mdeprereq "[{'interval': 300}, {'checks': ['disk']}]"
     """
-    regression, _ = _engine()
+    regression = _regression()
     try:
         regression.beacon_config(config)
     except regression.BeaconConfigError as exc:
@@ -169,7 +157,7 @@ def beacon(config):
 
         salt '*' beacons.add mdeprereq "[{'interval': 300}]"
     """
-    regression, _ = _engine()
+    regression = _regression()
     options = regression.beacon_config(config)
     try:
         result = __salt__["mdeprereq.check"](checks=options["checks"])

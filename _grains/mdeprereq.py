@@ -9,6 +9,10 @@ support verdict honours ``mdeprereq:support`` from the minion config (grains can
 import logging
 import sys
 
+# Salt puts _utils on sys.path only while it loads this module (the loader's extra_module_dirs;
+# pip installs the engine as a top-level package): import the engine now. The grain, module,
+# states and runner each have this block: nothing of ours is importable before the engine to
+# share it from (the beacon and outputter, loaded without _utils, find the engine otherwise).
 try:
     from mdeprereq_engine import grains as engine_grains
 

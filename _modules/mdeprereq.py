@@ -31,6 +31,10 @@ import os
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+# Salt puts _utils on sys.path only while it loads this module (the loader's extra_module_dirs;
+# pip installs the engine as a top-level package): import the engine now. The grain, module,
+# states and runner each have this block: nothing of ours is importable before the engine to
+# share it from (the beacon and outputter, loaded without _utils, find the engine otherwise).
 try:
     from mdeprereq_engine import checks as engine_checks
     from mdeprereq_engine import data as engine_data

@@ -14,6 +14,7 @@ CLI Example:
     salt-run mdeprereq.report
 """
 
+import itertools
 import logging
 import os
 import shutil
@@ -28,25 +29,31 @@ log = logging.getLogger(__name__)
 __virtualname__ = "mdeprereq"
 
 
-def _import_engine():
-    """The engine's tables; Salt puts ``_utils`` on sys.path for execution modules but not for
-    outputters, so look in the utils directories when it is not importable yet."""
-    try:
-        from mdeprereq_engine import tables  # noqa: PLC0415
-
-        return tables, None
-    except ImportError as exc:
-        error = exc
+def _utils_dirs_with_engine():
     for directory in salt.loader.utils(__opts__).module_dirs:
         if os.path.isdir(os.path.join(directory, "mdeprereq_engine")):
-            if directory not in sys.path:
-                sys.path.append(directory)
-            try:
-                from mdeprereq_engine import tables  # noqa: PLC0415
+            yield directory
 
-                return tables, None
-            except ImportError as exc:
-                error = exc
+
+def _import_engine():
+    """The engine's tables, and None; or None and the ImportError.
+
+    Salt puts ``_utils`` on sys.path while it loads execution modules, grains, states and
+    runners (the loader's extra_module_dirs), not outputters; and the ``salt`` command on the
+    master loads an outputter without any execution module (the beacon finds the engine through
+    the one it runs). So where the engine is not importable already (pip), look for it in the
+    utils directories, where ``saltutil.sync_all`` puts it. This can't live in the engine it is
+    looking for: it is the one place that searches."""
+    error = None
+    for directory in itertools.chain([None], _utils_dirs_with_engine()):
+        if directory is not None and directory not in sys.path:
+            sys.path.append(directory)
+        try:
+            from mdeprereq_engine import tables  # noqa: PLC0415
+        except ImportError as exc:
+            error = exc
+        else:
+            return tables, None
     return None, error
 
 

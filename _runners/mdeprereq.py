@@ -45,6 +45,10 @@ import salt.payload
 import salt.utils.verify
 from salt.exceptions import SaltInvocationError
 
+# Salt puts _utils on sys.path only while it loads this module (the loader's extra_module_dirs;
+# pip installs the engine as a top-level package): import the engine now. The grain, module,
+# states and runner each have this block: nothing of ours is importable before the engine to
+# share it from (the beacon and outputter, loaded without _utils, find the engine otherwise).
 try:
     from mdeprereq_engine import remediation
     from mdeprereq_engine import report as engine_report

@@ -44,10 +44,11 @@ from salt.exceptions import CommandExecutionError, SaltInvocationError
 log = logging.getLogger(__name__)
 
 try:
-    # only the redaction helper and the expiry wording: for everything else the states ask
-    # the execution module
+    # only the redaction helper, the expiry wording and the fingerprint rule: for everything
+    # else the states ask the execution module
     from mdeprereq_engine.health import expired_message
     from mdeprereq_engine.redact import mask_proxy
+    from mdeprereq_engine.repos import normalize_fingerprint
     from mdeprereq_engine.settings import SettingsError, seconds
 
     ENGINE_IMPORT_ERROR = None
@@ -91,6 +92,41 @@ def _call(function, *args, **kwargs):
         return None, str(exc)
 
 
+def _settings_and_entry(check):
+    """The settings and the entry of ``check`` (an execution module function), what most states
+    decide on: ``(settings, entry, None)``, or ``(..., the message)`` when a call fails."""
+    settings, error = _call("mdeprereq.settings")
+    if error:
+        return None, None, error
+    entry, error = _call(check)
+    return settings, entry, error
+
+
+def _install_then_recheck(ret, packages, shortfall, check, **arguments):
+    """Install ``packages`` through Salt's ``pkg.installed`` (the state ``ret`` names), then run
+    the ``check`` (an execution module function, with ``arguments``) again: the check's entry
+    when it passes now (the caller says so in the comment). Otherwise ``ret`` says what happens
+    and None is returned: under ``test=True`` what would have been installed; a check still not
+    passing fails the state, with ``shortfall`` and what ``pkg.installed`` and the check said."""
+    listed = ", ".join(packages)
+    if __opts__["test"]:
+        ret.update(
+            result=None, comment=f"Would have installed {listed}", changes={"installed": packages}
+        )
+        return None
+    installed = __states__["pkg.installed"](name=ret["name"], pkgs=packages)
+    ret["changes"] = installed.get("changes", {})
+    after, error = _call(check, **arguments)
+    if error or after["status"] != "pass":
+        _failed(
+            ret,
+            f"Installing {listed} {shortfall}: "
+            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
+        )
+        return None
+    return after
+
+
 def dependencies_installed(name, version=None):
     """
     Install the packages the target mdatp version needs on this OS family (the ``dependencies``
@@ -111,23 +147,15 @@ def dependencies_installed(name, version=None):
     missing = entry["facts"].get("missing")
     if not missing:
         return _failed(ret, f"Could not tell which packages are missing: {entry['message']}")
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            comment=f"Would have installed {', '.join(missing)}",
-            changes={"installed": missing},
-        )
-        return ret
-    installed = __states__["pkg.installed"](name=name, pkgs=missing)
-    ret["changes"] = installed.get("changes", {})
-    after, error = _call("mdeprereq.dependencies", version=version)
-    if error or after["status"] != "pass":
-        return _failed(
-            ret,
-            f"Installing {', '.join(missing)} did not satisfy the dependencies: "
-            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
-        )
-    ret["comment"] = f"Installed {', '.join(missing)}"
+    after = _install_then_recheck(
+        ret,
+        missing,
+        "did not satisfy the dependencies",
+        "mdeprereq.dependencies",
+        version=version,
+    )
+    if after is not None:
+        ret["comment"] = f"Installed {', '.join(missing)}"
     return ret
 
 
@@ -143,10 +171,7 @@ def isolation_tools_installed(name="isolation-tools"):
         An ID for the state; not a package name.
     """
     ret = _ret(name)
-    settings, error = _call("mdeprereq.settings")
-    if error:
-        return _failed(ret, error)
-    entry, error = _call("mdeprereq.isolation")
+    settings, entry, error = _settings_and_entry("mdeprereq.isolation")
     if error:
         return _failed(ret, error)
     if entry["status"] == "pass":
@@ -161,23 +186,11 @@ def isolation_tools_installed(name="isolation-tools"):
     packages = entry["facts"].get("packages")
     if not entry["fixable"] or not packages:
         return _failed(ret, f"Could not tell which package brings the tools: {entry['message']}")
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            comment=f"Would have installed {', '.join(packages)}",
-            changes={"installed": packages},
-        )
-        return ret
-    installed = __states__["pkg.installed"](name=name, pkgs=packages)
-    ret["changes"] = installed.get("changes", {})
-    after, error = _call("mdeprereq.isolation")
-    if error or after["status"] != "pass":
-        return _failed(
-            ret,
-            f"Installing {', '.join(packages)} did not bring the isolation tools: "
-            f"{installed.get('comment') or ''} {error or after['message']}".strip(),
-        )
-    ret["comment"] = f"Installed {', '.join(packages)}: {after['message']}"
+    after = _install_then_recheck(
+        ret, packages, "did not bring the isolation tools", "mdeprereq.isolation"
+    )
+    if after is not None:
+        ret["comment"] = f"Installed {', '.join(packages)}: {after['message']}"
     return ret
 
 
@@ -334,10 +347,7 @@ def passive_if_conflicting(name):
         An ID for the state.
     """
     ret = _ret(name)
-    settings, error = _call("mdeprereq.settings")
-    if error:
-        return _failed(ret, error)
-    entry, error = _call("mdeprereq.fanotify")
+    settings, entry, error = _settings_and_entry("mdeprereq.fanotify")
     if error:
         return _failed(ret, error)
     conflicts = entry["facts"].get("conflicting_applications") or []
@@ -696,10 +706,7 @@ def channel_kept(name):
         The channel wanted: ``prod``, ``insiders-fast`` or ``insiders-slow``.
     """
     ret = _ret(name)
-    settings, error = _call("mdeprereq.settings")
-    if error:
-        return _failed(ret, error)
-    entry, error = _call("mdeprereq.agent_version")
+    settings, entry, error = _settings_and_entry("mdeprereq.agent_version")
     if error:
         return _failed(ret, error)
     installed = entry["facts"].get("installed_channel")
@@ -733,6 +740,7 @@ def channel_kept(name):
         changes={"channel": {"old": installed, "new": name}, "removed": removed.get("changes")},
         comment=f"Removed mdatp (channel {installed}): the install puts channel {name}'s in place",
     )
+    return ret
 
 
 def _rpm_key_installed(rpm_name):
@@ -764,8 +772,9 @@ def rpm_key_absent(name, fingerprint, references=None):
             - fingerprint: BC528686B50D79E339D3721CEB3E94ADBE1229CF
     """
     ret = _ret(name)
-    expected = "".join(str(fingerprint or "").split()).upper()
-    if len(expected) not in (40, 64) or any(char not in "0123456789ABCDEF" for char in expected):
+    try:
+        expected = normalize_fingerprint(fingerprint)
+    except ValueError:
         return _failed(ret, f"Not an OpenPGP fingerprint (40 or 64 hex digits): {fingerprint!r}")
     # rpm names an imported v4 key after the last 8 hex digits of its fingerprint
     rpm_name = f"gpg-pubkey-{expected[-8:].lower()}"

@@ -240,6 +240,19 @@ def _unreported(check, health):
     )
 
 
+def _reported_health(host, settings, check):
+    """``(health, None)``: mdatp's health report for ``check``; or ``(None, skip)``, the SKIP
+    verdict ``check`` returns when there is no report (mdatp not installed, or its daemon gave
+    none). The one gate of the checks that read the report (agent_health, agent_definitions,
+    agent_protection)."""
+    health = agent_health_of(host, settings)
+    if health is None:
+        return None, _skip_not_installed()
+    if not health["daemon_running"]:
+        return None, _unreported(check, health)
+    return health, None
+
+
 # -- agent_service -------------------------------------------------------------------------------
 def unit_state(host, unit=data.MDATP_SERVICE):
     """``{"load", "active", "sub", "enabled"}`` of a systemd unit (``systemctl show``), or None
@@ -338,11 +351,9 @@ def check_agent_service(host, settings):
 # -- agent_health --------------------------------------------------------------------------------
 def check_agent_health(host, settings):
     """mdatp's own verdict: healthy, its health issues, licensed (an expired build says so)."""
-    health = agent_health_of(host, settings)
-    if health is None:
-        return _skip_not_installed()
-    if not health["daemon_running"]:
-        return _unreported("agent_health", health)
+    health, skipped = _reported_health(host, settings, "agent_health")
+    if skipped:
+        return skipped
     facts = {
         key: health.get(key)
         for key in ("healthy", "health_issues", "licensed", "expired", "org_id", "app_version")
@@ -455,11 +466,9 @@ def check_agent_version(host, settings):
 # -- agent_definitions ---------------------------------------------------------------------------
 def check_agent_definitions(host, settings):
     """Security intelligence up to date: status, and age against definitions_max_age_hours."""
-    health = agent_health_of(host, settings)
-    if health is None:
-        return _skip_not_installed()
-    if not health["daemon_running"]:
-        return _unreported("agent_definitions", health)
+    health, skipped = _reported_health(host, settings, "agent_definitions")
+    if skipped:
+        return skipped
     status = health.get("definitions_status")
     minutes = health.get("definitions_updated_minutes_ago")
     limit = settings.definitions_max_age_hours
@@ -502,11 +511,9 @@ def check_agent_definitions(host, settings):
 def check_agent_protection(host, settings):
     """The real-time protection mode against the one asked for, and mdatp's own
     conflicting_applications."""
-    health = agent_health_of(host, settings)
-    if health is None:
-        return _skip_not_installed()
-    if not health["daemon_running"]:
-        return _unreported("agent_protection", health)
+    health, skipped = _reported_health(host, settings, "agent_protection")
+    if skipped:
+        return skipped
     passive = health.get("passive_mode")
     real_time = health.get("real_time_protection")
     if passive:

@@ -422,15 +422,7 @@ def repository(
         }
     )
     if family == "debian":
-        return _apt(
-            result,
-            os_id=os_id,
-            version=version,
-            arch=arch,
-            channel=channel,
-            url=url,
-            trusted=trusted,
-        )
+        return _apt(result)
     name = repo_id(os_id, version, channel)
     key_files = [RPM_KEY_FILE.format(key=key["name"]) for key in keys]
     result.update(
@@ -451,12 +443,16 @@ def repository(
     return result
 
 
-def _apt(result, *, os_id, version, arch, channel, url, trusted):
-    codename = CODENAMES.get((os_id, str(version)))
+def _apt(result):
+    """``result`` (``repository()``'s common part, which says the release, channel and URL) with
+    apt's source line and files."""
+    os_id, version, channel = result["os"], result["version"], result["channel"]
+    codename = CODENAMES.get((os_id, version))
     if codename is None:
         raise RepositoryError(f"no codename known for {os_id} {version}")
     # the insiders channels are suites of the prod repository [docs, installer]
     suite = codename if channel == "prod" else channel
+    arch, trusted = result["arch"], result["trusted"]
     options = [f"arch={APT_ARCH.get(arch, arch)}"]
     # signed-by on every release (apt >= 1.1: Debian 9 has 1.4, Ubuntu 16.04 1.2), with the
     # formula's own binary keyring: the key is trusted for this source only, never host-wide
@@ -468,7 +464,7 @@ def _apt(result, *, os_id, version, arch, channel, url, trusted):
             "component": APT_COMPONENT,
             "keyring": None if trusted else APT_KEYRING,
             "file": APT_LIST_FILE.format(channel=channel),
-            "line": f"deb [{' '.join(options)}] {url} {suite} {APT_COMPONENT}",
+            "line": f"deb [{' '.join(options)}] {result['url']} {suite} {APT_COMPONENT}",
         }
     )
     if channel != "prod":

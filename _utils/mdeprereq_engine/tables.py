@@ -168,6 +168,16 @@ def _remediation(row):
     return f"{last['outcome']} {_when(last.get('time'))}"
 
 
+def _failing_table(title, failing, colors):
+    """``failing`` (check ID -> the minions it fails on) as a table: the check, how many
+    minions, a few of them."""
+    rows = [
+        ((check_id, len(minions), _examples(minions)), ("fail", None, None))
+        for check_id, minions in failing.items()
+    ]
+    return _table((title, "MINIONS", "WHICH"), rows, colors)
+
+
 def render_report(report, colors=None):
     """The report as text: counts, failing checks, distributions, and every minion that is not
     ready (or unknown), with when it was last seen and the last remediation."""
@@ -185,11 +195,7 @@ def render_report(report, colors=None):
         return lines
     if report["failing"]:
         lines.append("")
-        rows = [
-            ((check_id, len(minions), _examples(minions)), ("fail", None, None))
-            for check_id, minions in report["failing"].items()
-        ]
-        lines.extend(_table(("FAILING CHECK", "MINIONS", "WHICH"), rows, colors))
+        lines.extend(_failing_table("FAILING CHECK", report["failing"], colors))
     lines.append("")
     rows = [
         (
@@ -258,9 +264,5 @@ def render_agent(agent, colors=None):
     lines.extend(_table(("AGENT", "MINIONS"), rows, colors))
     if agent["failing"]:
         lines.append("")
-        rows = [
-            ((check_id, len(minions), _examples(minions)), ("fail", None, None))
-            for check_id, minions in agent["failing"].items()
-        ]
-        lines.extend(_table(("FAILING AGENT CHECK", "MINIONS", "WHICH"), rows, colors))
+        lines.extend(_failing_table("FAILING AGENT CHECK", agent["failing"], colors))
     return lines
