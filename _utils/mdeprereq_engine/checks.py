@@ -6,7 +6,7 @@ import datetime
 import os
 import posixpath
 
-from . import agent, data, network, support
+from . import agent, connectivity, data, proxy, support
 from . import fanotify as fanotify_scan
 from .errors import MdeprereqError
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
@@ -881,8 +881,8 @@ CHECKS = {
     "mdatp_user": check_mdatp_user,
     "install_path": check_install_path,
     "isolation": check_isolation,
-    "proxy": network.check_proxy,
-    "connectivity": network.check_connectivity,
+    "proxy": proxy.check_proxy,
+    "connectivity": connectivity.check_connectivity,
     **agent.CHECKS,
 }
 

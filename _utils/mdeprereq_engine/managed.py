@@ -375,9 +375,9 @@ def validate(updates):
 
 
 def _validate_proxy(key, value):
-    from . import network  # noqa: PLC0415 - network is heavy; only this key needs it
+    from . import proxy  # noqa: PLC0415 - proxy reads the managed file through this module
 
     try:
-        network.validate_proxy_url(value)
-    except network.ProxyURLError as exc:  # its message masks the credentials
+        proxy.validate_proxy_url(value)
+    except proxy.ProxyURLError as exc:  # its message masks the credentials
         raise ManagedJsonError(f"Refusing {key}: {exc}") from None
