@@ -20,7 +20,7 @@ import os
 import re
 import urllib.parse
 
-from . import data
+from . import data, managed
 from .errors import MdeprereqError
 from .redact import mask_proxy
 from .result import FAIL, PASS, WARN, verdict
@@ -292,42 +292,30 @@ def _managed_proxy(host):
     ``problem`` is None, or ``(status, message)``: WARN when the file can't be read, FAIL when
     mdatp would ignore it.
     """
-    from . import managed as managed_file  # noqa: PLC0415 - managed imports network lazily
-
     try:
-        with open(host.path(data.MANAGED_JSON), "rb") as handle:
-            raw = handle.read()
-    except (FileNotFoundError, NotADirectoryError):
+        settings = managed.read(host)  # strict: UTF-8, no duplicates, NaN, deep nesting
+    except managed.ManagedJsonMissingError:
         return False, None, None
-    except OSError as exc:
-        error = f"{data.MANAGED_JSON} can't be read: {exc.strerror or exc}"
+    except managed.ManagedJsonUnreadableError as exc:
+        reason = exc.os_error.strerror or exc.os_error
+        error = f"{data.MANAGED_JSON} can't be read: {reason}"
         return True, None, (WARN, f"{error}; run the check as root")
-    try:
-        managed = managed_file.parse(raw)  # strict: UTF-8, no duplicates, NaN, deep nesting
-    except managed_file.ManagedJsonError as exc:
+    except managed.ManagedJsonError as exc:  # not strict JSON, or not an object
         return True, None, (FAIL, f"{exc}: mdatp ignores it")
-    if not managed and not raw.strip():
+    value = managed.get(settings, data.MANAGED_PROXY_KEY)
+    if value in (None, ""):
         return True, None, None
-    if not isinstance(managed, dict):
-        return True, None, (FAIL, f"{data.MANAGED_JSON} holds no JSON object: mdatp ignores it")
-    node = managed
-    for part in data.MANAGED_PROXY_KEY.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return True, None, None
-        node = node[part]
-    if node in (None, ""):
-        return True, None, None
-    if not isinstance(node, str):
+    if not isinstance(value, str):
         return (
             True,
             None,
             (
                 FAIL,
-                f"{data.MANAGED_PROXY_KEY} in {data.MANAGED_JSON} is a {type(node).__name__}, not "
-                "a string: a value of the wrong type makes mdatp ignore the whole file",
+                f"{data.MANAGED_PROXY_KEY} in {data.MANAGED_JSON} is a {type(value).__name__}, "
+                "not a string: a value of the wrong type makes mdatp ignore the whole file",
             ),
         )
-    return True, node, None
+    return True, value, None
 
 
 def discover_proxy(host, settings, environ=None):
