@@ -4,29 +4,21 @@ and compared with them (``connectivity.py``).
 The real proxies and TLS servers are in tests/integration/test_network_real.py.
 """
 
-import json
 import ssl
 
 import pytest
 
 from mdeprereq_engine import connectivity, data, endpoints, probe, roots
-from mdeprereq_engine.settings import Settings, SettingsError
-from tests.unit.onboarding_samples import (
+from mdeprereq_engine.settings import SettingsError
+from tests.unit.network_samples import (
     GOV_STREAMLINED,
     LEGACY_EU,
+    SECRET,
     STREAMLINED_US,
+    dumped,
     onboarding_json,
+    settings,
 )
-
-SECRET = "s3cr3t-Pa55"
-
-
-def settings(**raw):
-    return Settings.from_raw(raw)
-
-
-def dumped(value):
-    return json.dumps(value, default=str)
 
 
 # -- check_connectivity verdicts, with stand-in probes ---------------------------------------------

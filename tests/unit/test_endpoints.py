@@ -2,23 +2,10 @@
 JSON, and the URL sets per geo and kind.
 """
 
-import json
-
 import pytest
 
 from mdeprereq_engine import data, endpoints, probe
-from mdeprereq_engine.settings import Settings
-from tests.unit.onboarding_samples import LEGACY_EU, STREAMLINED_US, onboarding_json
-
-SECRET = "s3cr3t-Pa55"
-
-
-def settings(**raw):
-    return Settings.from_raw(raw)
-
-
-def dumped(value):
-    return json.dumps(value, default=str)
+from tests.unit.network_samples import LEGACY_EU, STREAMLINED_US, dumped, onboarding_json, settings
 
 
 @pytest.mark.parametrize(

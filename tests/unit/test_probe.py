@@ -5,7 +5,6 @@ The real proxies and TLS servers are in tests/integration/test_network_real.py.
 """
 
 import datetime
-import json
 import socket
 import threading
 import time
@@ -18,17 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from mdeprereq_engine import probe
-from mdeprereq_engine.settings import Settings
-
-SECRET = "s3cr3t-Pa55"
-
-
-def settings(**raw):
-    return Settings.from_raw(raw)
-
-
-def dumped(value):
-    return json.dumps(value, default=str)
+from tests.unit.network_samples import SECRET, dumped
 
 
 # -- issuer of a certificate -----------------------------------------------------------------------

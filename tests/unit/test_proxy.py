@@ -18,17 +18,7 @@ from mdeprereq_engine.proxy import (
     WpadProxyError,
 )
 from mdeprereq_engine.redact import mask_proxy
-from mdeprereq_engine.settings import Settings
-
-SECRET = "s3cr3t-Pa55"
-
-
-def settings(**raw):
-    return Settings.from_raw(raw)
-
-
-def dumped(value):
-    return json.dumps(value, default=str)
+from tests.unit.network_samples import SECRET, dumped, settings
 
 
 # -- validate_proxy_url ----------------------------------------------------------------------------

@@ -1,10 +1,23 @@
-"""Onboarding JSON samples shared by the endpoints and connectivity tests.
-
-Shaped like the portal's onboarding package (``mdatp_onboard.json``: JSON in a string in JSON in a
-string), with made-up org IDs.
+"""What the proxy, endpoints, probe and connectivity tests share: settings from raw values, a
+secret to look for, and onboarding JSON samples shaped like the portal's onboarding package
+(``mdatp_onboard.json``: JSON in a string in JSON in a string), with made-up org IDs.
 """
 
 import json
+
+from mdeprereq_engine.settings import Settings
+
+SECRET = "s3cr3t-Pa55"
+
+
+def settings(**raw):
+    """``Settings`` of ``mdeprereq:`` set to ``raw``."""
+    return Settings.from_raw(raw)
+
+
+def dumped(value):
+    """``value`` as JSON text, to look for a secret anywhere in it."""
+    return json.dumps(value, default=str)
 
 
 def onboarding_json(body):
