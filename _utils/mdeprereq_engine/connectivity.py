@@ -158,7 +158,7 @@ def check_connectivity(host, settings, environ=None, system=None, mdatp_command=
     where it and the probes disagree, the check warns naming both.
 
     :param system: the context of the operating system's store, used only to name an inspecting
-        CA (default :func:`system_context`, so ``SSL_CERT_FILE`` works)
+        CA (default :func:`.probe.system_context`, so ``SSL_CERT_FILE`` works)
     :param mdatp_command: the mdatp CLI as an argv prefix (default ``/usr/bin/mdatp`` on the
         running machine; none for another root)
     """
