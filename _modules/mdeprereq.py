@@ -40,7 +40,8 @@ try:
     from mdeprereq_engine import data as engine_data
     from mdeprereq_engine import health as mdatp_health
     from mdeprereq_engine import keys as repo_keys
-    from mdeprereq_engine import managed, network, proxyconf, remediation, repos, sources
+    from mdeprereq_engine import managed, proxyconf, remediation, repos, sources
+    from mdeprereq_engine import proxy as engine_proxy
     from mdeprereq_engine.host import Host
     from mdeprereq_engine.redact import mask_proxy, mask_url
     from mdeprereq_engine.settings import KEYS, Settings, SettingsError, check_known, merge_layers
@@ -545,12 +546,12 @@ def configure_proxy(url=None, test=False):
         url = _settings().proxy
     refused = "Refusing the proxy, nothing was written"
     try:
-        network.validate_proxy_url(url)
-    except network.ProxyURLError as exc:
+        engine_proxy.validate_proxy_url(url)
+    except engine_proxy.ProxyURLError as exc:
         raise InvalidArgumentError(f"{refused}: {exc}") from exc
     if not url:
         raise InvalidArgumentError(f"{refused}: no proxy URL given (set mdeprereq:proxy)")
-    url = network.normalize_proxy_url(url)
+    url = engine_proxy.normalize_proxy_url(url)
     host = Host()
     changes = {}
     try:

@@ -4,7 +4,7 @@
 CA (trustme, trusted as mdeprereq:connectivity:roots) and 5 blackholed endpoints (a listening
 socket with a zero backlog that never accepts: the kernel completes at most one handshake and
 drops the rest, so the probes hang in connect or in TLS). Total wall time of
-``network.check_connectivity`` against the timeout T.
+``connectivity.check_connectivity`` against the timeout T.
 """
 
 import contextlib
@@ -18,7 +18,7 @@ import threading
 import trustme
 
 from bench.common import check_figure, figure, main, median, summary, timed
-from mdeprereq_engine import network
+from mdeprereq_engine import connectivity, probe
 from mdeprereq_engine.host import Host
 from mdeprereq_engine.settings import Settings
 
@@ -106,7 +106,7 @@ def run(repeats):
                     }
                 )
                 try:
-                    return timed(lambda: network.check_connectivity(host, settings))
+                    return timed(lambda: connectivity.check_connectivity(host, settings))
                 finally:
                     for sock, _url in fresh:
                         sock.close()
@@ -119,10 +119,10 @@ def run(repeats):
                 outcomes.append(
                     {
                         kind: sum(1 for entry in entries if entry["result"] == kind)
-                        for kind in network.RESULTS
+                        for kind in probe.RESULTS
                     }
                 )
-                ok_elapsed.extend(e["elapsed"] for e in entries if e["result"] == network.OK)
+                ok_elapsed.extend(e["elapsed"] for e in entries if e["result"] == probe.OK)
     finally:
         for server in servers:
             server.close()
@@ -130,7 +130,7 @@ def run(repeats):
             with contextlib.suppress(OSError):
                 sock.close()
 
-    expected = {**dict.fromkeys(network.RESULTS, 0), "ok": SERVED, "timeout": BLACKHOLED}
+    expected = {**dict.fromkeys(probe.RESULTS, 0), "ok": SERVED, "timeout": BLACKHOLED}
     as_expected = sum(1 for outcome in outcomes if outcome == expected)
     figures = [
         figure(
@@ -166,16 +166,16 @@ def run(repeats):
         "name": "connectivity",
         "title": "4. Connectivity: 20 URLs, 5 blackholed",
         "method": (
-            f"network.check_connectivity with mdeprereq:connectivity urls = {SERVED} local TLS "
-            f"servers (trustme CA as mdeprereq:connectivity:roots) + {BLACKHOLED} blackholed "
-            f"endpoints (listen(0), never accept; new ones each run), timeout {TIMEOUT:g} s, all "
-            f"on {LOOPBACK}; {repeats} runs after 1 warm-up."
+            "connectivity.check_connectivity with mdeprereq:connectivity urls = "
+            f"{SERVED} local TLS servers (trustme CA as mdeprereq:connectivity:roots) + "
+            f"{BLACKHOLED} blackholed endpoints (listen(0), never accept; new ones each run), "
+            f"timeout {TIMEOUT:g} s, all on {LOOPBACK}; {repeats} runs after 1 warm-up."
         ),
         "figures": figures,
         "details": {
             "timeout_s": TIMEOUT,
             "outcome_of_the_first_run": outcomes[:1],
-            "join_grace_s": network.JOIN_GRACE,
+            "join_grace_s": probe.JOIN_GRACE,
         },
         "raw": {"total": summary(totals)},
     }

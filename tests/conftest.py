@@ -170,7 +170,7 @@ def fapolicyd_running():
 # -- loopback only ---------------------------------------------------------------------------------
 # This machine's rule: tests send traffic only to loopback (127.0.0.0/8, ::1) or to test hosts in
 # network namespaces they made; never to another address, not even a name lookup of a Microsoft
-# host through the machine's resolver. The connectivity check (network.py) resolves and probes
+# host through the machine's resolver. The connectivity check (connectivity.py) resolves and probes
 # Microsoft's hosts unless mdeprereq:connectivity:urls says otherwise, so every Salt harness sets
 # LOOPBACK_CONNECTIVITY in its minion config or pillar (a test that needs other URLs sets its own).
 # Port 9 (discard) on 127.0.0.1: nothing listens there, the probe is refused at once.

@@ -2,17 +2,19 @@
 
 No Salt here: ``_modules``, ``_states``, ``_grains``, ``_runners``, ``_beacons`` and ``_output``
 are thin adapters over this package, and it is tested with plain pytest. Two parts: the check
-engine (``checks``, ``network``, ``host``, ``fanotify``, ``support``, ``versions``, ``settings``,
-``data``, ...) and the continuous-compliance logic (``remediation``, ``report``, ``regression``,
-``tables``). Every error it raises on purpose is an ``errors.MdeprereqError``. Import the
-submodules you need (``checks``, ``grains``, ``settings``).
+engine (``checks``, ``proxy``, ``probe``, ``endpoints``, ``connectivity``, ``host``, ``fanotify``,
+``support``, ``versions``, ``settings``, ``data``, ...) and the continuous-compliance logic
+(``remediation``, ``report``, ``regression``, ``tables``). Every error it raises on purpose is an
+``errors.MdeprereqError``. Import the submodules you need (``checks``, ``grains``, ``settings``).
 """
 
 import importlib
 
 __all__ = [
     "checks",
+    "connectivity",
     "data",
+    "endpoints",
     "errors",
     "fanotify",
     "grains",
@@ -20,7 +22,8 @@ __all__ = [
     "host",
     "keys",
     "managed",
-    "network",
+    "probe",
+    "proxy",
     "proxyconf",
     "redact",
     "regression",

@@ -6,7 +6,7 @@ import datetime
 import os
 import posixpath
 
-from . import agent, data, network, support
+from . import agent, connectivity, data, managed, proxy, support
 from . import fanotify as fanotify_scan
 from .errors import MdeprereqError
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
@@ -269,17 +269,13 @@ def check_glibc(host, settings):
 
 # -- fanotify --------------------------------------------------------------------------------
 def _managed_enforcement_level(host):
-    """The enforcement level the managed settings set, or None (also for a file mdatp ignores:
-    not strict JSON, see managed.parse)."""
-    from . import managed as managed_file  # noqa: PLC0415 - only this check reads the file
-
+    """The enforcement level the managed settings set, or None (also for a file that is missing,
+    unreadable, or one mdatp ignores: not strict JSON, see managed.parse)."""
     try:
-        with open(host.path(data.MANAGED_JSON), "rb") as handle:
-            settings = managed_file.parse(handle.read())
-    except (OSError, managed_file.ManagedJsonError):
+        settings = managed.read(host)
+    except managed.ManagedJsonError:
         return None
-    section = settings.get("antivirusEngine")
-    return section.get("enforcementLevel") if isinstance(section, dict) else None
+    return managed.get(settings, "antivirusEngine.enforcementLevel")
 
 
 def _target_build(host, settings):
@@ -881,8 +877,8 @@ CHECKS = {
     "mdatp_user": check_mdatp_user,
     "install_path": check_install_path,
     "isolation": check_isolation,
-    "proxy": network.check_proxy,
-    "connectivity": network.check_connectivity,
+    "proxy": proxy.check_proxy,
+    "connectivity": connectivity.check_connectivity,
     **agent.CHECKS,
 }
 

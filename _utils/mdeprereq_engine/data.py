@@ -486,7 +486,7 @@ INI_PROXY_FILES = {
 }
 ZYPPER_PROXY_FILE = "/etc/sysconfig/proxy"
 
-# -- Network: proxy discovery and connectivity probes (network.py) ----------------------------
+# -- Network: proxy discovery (proxy.py) and connectivity probes (endpoints.py, probe.py) ------
 # Where the install-time proxy is read from after mdeprereq:proxy: these names in the process
 # environment, then in /etc/environment (in this order)
 PROXY_ENV_NAMES = ("HTTPS_PROXY", "https_proxy")

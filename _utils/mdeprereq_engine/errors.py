@@ -4,7 +4,7 @@ Every error the engine raises on purpose derives from :class:`MdeprereqError` (a
 as each of them was before, so an ``except ValueError`` still catches them): a malformed setting
 (:class:`SettingsError`), a managed JSON file that can't be read or a value it must not hold
 (``managed.ManagedJsonError``), a repository no row fits (``repos.RepositoryError``), a proxy URL
-mdatp can't use (``network.ProxyURLError``), a key whose fingerprint differs
+mdatp can't use (``proxy.ProxyURLError``), a key whose fingerprint differs
 (``keys.KeyVerificationError``), an unknown check ID (``checks.UnknownCheckError``), ... Each
 message names what was wrong and never quotes a secret. The Salt adapters catch the base once:
 ``SaltInvocationError`` for a bad argument or setting, ``CommandExecutionError`` for a failure,

@@ -6,6 +6,10 @@ renamed over the old one; a new file is mode 0644, owned by root, an existing on
 and owner; the previous file is kept as ``<name>.bak`` (written the same way, never through a
 symlink). A file that is not strict JSON (UTF-8, no duplicate keys, no NaN or Infinity, not
 nested absurdly deep) is never overwritten, and the checks that read it fail.
+
+The one reader of the file: :func:`read` (a :class:`~.host.Host`'s file, for the checks) and
+:func:`load` (the running machine's, for the states) both read it here and parse it with
+:func:`parse`; what goes wrong is a typed :class:`ManagedJsonError`.
 """
 
 import copy
@@ -25,6 +29,29 @@ DIR_MODE = 0o755
 
 class ManagedJsonError(MdeprereqError):
     """The managed settings file can't be used as it is (not JSON, not an object, unreadable)."""
+
+
+class ManagedJsonMissingError(ManagedJsonError):
+    """There is no managed settings file (or a directory on its path is not a directory)."""
+
+
+class ManagedJsonUnreadableError(ManagedJsonError):
+    """The file exists but can't be read (a check run as a user: it is root's only).
+
+    ``os_error`` is the :class:`OSError`, for a caller that words its own message.
+    """
+
+    def __init__(self, message, os_error):
+        super().__init__(message)
+        self.os_error = os_error
+
+
+class ManagedJsonInvalidError(ManagedJsonError):
+    """The file is not strict JSON (not UTF-8, a syntax error, a duplicate key, NaN, too deep)."""
+
+
+class ManagedJsonNotObjectError(ManagedJsonError):
+    """The file is JSON, but not an object at the top (mdatp ignores it)."""
 
 
 MAX_DEPTH = 32  # far more than mdatp's settings nest (3 levels); deeper is garbage
@@ -68,7 +95,7 @@ def parse(raw, path=data.MANAGED_JSON):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ManagedJsonError(
+            raise ManagedJsonInvalidError(
                 f"{path} is not UTF-8 (byte {exc.start}); fix or remove it by hand: it was left "
                 "untouched"
             ) from None
@@ -76,41 +103,64 @@ def parse(raw, path=data.MANAGED_JSON):
         return {}
     try:
         settings = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except ManagedJsonError as exc:
-        raise ManagedJsonError(
-            f"{path} is not valid JSON ({exc}); fix or remove it by hand: it was left untouched"
-        ) from None
     except RecursionError:
-        raise ManagedJsonError(
+        raise ManagedJsonInvalidError(
             f"{path} is nested too deep to be mdatp's settings; fix or remove it by hand: it was "
             "left untouched"
         ) from None
-    except ValueError as exc:
-        raise ManagedJsonError(
+    except ValueError as exc:  # also our own ManagedJsonError: a duplicate key, NaN
+        raise ManagedJsonInvalidError(
             f"{path} is not valid JSON ({exc}); fix or remove it by hand: it was left untouched"
         ) from None
     if not isinstance(settings, dict):
-        raise ManagedJsonError(f"{path} must hold a JSON object, not {type(settings).__name__}")
+        raise ManagedJsonNotObjectError(
+            f"{path} must hold a JSON object, not {type(settings).__name__}"
+        )
     if not _depth(settings):
-        raise ManagedJsonError(
+        raise ManagedJsonInvalidError(
             f"{path} is nested deeper than {MAX_DEPTH} levels; fix or remove it by hand: it was "
             "left untouched"
         )
     return settings
 
 
-def load(path=data.MANAGED_JSON):
-    """The settings in ``path`` as a dict; ``{}`` when the file does not exist.
+def _read_bytes(real_path, path, missing=(FileNotFoundError, NotADirectoryError)):
+    """The bytes of the file at ``real_path`` (``path`` as messages name it).
 
-    :raises ManagedJsonError: when the file is not a strict JSON object (see :func:`parse`)
+    :param missing: the errors that mean there is no file (by default, as :meth:`.Host.read_text`
+        has it, also a path through a regular file)
     """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        return {}
+        with open(real_path, "rb") as handle:
+            return handle.read()
+    except missing as exc:
+        raise ManagedJsonMissingError(f"there is no {path}") from exc
     except OSError as exc:
-        raise ManagedJsonError(f"{path} can't be read: {exc}") from exc
+        raise ManagedJsonUnreadableError(f"{path} can't be read: {exc}", exc) from exc
+
+
+def read(host, path=data.MANAGED_JSON):
+    """The managed settings on ``host`` (``path`` under its root) as a dict; ``{}`` when blank.
+
+    :raises ManagedJsonMissingError: there is no such file
+    :raises ManagedJsonUnreadableError: it can't be read (``os_error`` says why)
+    :raises ManagedJsonInvalidError: it is not strict JSON (see :func:`parse`)
+    :raises ManagedJsonNotObjectError: it holds JSON that is not an object
+    """
+    return parse(_read_bytes(host.path(path), path), path)
+
+
+def load(path=data.MANAGED_JSON):
+    """The settings in ``path`` on this machine as a dict; ``{}`` when the file does not exist.
+
+    :raises ManagedJsonError: when the file can't be read or is not a strict JSON object (see
+        :func:`read`)
+    """
+    try:
+        # a path through a regular file is an error here, not "no file": the states write there
+        raw = _read_bytes(path, path, missing=FileNotFoundError)
+    except ManagedJsonMissingError:
+        return {}
     return parse(raw, path)
 
 
@@ -375,9 +425,9 @@ def validate(updates):
 
 
 def _validate_proxy(key, value):
-    from . import network  # noqa: PLC0415 - network is heavy; only this key needs it
+    from . import proxy  # noqa: PLC0415 - proxy reads the managed file through this module
 
     try:
-        network.validate_proxy_url(value)
-    except network.ProxyURLError as exc:  # its message masks the credentials
+        proxy.validate_proxy_url(value)
+    except proxy.ProxyURLError as exc:  # its message masks the credentials
         raise ManagedJsonError(f"Refusing {key}: {exc}") from None

@@ -32,8 +32,11 @@ import time
 
 import pytest
 
-from mdeprereq_engine import data, network
+from mdeprereq_engine import data
+from mdeprereq_engine.connectivity import CONNECTIVITY_REMEDIATIONS, check_connectivity
 from mdeprereq_engine.host import Host
+from mdeprereq_engine.probe import INSPECTION_MESSAGE
+from mdeprereq_engine.proxy import check_proxy
 from mdeprereq_engine.settings import Settings
 from tests.conftest import is_root
 
@@ -405,7 +408,7 @@ def connectivity(root, urls, roots, environ=None, timeout=3, **raw):
     )
     host = Host(root=str(root), environ=environ or {})
     started = time.monotonic()
-    result = network.check_connectivity(host, settings)
+    result = check_connectivity(host, settings)
     return result, time.monotonic() - started
 
 
@@ -452,10 +455,10 @@ def test_chain_from_another_ca_the_system_trusts_is_inspection(
     assert entry["trusted_by_system"] is True
     assert OTHER_CA_ORGANIZATION in entry["inspected_by"]  # its subject, named
     assert f"O={OTHER_CA_ORGANIZATION}" in entry["detail"]
-    assert network.INSPECTION_MESSAGE in result["message"]
+    assert INSPECTION_MESSAGE in result["message"]
     assert f"O={OTHER_CA_ORGANIZATION}" in result["message"]
     assert f"Hosts to exempt: 127.0.0.1:{server.port}" in result["remediation"]
-    assert network.CONNECTIVITY_REMEDIATIONS["inspection"] in result["remediation"]
+    assert CONNECTIVITY_REMEDIATIONS["inspection"] in result["remediation"]
 
 
 def test_ca_copying_the_roots_names_but_not_its_key_is_inspection(
@@ -494,8 +497,8 @@ def test_expired_or_wrong_host_is_tls_not_inspection(root, test_ca, test_ca_file
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "tls", entry
     assert reason in entry["detail"]
-    assert network.INSPECTION_MESSAGE not in result["message"]
-    assert network.CONNECTIVITY_REMEDIATIONS["tls"] in result["remediation"]
+    assert INSPECTION_MESSAGE not in result["message"]
+    assert CONNECTIVITY_REMEDIATIONS["tls"] in result["remediation"]
 
 
 @pytest.mark.parametrize("source", ["setting", "environment", "etc-environment"])
@@ -533,7 +536,7 @@ def test_connect_refused_by_the_proxy_reports_its_status_line(
     assert entry["result"] == "proxy"
     assert "'HTTP/1.1 403 Access violation'" in entry["detail"]
     assert "403 Access violation" in result["message"]
-    assert network.CONNECTIVITY_REMEDIATIONS["proxy"] in result["remediation"]
+    assert CONNECTIVITY_REMEDIATIONS["proxy"] in result["remediation"]
 
 
 def test_proxy_that_cannot_reach_the_server(root, test_ca_file, tinyproxy):
@@ -559,7 +562,7 @@ def test_direct_refused(root, test_ca_file):
     result, _ = connectivity(root, [closed], test_ca_file)
     (entry,) = result["facts"]["urls"]
     assert entry["result"] == "refused"
-    assert network.CONNECTIVITY_REMEDIATIONS["refused"] in result["remediation"]
+    assert CONNECTIVITY_REMEDIATIONS["refused"] in result["remediation"]
 
 
 def test_not_tls(root, test_ca_file):
@@ -598,8 +601,8 @@ def test_intercepting_proxy_is_ssl_inspection(
     assert entry["trusted_by_system"] is True
     assert "O=mitmproxy" in entry["inspected_by"]
     assert "CN=mitmproxy" in entry["inspected_by"]
-    assert entry["detail"].startswith(network.INSPECTION_MESSAGE)
-    assert network.INSPECTION_MESSAGE in result["message"]
+    assert entry["detail"].startswith(INSPECTION_MESSAGE)
+    assert INSPECTION_MESSAGE in result["message"]
     assert "CN=mitmproxy" in result["message"]
     assert f"Hosts to exempt: 127.0.0.1:{tls_server.port}" in result["remediation"]
 
@@ -653,7 +656,7 @@ def test_blackholed_urls_take_one_timeout_not_the_sum(
         assert entry["elapsed"] <= TIMEOUT + SLACK
     assert result["status"] == "fail"
     assert f"{count} of {count + 1} Defender URLs fail" in result["message"]
-    assert network.CONNECTIVITY_REMEDIATIONS["timeout"] in result["remediation"]
+    assert CONNECTIVITY_REMEDIATIONS["timeout"] in result["remediation"]
 
 
 BAD_PROXIES = [
@@ -674,8 +677,8 @@ def test_bad_proxy_settings_each_give_a_clear_error(root, test_ca, proxy, reason
     try:
         settings = Settings.from_raw({"proxy": proxy, "connectivity": {"urls": [server.url]}})
         host = Host(root=str(root), environ={})
-        checked = network.check_proxy(host, settings)
-        probed = network.check_connectivity(host, settings)
+        checked = check_proxy(host, settings)
+        probed = check_connectivity(host, settings)
     finally:
         server.close()
     assert checked["status"] == "fail"
@@ -693,5 +696,5 @@ def test_proxy_check_passes_for_the_real_proxy(root, tinyproxy):
     managed_json.parent.mkdir(parents=True)
     managed_json.write_text(json.dumps({"cloudService": {"proxy": tinyproxy[0]}}))
     settings = Settings.from_raw({"proxy": tinyproxy[0]})
-    result = network.check_proxy(Host(root=str(root), environ={}), settings)
+    result = check_proxy(Host(root=str(root), environ={}), settings)
     assert result["status"] == "pass", result

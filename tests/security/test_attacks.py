@@ -19,7 +19,7 @@ import salt.utils.jid
 from salt.exceptions import CommandExecutionError
 from saltfactories.utils import random_string
 
-from mdeprereq_engine import data, managed, network, remediation, report, settings, tables
+from mdeprereq_engine import data, managed, proxy, remediation, report, settings, tables
 from mdeprereq_engine.fanotify import Holder
 from mdeprereq_engine.redact import mask_cmdline
 from mdeprereq_engine.result import summarize, verdict
@@ -171,7 +171,7 @@ def test_item_07_an_empty_unknown_section_never_replaces_one_and_readers_refuse_
     with pytest.raises(managed.ManagedJsonError, match="never replaces"):
         managed.apply({"exclusionSettings": {}}, path=str(path))
     machine.write(data.MANAGED_JSON, '{"cloudService": {"proxy": "http://p:1", "x": NaN}}')
-    checked = network.check_proxy(machine.host(), Settings.from_raw({}))
+    checked = proxy.check_proxy(machine.host(), Settings.from_raw({}))
     assert checked["status"] == "fail" and "NaN is not JSON" in checked["message"]
 
 
@@ -372,7 +372,7 @@ def test_item_13_strict_managed_file(tmp_path, machine, raw, says):
     target = machine.root / data.MANAGED_JSON.lstrip("/")
     target.parent.mkdir(parents=True)
     target.write_bytes(raw)
-    checked = network.check_proxy(machine.host(), Settings.from_raw({}))
+    checked = proxy.check_proxy(machine.host(), Settings.from_raw({}))
     assert checked["status"] == "fail", checked
 
 

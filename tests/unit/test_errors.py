@@ -11,7 +11,8 @@ from mdeprereq_engine import (
     health,
     keys,
     managed,
-    network,
+    probe,
+    proxy,
     proxyconf,
     regression,
     remediation,
@@ -21,7 +22,7 @@ from mdeprereq_engine import (
 from mdeprereq_engine.errors import MdeprereqError, SettingsError
 
 ENGINE = pathlib.Path(__file__).resolve().parents[2] / "_utils" / "mdeprereq_engine"
-PRIVATE = {"_ProbeFailure"}  # network's probe-internal signal, never leaves the module
+PRIVATE = {"_ProbeFailure"}  # probe's internal signal, never leaves the module
 
 
 @pytest.mark.parametrize(
@@ -32,13 +33,17 @@ PRIVATE = {"_ProbeFailure"}  # network's probe-internal signal, never leaves the
         remediation.InvalidEvent,
         regression.BeaconConfigError,
         health.HealthParseError,
-        network.ProxyURLError,
-        network.PacProxyError,
-        network.WpadProxyError,
-        network.AuthenticatedProxyError,
-        network.InvalidProxyURLError,
-        network.RootsError,
+        proxy.ProxyURLError,
+        proxy.PacProxyError,
+        proxy.WpadProxyError,
+        proxy.AuthenticatedProxyError,
+        proxy.InvalidProxyURLError,
+        probe.RootsError,
         managed.ManagedJsonError,
+        managed.ManagedJsonMissingError,
+        managed.ManagedJsonUnreadableError,
+        managed.ManagedJsonInvalidError,
+        managed.ManagedJsonNotObjectError,
         repos.RepositoryError,
         checks.UnknownCheckError,
         keys.KeyVerificationError,

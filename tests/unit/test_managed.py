@@ -1,5 +1,6 @@
 """The managed settings file: key-by-key merge, atomic write with backup, corrupt files refused."""
 
+import builtins
 import json
 import os
 
@@ -100,3 +101,62 @@ def test_merge_refuses_to_replace_a_non_mapping_on_the_way():
     assert managed.merged({"a": None}, {"a.b": 1}) == {"a": {"b": 1}}
     assert managed.get({"a": {"b": {"c": 3}}}, "a.b.c") == 3
     assert managed.get({"a": 1}, "a.b") is None
+
+
+# -- the one reader: managed.read(host), managed.load(path) -------------------------------------
+def test_read_returns_the_settings_under_the_hosts_root(machine):
+    machine.write(managed.data.MANAGED_JSON, json.dumps({"cloudService": {"proxy": "http://p:1"}}))
+    assert managed.read(machine.host()) == {"cloudService": {"proxy": "http://p:1"}}
+    machine.write(managed.data.MANAGED_JSON, "  \n")
+    assert managed.read(machine.host()) == {}  # blank: no settings, as mdatp has it
+
+
+def test_read_says_missing_also_through_a_regular_file(machine):
+    with pytest.raises(managed.ManagedJsonMissingError, match="there is no"):
+        managed.read(machine.host())
+    machine.write("/etc/opt/microsoft/mdatp/managed", "a file where the directory belongs")
+    with pytest.raises(managed.ManagedJsonMissingError):
+        managed.read(machine.host())
+
+
+def test_load_refuses_a_path_through_a_regular_file(tmp_path):
+    (tmp_path / "managed").write_text("a file where the directory belongs")
+    with pytest.raises(managed.ManagedJsonUnreadableError, match="can't be read"):
+        managed.load(str(tmp_path / "managed" / "mdatp_managed.json"))
+
+
+def test_read_unreadable_keeps_the_os_error(machine, monkeypatch):
+    real = builtins.open
+    target = machine.host().path(managed.data.MANAGED_JSON)
+    machine.write(managed.data.MANAGED_JSON, "{}")
+
+    def opener(name, *args, **kwargs):
+        if str(name) == target:
+            raise PermissionError(13, "Permission denied")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", opener)
+    with pytest.raises(managed.ManagedJsonUnreadableError) as caught:
+        managed.read(machine.host())
+    assert caught.value.os_error.strerror == "Permission denied"
+    assert str(caught.value).startswith(f"{managed.data.MANAGED_JSON} can't be read: ")
+
+
+@pytest.mark.parametrize(
+    ("raw", "error", "says"),
+    [
+        (b"{not json", managed.ManagedJsonInvalidError, "not valid JSON"),
+        (b"\xff{}", managed.ManagedJsonInvalidError, "not UTF-8"),
+        (b'{"a": 1, "a": 2}', managed.ManagedJsonInvalidError, "twice"),
+        (b"[1, 2]", managed.ManagedJsonNotObjectError, "must hold a JSON object, not list"),
+    ],
+    ids=["syntax", "not-utf8", "duplicate", "list"],
+)
+def test_read_types_what_is_wrong(machine, raw, error, says):
+    target = machine.root / managed.data.MANAGED_JSON.lstrip("/")
+    target.parent.mkdir(parents=True)
+    target.write_bytes(raw)
+    with pytest.raises(error, match=says) as caught:
+        managed.read(machine.host())
+    assert managed.data.MANAGED_JSON in str(caught.value)  # named as on the machine, not the root
+    assert isinstance(caught.value, managed.ManagedJsonError)  # what callers catch

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mdeprereq_engine import agent, checks, network
+from mdeprereq_engine import agent, checks, probe
 from mdeprereq_engine.result import FAIL, PASS, SKIP, STATUSES, WARN, summarize, verdict
 from mdeprereq_engine.settings import Settings
 from tests.conftest import assert_probes_loopback_only, loopback_settings
@@ -45,8 +45,8 @@ def healthy(machine, monkeypatch):
     monkeypatch.setattr(host, "euid", lambda: 0)
     monkeypatch.setattr(host, "statvfs", lambda path: FakeStatvfs())
     # No network in unit tests: every Defender URL answers with a verified handshake from one of
-    # the expected issuers (the probes themselves are tested in test_network.py)
-    monkeypatch.setattr(network, "probe_url", fake_verified_probe)
+    # the expected issuers (the probes themselves are tested in test_probe.py)
+    monkeypatch.setattr(probe, "probe_url", fake_verified_probe)
     machine.write(
         "/etc/opt/microsoft/mdatp/mdatp_onboard.json",
         json.dumps(
