@@ -6,7 +6,7 @@ import datetime
 import os
 import posixpath
 
-from . import agent, data, network, support
+from . import agent, data, network, pkgdb, support
 from . import fanotify as fanotify_scan
 from .errors import MdeprereqError
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
@@ -246,7 +246,7 @@ def check_glibc(host, settings):
             "floor applies",
         )
     package, floor = data.GLIBC_FLOOR[family]
-    installed = host.package_versions((package,)) or {}
+    installed = pkgdb.versions(host, (package,)) or {}
     source = f"package {package}"
     version = upstream_version(installed[package]) if package in installed else None
     if version is None and host.root in ("/", ""):
@@ -287,7 +287,7 @@ def _target_build(host, settings):
     the installed mdatp's, else the newest (parsed None)."""
     if settings.mdatp_version:
         return settings.mdatp_version, parse_mdatp_version(settings.mdatp_version)
-    installed = (host.package_versions((data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
+    installed = (pkgdb.versions(host, (data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
     if installed:
         try:
             return f"{upstream_version(installed)} (installed)", parse_mdatp_version(
@@ -604,7 +604,7 @@ def check_dependencies(host, settings):
             SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}"
         )
     needed, from_microsoft, reasons = required_packages(family, settings.mdatp_version)
-    installed = host.package_versions(needed)
+    installed = pkgdb.versions(host, needed)
     facts = {
         "family": family,
         "mdatp_version": target,
