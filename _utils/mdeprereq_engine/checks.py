@@ -891,19 +891,44 @@ class UnknownCheckError(MdeprereqError):
     """A check ID that does not exist was asked for."""
 
 
+def known_ids(ids, key=None, error=UnknownCheckError):
+    """``ids`` (check IDs already split) in order without repeats, when every one is in
+    :data:`CHECKS`; else ``error`` naming the unknown ones (and ``key``, the setting or option
+    they came from) and the known ones."""
+    unknown = [check_id for check_id in ids if check_id not in CHECKS]
+    if unknown:
+        where = f"{key}: unknown check(s) " if key else "unknown check(s): "
+        raise error(f"{where}{', '.join(map(str, unknown))}; known: {', '.join(CHECKS)}")
+    return list(dict.fromkeys(ids))
+
+
+def parse_ids(value, key=None, error=UnknownCheckError, text_only=False):
+    """The check IDs of ``value``: a list (or tuple) of IDs or a comma-separated string, each
+    stripped, empty ones dropped, in order without repeats; ``[]`` for None, ``""`` or ``[]``.
+
+    The one parser of check-ID lists (``checks=``, ``mdeprereq:ignore``, the beacon's
+    ``checks``): anything else, or an unknown ID, raises ``error`` (the caller's own type: a
+    :class:`~.errors.SettingsError` for a setting) naming ``key``. With ``text_only``, list items
+    that are not strings are an error too (else they are read as their text).
+    """
+    if value is None or value in ("", []):
+        return []
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        if text_only and not all(isinstance(item, str) for item in value):
+            raise error(f"{key or 'checks'} must list check IDs, got {value!r}")
+        items = value
+    else:
+        raise error(f"{key or 'checks'} must be a list of check IDs, got {value!r}")
+    return known_ids([str(item).strip() for item in items if str(item).strip()], key, error)
+
+
 def select(only=None):
     """The check IDs to run: all, or ``only`` (a list, or a comma-separated string) in order."""
     if only is None or only in ("", []):
         return list(CHECKS)
-    if isinstance(only, str):
-        only = only.split(",")
-    wanted = [str(check_id).strip() for check_id in only if str(check_id).strip()]
-    unknown = [check_id for check_id in wanted if check_id not in CHECKS]
-    if unknown:
-        raise UnknownCheckError(
-            f"unknown check(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}"
-        )
-    return list(dict.fromkeys(wanted))
+    return parse_ids(only)
 
 
 def run_one(check_id, host, settings):
