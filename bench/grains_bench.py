@@ -27,9 +27,10 @@ from bench.common import (
     repeat,
     summary,
 )
-from mdeprereq_engine import data
+from mdeprereq_engine import data, pkgdb
 from mdeprereq_engine import grains as engine_grains
-from mdeprereq_engine.host import DPKG_STATUS, Host
+from mdeprereq_engine.host import Host
+from mdeprereq_engine.pkgdb import DPKG_STATUS
 
 DEFAULT_REPEATS = 30
 COLD_REPEATS = 40
@@ -165,10 +166,10 @@ def run(repeats):
             raise RuntimeError(f"mdeprereq.mde returned {value!r}")
         via_salt = repeat(salt_grain, repeats)
         lookup = repeat(
-            lambda: Host(allow_subprocess=False).package_versions(LOOKED_UP_PACKAGES), repeats
+            lambda: pkgdb.versions(Host(allow_subprocess=False), LOOKED_UP_PACKAGES), repeats
         )
-        packages = repeat(lambda: Host(allow_subprocess=False).installed_packages, repeats)
-        package_count = len(Host(allow_subprocess=False).installed_packages or {})
+        packages = repeat(lambda: pkgdb.installed(Host(allow_subprocess=False)), repeats)
+        package_count = len(pkgdb.installed(Host(allow_subprocess=False)) or {})
         dpkg_status_bytes = os.path.getsize(DPKG_STATUS) if os.path.exists(DPKG_STATUS) else None
 
     warm_ratio = median(all_with) / median(all_without)
@@ -245,13 +246,13 @@ def run(repeats):
         figure(
             "grain_package_lookup_ms",
             "inside our grain: looking up mdatp and the desktop metapackages "
-            "(Host.package_versions), median",
+            "(pkgdb.versions), median",
             ms(median(lookup)),
             "ms",
         ),
         figure(
             "grain_package_db_ms",
-            "for comparison: parsing the whole package database (Host.installed_packages, what "
+            "for comparison: parsing the whole package database (pkgdb.installed, what "
             "the checks use), median",
             ms(median(packages)),
             "ms",

@@ -13,7 +13,7 @@ Each check takes a Host and Settings and returns one verdict, like those in :mod
 import datetime
 import zlib
 
-from . import data
+from . import data, pkgdb
 from . import health as mdatp_health
 from .grains import ring_of_package_version
 from .result import FAIL, PASS, SKIP, WARN, verdict
@@ -398,7 +398,7 @@ def check_agent_version(host, settings):
     if not host.mdatp_installed(settings.install_path):
         return _skip_not_installed()
     health = agent_health_of(host, settings)
-    package = (host.package_versions((data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
+    package = (pkgdb.versions(host, (data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
     reported = health if health and health["daemon_running"] else {}
     version = reported.get("app_version") or (package and package.split("-")[0].split("_")[0])
     ring = reported.get("release_ring") or ring_of_package_version(package)

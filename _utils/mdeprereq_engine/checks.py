@@ -6,7 +6,7 @@ import datetime
 import os
 import posixpath
 
-from . import agent, connectivity, data, managed, proxy, support
+from . import agent, connectivity, data, managed, pkgdb, proxy, support
 from . import fanotify as fanotify_scan
 from .errors import MdeprereqError
 from .result import FAIL, PASS, SKIP, WARN, summarize, verdict
@@ -246,7 +246,7 @@ def check_glibc(host, settings):
             "floor applies",
         )
     package, floor = data.GLIBC_FLOOR[family]
-    installed = host.package_versions((package,)) or {}
+    installed = pkgdb.versions(host, (package,)) or {}
     source = f"package {package}"
     version = upstream_version(installed[package]) if package in installed else None
     if version is None and host.root in ("/", ""):
@@ -283,7 +283,7 @@ def _target_build(host, settings):
     the installed mdatp's, else the newest (parsed None)."""
     if settings.mdatp_version:
         return settings.mdatp_version, parse_mdatp_version(settings.mdatp_version)
-    installed = (host.package_versions((data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
+    installed = (pkgdb.versions(host, (data.MDATP_PACKAGE,)) or {}).get(data.MDATP_PACKAGE)
     if installed:
         try:
             return f"{upstream_version(installed)} (installed)", parse_mdatp_version(
@@ -600,7 +600,7 @@ def check_dependencies(host, settings):
             SKIP, f"unknown package family for {host.os_release.get('ID', 'this system')}"
         )
     needed, from_microsoft, reasons = required_packages(family, settings.mdatp_version)
-    installed = host.package_versions(needed)
+    installed = pkgdb.versions(host, needed)
     facts = {
         "family": family,
         "mdatp_version": target,
@@ -887,19 +887,44 @@ class UnknownCheckError(MdeprereqError):
     """A check ID that does not exist was asked for."""
 
 
+def known_ids(ids, key=None, error=UnknownCheckError):
+    """``ids`` (check IDs already split) in order without repeats, when every one is in
+    :data:`CHECKS`; else ``error`` naming the unknown ones (and ``key``, the setting or option
+    they came from) and the known ones."""
+    unknown = [check_id for check_id in ids if check_id not in CHECKS]
+    if unknown:
+        where = f"{key}: unknown check(s) " if key else "unknown check(s): "
+        raise error(f"{where}{', '.join(map(str, unknown))}; known: {', '.join(CHECKS)}")
+    return list(dict.fromkeys(ids))
+
+
+def parse_ids(value, key=None, error=UnknownCheckError, text_only=False):
+    """The check IDs of ``value``: a list (or tuple) of IDs or a comma-separated string, each
+    stripped, empty ones dropped, in order without repeats; ``[]`` for None, ``""`` or ``[]``.
+
+    The one parser of check-ID lists (``checks=``, ``mdeprereq:ignore``, the beacon's
+    ``checks``): anything else, or an unknown ID, raises ``error`` (the caller's own type: a
+    :class:`~.errors.SettingsError` for a setting) naming ``key``. With ``text_only``, list items
+    that are not strings are an error too (else they are read as their text).
+    """
+    if value is None or value in ("", []):
+        return []
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        if text_only and not all(isinstance(item, str) for item in value):
+            raise error(f"{key or 'checks'} must list check IDs, got {value!r}")
+        items = value
+    else:
+        raise error(f"{key or 'checks'} must be a list of check IDs, got {value!r}")
+    return known_ids([str(item).strip() for item in items if str(item).strip()], key, error)
+
+
 def select(only=None):
     """The check IDs to run: all, or ``only`` (a list, or a comma-separated string) in order."""
     if only is None or only in ("", []):
         return list(CHECKS)
-    if isinstance(only, str):
-        only = only.split(",")
-    wanted = [str(check_id).strip() for check_id in only if str(check_id).strip()]
-    unknown = [check_id for check_id in wanted if check_id not in CHECKS]
-    if unknown:
-        raise UnknownCheckError(
-            f"unknown check(s): {', '.join(unknown)}; known: {', '.join(CHECKS)}"
-        )
-    return list(dict.fromkeys(wanted))
+    return parse_ids(only)
 
 
 def run_one(check_id, host, settings):

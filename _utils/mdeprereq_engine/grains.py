@@ -1,7 +1,7 @@
 """The ``mde`` grain: cheap facts for targeting. No network and no subprocess: it runs at every
 minion start, so it reads files only (os-release, /proc, the package database files)."""
 
-from . import data
+from . import data, pkgdb
 from .host import Host
 from .support import LISTED, support_verdict
 
@@ -39,7 +39,7 @@ def collect(host=None, support=None):
     """
     host = host or Host(allow_subprocess=False)
     level, reason, facts = support_verdict(host, support or data.SUPPORT_MATRIX)
-    installed = host.package_versions((data.MDATP_PACKAGE,)) or {}
+    installed = pkgdb.versions(host, (data.MDATP_PACKAGE,)) or {}
     uid, gid = _account_ids(host)
     pid1 = (host.proc_text("1", "comm") or "").strip()
     return {

@@ -11,12 +11,8 @@ import os
 import platform
 import posixpath
 import re
-import struct
 
-from . import data
-
-RPMDB_SQLITE_PATHS = ("/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite")
-DPKG_STATUS = "/var/lib/dpkg/status"
+from . import data, pkgdb
 
 
 class Mount:
@@ -99,90 +95,6 @@ def _unquote_shell_value(raw):
     return re.sub(r"\\(.)", r"\1", raw)
 
 
-def _dpkg_paragraph_version(paragraph):
-    """``(name, version)`` of one dpkg status paragraph; version is None unless installed."""
-    fields = {}
-    for line in paragraph.splitlines():
-        if line[:1] in (" ", "\t") or ":" not in line:
-            continue
-        key, _, value = line.partition(":")
-        fields[key] = value.strip()
-    name = fields.get("Package")
-    if name and fields.get("Status", "").endswith(" installed") and "Version" in fields:
-        return name, fields["Version"]
-    return name, None
-
-
-def parse_dpkg_status(text):
-    """Installed packages in a dpkg status file: ``{name: version}``."""
-    installed = {}
-    for paragraph in text.split("\n\n"):
-        name, version = _dpkg_paragraph_version(paragraph)
-        if version is not None:
-            installed.setdefault(name, version)
-    return installed
-
-
-def _line_starts(text, prefix):
-    """Offsets in ``text`` where a line begins with ``prefix``."""
-    if text.startswith(prefix):
-        yield 0
-    position = text.find(b"\n" + prefix)
-    while position != -1:
-        yield position + 1
-        position = text.find(b"\n" + prefix, position + 1)
-
-
-def find_dpkg_packages(status, names):
-    """Installed versions of ``names`` only, from the bytes of a dpkg status file.
-
-    The same answer as :func:`parse_dpkg_status` restricted to ``names``, without decoding and
-    parsing the other packages' paragraphs: the grain looks for a few names in a file of
-    thousands of packages (well under a millisecond instead of 15 on a 700 KB status file).
-    """
-    found = {}
-    for name in names:
-        for position in _line_starts(status, b"Package: " + name.encode() + b"\n"):
-            start = status.rfind(b"\n\n", 0, position)
-            start = 0 if start == -1 else start + 2
-            end = status.find(b"\n\n", position)
-            paragraph = status[start : None if end == -1 else end]
-            found_name, version = _dpkg_paragraph_version(paragraph.decode("utf-8", "replace"))
-            if version is not None and found_name == name:  # the first installed one, as dpkg
-                found[name] = version
-                break
-    return found
-
-
-# RPM header tags and types used by parse_rpm_header
-_RPMTAG_NAME, _RPMTAG_VERSION, _RPMTAG_RELEASE, _RPMTAG_EPOCH = 1000, 1001, 1002, 1003
-_RPM_INT32, _RPM_STRING = 4, 6
-
-
-def parse_rpm_header(blob):
-    """Name and ``[epoch:]version-release`` from an RPM header blob (as rpmdb.sqlite stores it)."""
-    index_count, data_length = struct.unpack_from(">II", blob, 0)
-    store_offset = 8 + 16 * index_count
-    store = blob[store_offset : store_offset + data_length]
-    values = {}
-    for position in range(index_count):
-        tag, kind, offset, _count = struct.unpack_from(">IIII", blob, 8 + 16 * position)
-        if tag not in (_RPMTAG_NAME, _RPMTAG_VERSION, _RPMTAG_RELEASE, _RPMTAG_EPOCH):
-            continue
-        if kind == _RPM_STRING:
-            end = store.index(b"\0", offset)
-            values[tag] = store[offset:end].decode("utf-8", "replace")
-        elif kind == _RPM_INT32:
-            values[tag] = struct.unpack_from(">I", store, offset)[0]
-    name = values.get(_RPMTAG_NAME)
-    if name is None or _RPMTAG_VERSION not in values:
-        return None, None
-    evr = f"{values[_RPMTAG_VERSION]}-{values.get(_RPMTAG_RELEASE, '')}".rstrip("-")
-    if values.get(_RPMTAG_EPOCH):
-        evr = f"{values[_RPMTAG_EPOCH]}:{evr}"
-    return name, evr
-
-
 class Host:
     """The machine under test, or a fixture tree that stands for it.
 
@@ -235,6 +147,14 @@ class Host:
         except (FileNotFoundError, NotADirectoryError):
             return None
 
+    def read_bytes(self, path):
+        """The bytes of ``path`` under root, or None when it does not exist."""
+        try:
+            with open(self.path(path), "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
     def exists(self, path):
         return os.path.lexists(self.path(path))
 
@@ -256,7 +176,7 @@ class Host:
         for like in self.os_release.get("ID_LIKE", "").split():
             if like in data.FAMILY_BY_ID_LIKE:
                 return data.FAMILY_BY_ID_LIKE[like]
-        if self.exists(DPKG_STATUS):
+        if self.exists(pkgdb.DPKG_STATUS):
             return "debian"
         return None
 
@@ -331,7 +251,7 @@ class Host:
     # -- mdatp itself ----------------------------------------------------------------------
     def mdatp_installed(self, install_path=data.DEFAULT_INSTALL_PATH):
         """Whether mdatp is installed: its package, or its daemon under ``install_path``."""
-        packages = self.package_versions((data.MDATP_PACKAGE,)) or {}
+        packages = pkgdb.versions(self, (data.MDATP_PACKAGE,)) or {}
         daemon = posixpath.join(install_path, data.DAEMON_RELATIVE_PATH)
         return data.MDATP_PACKAGE in packages or self.exists(daemon)
 
@@ -433,118 +353,3 @@ class Host:
         except OSError as exc:
             return 126, "", f"{argv[0]} could not run: {exc}"
         return completed.returncode, completed.stdout, completed.stderr
-
-    # -- package database ------------------------------------------------------------------
-    def read_bytes(self, path):
-        """The bytes of ``path`` under root, or None when it does not exist."""
-        try:
-            with open(self.path(path), "rb") as handle:
-                return handle.read()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-
-    @functools.cached_property
-    def _dpkg_status(self):
-        return self.read_bytes(DPKG_STATUS)
-
-    @functools.cached_property
-    def installed_packages(self):
-        """``{name: version}`` of installed packages, or None when the database can't be read.
-
-        dpkg's status file and rpmdb.sqlite are read directly; an older RPM database (Berkeley DB
-        or ndb) is queried with ``rpm -qa`` only when ``allow_subprocess`` is set.
-        """
-        text = self.read_text(DPKG_STATUS)
-        if text is not None and self.family in ("debian", None):
-            return parse_dpkg_status(text)
-        import sqlite3  # noqa: PLC0415 - only RPM machines pay for it
-
-        for candidate in RPMDB_SQLITE_PATHS:
-            path = self.path(candidate)
-            if os.path.exists(path):
-                try:
-                    return _read_rpmdb_sqlite(path)
-                except (sqlite3.Error, struct.error, ValueError):
-                    break
-        if self.allow_subprocess and self.root in ("/", "") and self.family in ("rpm", "mariner"):
-            return _rpm_query_all()
-        return None
-
-    def package_versions(self, names):
-        """``{name: version}`` for those of ``names`` that are installed, or None when the package
-        database can't be read: the same answer as :attr:`installed_packages`, but a lookup of a
-        few names reads only their entries (the grain's way: it runs at every minion start).
-        """
-        if "installed_packages" in self.__dict__:  # already read in full: use it
-            installed = self.installed_packages
-            if installed is None:
-                return None
-            return {name: installed[name] for name in names if name in installed}
-        status = self._dpkg_status
-        if status is not None and self.family in ("debian", None):
-            return find_dpkg_packages(status, names)
-        import sqlite3  # noqa: PLC0415 - only RPM machines pay for it
-
-        for candidate in RPMDB_SQLITE_PATHS:
-            path = self.path(candidate)
-            if os.path.exists(path):
-                try:
-                    return _read_rpmdb_sqlite(path, names)
-                except (sqlite3.Error, struct.error, ValueError):
-                    break
-        installed = self.installed_packages
-        if installed is None:
-            return None
-        return {name: installed[name] for name in names if name in installed}
-
-
-def _read_rpmdb_sqlite(path, names=None):
-    """``{name: evr}`` from rpmdb.sqlite: every package, or only ``names`` through rpm's own
-    ``Name`` index table (a database without it is read in full)."""
-    import sqlite3  # noqa: PLC0415 - only RPM machines pay for it
-
-    installed = {}
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = None
-        if names is not None:
-            names = list(names)
-            try:
-                rows = connection.execute(
-                    "SELECT Packages.blob FROM Packages JOIN Name ON Name.hnum = Packages.hnum "
-                    f"WHERE Name.key IN ({', '.join('?' * len(names))}) ORDER BY Packages.hnum",
-                    names,
-                ).fetchall()
-            except sqlite3.OperationalError:  # no Name table: read every header
-                rows = None
-        if rows is None:
-            rows = connection.execute("SELECT blob FROM Packages ORDER BY hnum")
-        for (blob,) in rows:
-            name, evr = parse_rpm_header(bytes(blob))
-            if name and (names is None or name in names):
-                installed.setdefault(name, evr)
-    finally:
-        connection.close()
-    return installed
-
-
-def _rpm_query_all():
-    import subprocess  # noqa: PLC0415 - only old RPM databases need it
-
-    try:
-        completed = subprocess.run(
-            ["rpm", "-qa", "--queryformat", "%{NAME} %{EPOCH}:%{VERSION}-%{RELEASE}\\n"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if completed.returncode != 0:
-        return None
-    installed = {}
-    for line in completed.stdout.splitlines():
-        name, _, evr = line.partition(" ")
-        installed.setdefault(name, evr.replace("(none):", ""))
-    return installed

@@ -70,13 +70,9 @@ def beacon_config(config):
         )
     wanted = merged.get("checks")
     if wanted in (None, "", []):
-        wanted = list(DEFAULT_CHECKS)
-    if not isinstance(wanted, (list, str)):
-        raise BeaconConfigError(f"checks must be a list of check IDs, got {wanted!r}")
-    try:
-        selected = engine_checks.select(wanted)
-    except engine_checks.UnknownCheckError as exc:
-        raise BeaconConfigError(str(exc)) from exc
+        selected = list(DEFAULT_CHECKS)
+    else:
+        selected = engine_checks.parse_ids(wanted, error=BeaconConfigError)
     remediate = merged.get("remediate", True)
     if not isinstance(remediate, bool):
         raise BeaconConfigError(f"remediate must be true or false, got {remediate!r}")

@@ -27,9 +27,10 @@ record; nothing here reads a clock, a file or the network.
 import dataclasses
 import re
 
+from . import result as result_schema
 from .checks import CHECKS
 from .errors import MdeprereqError, SettingsError
-from .result import FAIL, STATUSES
+from .result import FAIL, short
 
 CHECK_TAG_PREFIX = "mdeprereq/check/"
 REMEDIATION_TAG_PREFIX = "mdeprereq/remediation/"
@@ -50,10 +51,6 @@ DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_WINDOW = 3600
 # A remediation that never finished (the runner died) stops blocking new ones after this long
 DEFAULT_STALE_AFTER = 900
-
-ENTRY_KEYS = ("status", "message", "remediation", "fixable", "facts")
-_ENTRY_KEY_SET = frozenset(ENTRY_KEYS)
-SUMMARY_KEYS = tuple(STATUSES)
 
 
 class InvalidEvent(MdeprereqError):
@@ -116,20 +113,6 @@ def remediation_tag(outcome, minion_id):
 JID = re.compile(r"^[0-9]{20}(?:_[0-9]{1,10})?$")
 RETURN_TAG = re.compile(r"^salt/job/(?P<jid>[^/]+)/ret/(?P<minion>.+)$", re.DOTALL)
 MAX_MINION_ID = 255  # a file name's limit on Linux: Salt keeps a file per minion key
-
-
-def short(value, limit=120):
-    """``repr(value)`` cut to ``limit`` characters, on one line: what a log line may quote of
-    data a minion sent (never megabytes of it)."""
-    if isinstance(value, str):
-        text = value[: limit * 4]
-    elif isinstance(value, (dict, list, tuple)):
-        text = f"<{type(value).__name__} of {len(value)}>"
-    else:
-        text = type(value).__name__ if not isinstance(value, (int, float, bool)) else str(value)
-    text = repr(text) if isinstance(value, str) else text
-    text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def validate_minion_id(minion_id):
@@ -214,7 +197,8 @@ def _bounded(value, depth, budget):
 
 
 def validate_result(result, deep=True):
-    """Raise :class:`InvalidEvent` unless ``result`` has ``mdeprereq.check``'s shape.
+    """Raise :class:`InvalidEvent` unless ``result`` has ``mdeprereq.check``'s shape
+    (:func:`.result.validate`, the schema's one validator) within this module's bounds.
 
     Only the check IDs of :data:`CHECKS`; messages and remediations at most :data:`MAX_TEXT`
     characters; with ``deep`` (the remediation runner, one result at a time) every value of the
@@ -223,56 +207,15 @@ def validate_result(result, deep=True):
     Extra top-level keys are allowed; the summary must match the entries and ``ready`` must be
     false exactly when a check failed.
     """
-    if not isinstance(result, dict):
-        raise InvalidEvent(f"the payload is not a mapping but {type(result).__name__}")
-    missing = [key for key in ("ready", "summary", "checks") if key not in result]
-    if missing:
-        raise InvalidEvent(f"the payload lacks {', '.join(missing)}")
-    ready, summary, checks = result["ready"], result["summary"], result["checks"]
-    if not isinstance(ready, bool):
-        raise InvalidEvent(f"ready is not a boolean: {short(ready)}")
-    if not isinstance(checks, dict) or not checks:
-        raise InvalidEvent("checks is not a non-empty mapping")
-    if len(checks) > len(CHECKS):
-        raise InvalidEvent(f"{len(checks)} checks, more than the {len(CHECKS)} known")
     budget = [MAX_ITEMS]
-    counts = dict.fromkeys(SUMMARY_KEYS, 0)
-    for check_id, entry in checks.items():
-        if not isinstance(check_id, str) or check_id not in CHECKS:
-            raise InvalidEvent(f"unknown check ID {short(check_id)}")
-        if not isinstance(entry, dict) or not _ENTRY_KEY_SET <= entry.keys():
-            raise InvalidEvent(f"check {check_id}: not an entry with {', '.join(ENTRY_KEYS)}")
-        status, fix = entry["status"], entry["remediation"]
-        if (
-            not isinstance(status, str)
-            or status not in counts
-            or not isinstance(entry["message"], str)
-            or not (fix is None or isinstance(fix, str))
-            or not isinstance(entry["fixable"], bool)
-            or not isinstance(entry["facts"], dict)
-        ):
-            raise InvalidEvent(f"check {check_id}: {_entry_problem(entry)}")
+
+    def bounded(check_id, entry):
         if deep:
             _bounded(entry, 1, budget)
-        elif len(entry["message"]) > MAX_TEXT or len(fix or "") > MAX_TEXT:
+        elif len(entry["message"]) > MAX_TEXT or len(entry["remediation"] or "") > MAX_TEXT:
             raise InvalidEvent(f"check {check_id}: a text longer than {MAX_TEXT} characters")
-        counts[status] += 1
-    if not isinstance(summary, dict) or summary != counts:
-        raise InvalidEvent(f"the summary {short(summary)} does not match the entries {counts!r}")
-    if ready is not (counts[FAIL] == 0):
-        raise InvalidEvent(f"ready is {ready} but {counts[FAIL]} check(s) failed")
 
-
-def _entry_problem(entry):
-    if not isinstance(entry["status"], str) or entry["status"] not in STATUSES:
-        return f"unknown status {short(entry['status'])}"
-    if not isinstance(entry["message"], str):
-        return "message is not a string"
-    if not isinstance(entry["fixable"], bool):
-        return "fixable is not a boolean"
-    if not isinstance(entry["facts"], dict):
-        return "facts is not a mapping"
-    return "remediation is not a string"
+    result_schema.validate(result, known=CHECKS, each=bounded, error=InvalidEvent)
 
 
 def failing(result, fixable=None):

@@ -396,24 +396,17 @@ WAIVED_WITHOUT_REASON = "waived by mdeprereq:ignore"
 
 def waivers(value, key="mdeprereq:ignore"):
     """``{check ID: reason}`` from a list of IDs, a comma-separated string or a mapping."""
-    from .checks import CHECKS  # noqa: PLC0415 - checks does not import settings; avoid a cycle
+    from . import checks  # noqa: PLC0415 - checks does not import settings; avoid a cycle
 
-    if value is None or value in ("", []):
-        return {}
-    if isinstance(value, str):
-        value = [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list):
-        if not all(isinstance(item, str) for item in value):
-            raise SettingsError(f"{key} must list check IDs, got {value!r}")
-        value = dict.fromkeys(value, WAIVED_WITHOUT_REASON)
-    if not isinstance(value, dict):
+    if isinstance(value, dict):
+        checks.known_ids(list(value), key, SettingsError)
+        return {
+            check_id: str(reason or WAIVED_WITHOUT_REASON) for check_id, reason in value.items()
+        }
+    if value is not None and not isinstance(value, (str, list)):
         raise SettingsError(f"{key} must be a list of check IDs or a mapping ID -> reason")
-    unknown = [check_id for check_id in value if check_id not in CHECKS]
-    if unknown:
-        raise SettingsError(
-            f"{key}: unknown check(s) {', '.join(map(str, unknown))}; known: {', '.join(CHECKS)}"
-        )
-    return {check_id: str(reason or WAIVED_WITHOUT_REASON) for check_id, reason in value.items()}
+    ids = checks.parse_ids(value, key, SettingsError, text_only=True)
+    return dict.fromkeys(ids, WAIVED_WITHOUT_REASON)
 
 
 def _choice(key, value, choices, default):

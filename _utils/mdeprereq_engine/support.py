@@ -10,7 +10,7 @@ import re
 
 from packaging.version import InvalidVersion, Version
 
-from . import data
+from . import data, pkgdb
 
 # How a distribution stands on Microsoft's list (the grain's ``mde:support_level``)
 LISTED = "listed"
@@ -97,7 +97,7 @@ def _desktop_reason(host, os_release, os_id):
         return f"os-release ID={os_id}"
     packages = data.DESKTOP_PACKAGES.get(os_id)
     if packages:
-        installed = host.package_versions(packages) or {}
+        installed = pkgdb.versions(host, packages) or {}
         for package in packages:
             if package in installed:
                 return f"package {package} is installed"

@@ -10,10 +10,9 @@ import textwrap
 import time
 import unicodedata
 
-from .result import FAIL, PASS, SKIP, STATUSES, WARN
+from .result import FAIL, PASS, SKIP, STATUSES, WARN, looks_like_entry, looks_like_result
 
 ORDER = {FAIL: 0, WARN: 1, SKIP: 2, PASS: 3}
-ENTRY_KEYS = ("status", "message", "remediation", "fixable", "facts")
 REPORT_KEYS = ("total", "ready", "notready", "unknown", "failing", "distros", "minions")
 DEFAULT_WIDTH = 120
 MIN_TEXT_WIDTH = 20
@@ -73,24 +72,9 @@ def _table(headers, rows, colors=None, wrap=None):
 
 
 # -- one minion's check return -------------------------------------------------------------------
-def is_entry(value):
-    """Whether ``value`` is one check's entry (``mdeprereq.<check>``'s return)."""
-    return (
-        isinstance(value, dict)
-        and all(key in value for key in ENTRY_KEYS)
-        and value["status"] in STATUSES
-    )
-
-
-def is_result(value):
-    """Whether ``value`` looks like ``mdeprereq.check``'s return."""
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("checks"), dict)
-        and isinstance(value.get("summary"), dict)
-        and "ready" in value
-        and all(is_entry(entry) for entry in value["checks"].values())
-    )
+# the outputter's test of what it can draw, lenient on purpose: see result.looks_like_result
+is_entry = looks_like_entry
+is_result = looks_like_result
 
 
 def _fix(entry):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mdeprereq_engine import checks, data
+from mdeprereq_engine import checks, data, pkgdb
 from mdeprereq_engine.result import FAIL, PASS, SKIP
 from mdeprereq_engine.settings import Settings
 
@@ -173,7 +173,7 @@ def test_check_newest_on_debian(machine):
 def test_check_rpm_family_missing_glibc(machine, monkeypatch):
     machine.os_release("rhel-9.4")
     host = machine.host()
-    monkeypatch.setattr(host, "installed_packages", {"bash": "5.1.8-9.el9"})
+    monkeypatch.setattr(pkgdb, "installed", lambda host: {"bash": "5.1.8-9.el9"})
     entry = checks.check_dependencies(host, settings_for())
     assert entry["status"] == FAIL
     assert entry["facts"]["missing"] == ["glibc"]
@@ -182,7 +182,7 @@ def test_check_rpm_family_missing_glibc(machine, monkeypatch):
 def test_check_mariner_newest_needs_nothing(machine, monkeypatch):
     machine.os_release("mariner-2.0")
     host = machine.host()
-    monkeypatch.setattr(host, "installed_packages", {})
+    monkeypatch.setattr(pkgdb, "installed", lambda host: {})
     entry = checks.check_dependencies(host, settings_for())
     assert entry["status"] == PASS
     assert entry["message"].endswith("is installed (none)")

@@ -537,7 +537,7 @@ def test_fapolicyd_on_rhel_with_an_older_target_build_needs_passive_mode(machine
 
 
 def test_fapolicyd_on_rhel_judges_the_installed_build(machine):
-    from tests.unit.test_host import package_header, write_rpmdb
+    from tests.unit.test_pkgdb import package_header, write_rpmdb
 
     machine.os_release("rhel-9.4")
     write_rpmdb(

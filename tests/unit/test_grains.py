@@ -154,12 +154,12 @@ def test_collect_systemd_needs_both_pid1_and_run_dir(onboarded_ubuntu):
 
 
 def test_collect_never_runs_rpm(machine, monkeypatch):
-    from mdeprereq_engine import host as host_module
+    from mdeprereq_engine import pkgdb
 
     def forbidden():
         raise AssertionError("the grain must not run rpm")
 
-    monkeypatch.setattr(host_module, "_rpm_query_all", forbidden)
+    monkeypatch.setattr(pkgdb, "_rpm_query_all", forbidden)
     machine.os_release("rhel-9.4")
     value = grains.collect(machine.host(allow_subprocess=False))
     assert value["os"] == "rhel"
@@ -189,5 +189,6 @@ def test_grain_imports_only_what_it_needs():
         "mdeprereq_engine.data",
         "mdeprereq_engine.grains",
         "mdeprereq_engine.host",
+        "mdeprereq_engine.pkgdb",
         "mdeprereq_engine.support",
     ]

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import pytest
 
-from mdeprereq_engine import checks
+from mdeprereq_engine import checks, pkgdb
 from mdeprereq_engine.result import FAIL, PASS, SKIP, WARN
 from mdeprereq_engine.settings import Settings
 
@@ -457,7 +457,7 @@ def test_glibc_rpm_family(machine, default_settings, monkeypatch, glibc, expecte
     status, seen = expected
     machine.os_release("rhel-9.4")
     host = machine.host()
-    monkeypatch.setattr(host, "installed_packages", {"glibc": glibc, "bash": "5.1.8-9.el9"})
+    monkeypatch.setattr(pkgdb, "installed", lambda host: {"glibc": glibc, "bash": "5.1.8-9.el9"})
     entry = checks.check_glibc(host, default_settings)
     assert entry["status"] == status
     assert entry["facts"]["package"] == "glibc"
@@ -469,7 +469,7 @@ def test_glibc_rpm_family(machine, default_settings, monkeypatch, glibc, expecte
 def test_glibc_mariner_family(machine, default_settings, monkeypatch):
     machine.os_release("mariner-2.0")
     host = machine.host()
-    monkeypatch.setattr(host, "installed_packages", {"glibc": "2.35-7.cm2"})
+    monkeypatch.setattr(pkgdb, "installed", lambda host: {"glibc": "2.35-7.cm2"})
     entry = checks.check_glibc(host, default_settings)
     assert entry["status"] == PASS
     assert entry["facts"]["package"] == "glibc"
@@ -496,7 +496,7 @@ def test_glibc_falls_back_to_running_libc_on_real_root(default_settings, monkeyp
 
     host = Host(root="/", arch="x86_64")
     monkeypatch.setattr(host, "family", "debian")
-    monkeypatch.setattr(host, "installed_packages", {})
+    monkeypatch.setattr(pkgdb, "versions", lambda host, names: {})
     monkeypatch.setattr(host, "libc_version", lambda: "2.31")
     entry = checks.check_glibc(host, default_settings)
     assert entry["status"] == PASS
