@@ -221,7 +221,10 @@ def _attempt(cache, minion, fixable, *, sls, saltenv, timeout):
         "checks": still,
         "states": states,
         "states_succeeded": applied,
-        "after": {cid: after["checks"][cid]["status"] for cid in still} if after else None,
+        # a check the re-check left out is None here, and not fixed (remediation.fixed)
+        "after": {cid: (after["checks"].get(cid) or {}).get("status") for cid in still}
+        if after
+        else None,
     }
 
 

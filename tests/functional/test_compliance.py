@@ -144,6 +144,19 @@ def test_a_fixable_failure_is_confirmed_fixed_and_rechecked(runners, minions):
     assert minions.fired == [f"mdeprereq/remediation/fixed/{MINION}"]
 
 
+def test_a_recheck_that_leaves_out_a_check_is_not_fixed(runners, minions):
+    """A minion whose re-check answers without the check it was asked about (a valid result,
+    only not the one asked for) gets no "fixed", and the runner does not crash on it."""
+    minions.answers = {
+        "mdeprereq.check": [USER_FAILS, result({"distro": "pass"})],
+        "state.apply": [STATE_OK],
+    }
+    ret = runners["mdeprereq.remediate"](job(runners, MINION, USER_FAILS))
+    assert ret["action"] != "fixed", ret
+    assert ret["after"] == {"mdatp_user": None}
+    assert minions.fired != [f"mdeprereq/remediation/fixed/{MINION}"]
+
+
 def test_the_payload_never_chooses_the_target(runners, minions):
     # a tag naming db1 for a job that holds only web1's return: no return of db1, nothing done
     forged = job(runners, MINION, USER_FAILS).replace(f"/ret/{MINION}", "/ret/db1")
