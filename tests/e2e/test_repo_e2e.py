@@ -217,3 +217,39 @@ def test_a_conflicting_signed_by_is_refused_before_any_change(
     assert installed() is None
     assert not OWN_PROD_LIST.exists() and not OWN_KEYRING.exists() and not RECORD.exists()
     assert {path: path.read_bytes() for path in lists} == before
+
+
+def test_a_channel_switch_is_refused_then_done_when_allowed(
+    master, minion, mdatp_repo, mdatp_cleanup
+):
+    """Switching channel means uninstalling and reinstalling (Microsoft's repositories page):
+    refused without ``mdeprereq:channel_switch``, with it the prod build is removed and the
+    insiders-fast one installed in the same highstate, and a second run changes nothing."""
+    if not RECORD.parent.exists():
+        mdatp_cleanup.track(RECORD.parent)
+    apply(master, minion, "mde")
+    assert installed() == NEWEST  # prod
+
+    fast = {"mdeprereq": {"channel": "insiders-fast"}}
+    ret = master.salt_cli(timeout=600).run("state.apply", "mde", f"pillar={json.dumps(fast)}",
+                                           minion_tgt=minion.id)  # fmt: skip
+    states = {state["__id__"]: state for state in ret.data.values()}
+    refused = states["mde-install-channel-kept"]
+    assert refused["result"] is False, refused
+    assert "Refusing to switch mdatp from channel prod to insiders-fast" in refused["comment"]
+    assert installed() == NEWEST, "a refused switch leaves the prod build in place"
+
+    switch = {"mdeprereq": {"channel": "insiders-fast", "channel_switch": True}}
+    states = apply(master, minion, "mde", switch)
+    kept = states["mde-install-channel-kept"]
+    assert kept["changes"]["channel"] == {"old": "prod", "new": "insiders-fast"}, kept
+    assert "Removed mdatp (channel prod)" in kept["comment"]
+    assert installed() == f"{NEWEST}-insiderfast"
+
+    again = apply(master, minion, "mde", switch)
+    assert "already from channel insiders-fast" in again["mde-install-channel-kept"]["comment"]
+    changed = {sid: state["changes"] for sid, state in again.items() if state["changes"]}
+    assert changed == {}, changed
+
+    apply(master, minion, "mde.remove", fast)
+    assert installed() is None
