@@ -673,7 +673,16 @@ MDATP_SERVICE = "mdatp"
 # release_ring`` to know the installed channel, reviews/field-2026-12.md section 2.4).
 RELEASE_RINGS = {"prod": "Production", "insiders-fast": "InsiderFast", "insiders-slow": "External"}
 CHANNEL_OF_RING = {ring.lower(): channel for channel, ring in RELEASE_RINGS.items()}
-RING_OF_VERSION_SUFFIX = (("insiderfast", "InsiderFast"), ("external", "External"))
+# The word an insiders channel's package versions carry: one table for the pinned package strings
+# (repos.package_version) and the ring a version names (grains.ring_of_package_version)
+CHANNEL_VERSION_WORD = {"insiders-fast": "insiderfast", "insiders-slow": "external"}
+VERSION_SUFFIX = {
+    "debian": {"prod": "", **{ch: f"-{word}" for ch, word in CHANNEL_VERSION_WORD.items()}},
+    "rpm": {"prod": "", **{ch: f"_{word}-1" for ch, word in CHANNEL_VERSION_WORD.items()}},
+}
+RING_OF_VERSION_SUFFIX = tuple(
+    (word, RELEASE_RINGS[channel]) for channel, word in CHANNEL_VERSION_WORD.items()
+)
 DEFINITIONS_MAX_AGE_HOURS = 48
 # eBPF, the supplementary event provider since 101.24082.0004 (auditd dropped): the lowest kernel
 # per distribution (mde-facts.md, "eBPF minimum kernels", from Microsoft's prerequisites page),

@@ -110,11 +110,6 @@ MARINER = {
         "disable": [],
     },
 }
-# Pinned package strings: suffix of the version per channel and family
-VERSION_SUFFIX = {
-    "debian": {"prod": "", "insiders-fast": "-insiderfast", "insiders-slow": "-external"},
-    "rpm": {"prod": "", "insiders-fast": "_insiderfast-1", "insiders-slow": "_external-1"},
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -478,7 +473,7 @@ def package_version(family, channel, version):
     """The version string pinning mdatp ``version`` on ``family`` in ``channel`` (None: newest)."""
     if not version:
         return None
-    suffixes = VERSION_SUFFIX["debian" if family == "debian" else "rpm"]
+    suffixes = data.VERSION_SUFFIX["debian" if family == "debian" else "rpm"]
     return f"{version}{suffixes.get(channel, '')}"
 
 
