@@ -904,21 +904,14 @@ def health(field=None):
             raise CommandExecutionError(str(exc)) from exc
     if not installed:
         return mdatp_health.unavailable(False, "mdatp is not installed (no mdatp command)")
-    completed = _mdatp_health(["--output", "json"])
-    output = (completed["stderr"] or completed["stdout"]).strip()
-    if completed["retcode"] != 0 and mdatp_health.no_daemon(output):
-        return mdatp_health.unavailable(True, output)
-    if completed["retcode"] != 0:
-        # an older CLI without --output json: its plain report instead
-        completed = _mdatp_health([])
-        output = (completed["stderr"] or completed["stdout"]).strip()
-        if completed["retcode"] != 0:
-            if mdatp_health.no_daemon(output):
-                return mdatp_health.unavailable(True, output)
-            raise CommandExecutionError(f"mdatp health failed ({completed['retcode']}): {output}")
+
+    def run(arguments):
+        completed = _mdatp_health(arguments)
+        return completed["retcode"], completed["stdout"], completed["stderr"]
+
     try:
-        return mdatp_health.parse(completed["stdout"])
-    except mdatp_health.HealthParseError as exc:
+        return mdatp_health.ask(run)
+    except (mdatp_health.HealthCommandError, mdatp_health.HealthParseError) as exc:
         raise CommandExecutionError(str(exc)) from exc
 
 

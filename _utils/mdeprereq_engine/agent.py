@@ -20,7 +20,6 @@ from .result import FAIL, PASS, SKIP, WARN, verdict
 from .versions import EXPIRY_WARNING_DAYS, compare_evr, estimated_expiry
 
 NOT_INSTALLED = "mdatp is not installed"
-MAX_CLI_OUTPUT = 1024 * 1024  # a health report is a few KB; more is not mdatp's
 
 
 def today():
@@ -185,31 +184,15 @@ def check_ebpf(host, settings):
 
 
 # -- the agent's own report (one CLI call per run) ------------------------------------------------
-def _output(completed):
-    _, stdout, stderr = completed
-    return ((stderr or "").strip() or (stdout or "").strip())[:500]
-
-
 def read_health(host):
-    """The normalized mapping (:mod:`.health`) of ``mdatp health --output json`` (the plain
-    report when an older CLI has no JSON), via ``host.run_command``. Never raises: a CLI that
-    can't answer gives :func:`.health.unavailable`'s mapping with the reason."""
-    completed = host.run_command(["mdatp", "health", "--output", "json"])
-    if completed is None:
-        return mdatp_health.unavailable(False, "no mdatp command to ask")
-    if completed[0] != 0 and mdatp_health.no_daemon(_output(completed)):
-        return mdatp_health.unavailable(True, _output(completed))
-    if completed[0] != 0:  # an older CLI without --output json: its plain report
-        completed = host.run_command(["mdatp", "health"])
-        if completed is None or completed[0] != 0:
-            reason = _output(completed) if completed else "no mdatp command to ask"
-            return mdatp_health.unavailable(True, f"mdatp health failed: {reason}")
-    stdout = completed[1] or ""
-    if len(stdout) > MAX_CLI_OUTPUT:
-        return mdatp_health.unavailable(True, f"mdatp health printed {len(stdout)} bytes")
+    """The normalized mapping (:mod:`.health`) of ``mdatp health``, asked as :func:`.health.ask`
+    asks, via ``host.run_command``. Never raises: a CLI that can't answer, fails or prints what
+    can't be read gives :func:`.health.unavailable`'s mapping with the reason."""
     try:
-        return mdatp_health.parse(stdout, today=today())
-    except mdatp_health.HealthParseError as exc:
+        return mdatp_health.ask(
+            lambda arguments: host.run_command(["mdatp", "health", *arguments]), today=today()
+        )
+    except (mdatp_health.HealthCommandError, mdatp_health.HealthParseError) as exc:
         return mdatp_health.unavailable(True, str(exc))
 
 

@@ -301,6 +301,47 @@ def no_daemon(output):
     return bool(_NO_DAEMON.search(output or ""))
 
 
+class HealthCommandError(MdeprereqError):
+    """``mdatp health`` failed, and not for want of its daemon."""
+
+
+MAX_OUTPUT = 1024 * 1024  # a health report is a few KB; more is not mdatp's
+
+
+def _said(completed):
+    _, stdout, stderr = completed
+    return ((stderr or "").strip() or (stdout or "").strip())[:500]
+
+
+def ask(run, *, today=None):
+    """The normalized mapping of ``mdatp health --output json``, or of the plain report when an
+    older CLI has no JSON: the one way the module and the agent checks ask mdatp.
+
+    ``run(arguments)`` runs ``mdatp health <arguments>`` and returns ``(returncode, stdout,
+    stderr)``, or None when there is no mdatp command. No command, or no daemon to answer (the
+    CLI can't report without it), gives :func:`unavailable`'s mapping; a CLI that fails
+    otherwise (or prints more than any report) raises :class:`HealthCommandError`, output that
+    can't be read :class:`HealthParseError`.
+    """
+    completed = run(["--output", "json"])
+    if completed is None:
+        return unavailable(False, "no mdatp command to ask")
+    if completed[0] != 0 and no_daemon(_said(completed)):
+        return unavailable(True, _said(completed))
+    if completed[0] != 0:  # an older CLI without --output json: its plain report
+        completed = run([])
+        if completed is None:
+            return unavailable(False, "no mdatp command to ask")
+        if completed[0] != 0:
+            if no_daemon(_said(completed)):
+                return unavailable(True, _said(completed))
+            raise HealthCommandError(f"mdatp health failed ({completed[0]}): {_said(completed)}")
+    stdout = completed[1] or ""
+    if len(stdout) > MAX_OUTPUT:
+        raise HealthCommandError(f"mdatp health printed {len(stdout)} bytes, more than a report")
+    return parse(stdout, today=today)
+
+
 def expired_message(mapping):
     """ "mdatp 101.X expired on <date>: upgrade it" when the mapping is an expired build."""
     if not mapping.get("expired"):

@@ -11,6 +11,7 @@ import pathlib
 import pytest
 
 from mdeprereq_engine import agent, checks
+from mdeprereq_engine import health as mdatp_health
 from mdeprereq_engine.host import Host
 from mdeprereq_engine.settings import Settings
 
@@ -563,7 +564,9 @@ def test_run_command_never_runs_for_a_fixture_tree_or_a_grain(machine):
 
 
 def test_cli_output_too_big_is_no_report(installed):
-    entry = run(installed, Cli(json_output="{" + " " * agent.MAX_CLI_OUTPUT + "}"))["agent_health"]
+    entry = run(installed, Cli(json_output="{" + " " * mdatp_health.MAX_OUTPUT + "}"))[
+        "agent_health"
+    ]
     assert entry["status"] == "skip" and "printed" in entry["message"]
 
 

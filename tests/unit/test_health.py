@@ -203,3 +203,44 @@ def test_snake_case():
     assert health.snake_case("upToDate") == "up_to_date"
     assert health.snake_case("edrDeviceTags") == "edr_device_tags"
     assert health.snake_case("healthy") == "healthy"
+
+
+class Cli:
+    """``mdatp health <arguments>`` answering from a script: ``answers[tuple(arguments)]`` is
+    ``(returncode, stdout, stderr)``; the calls are kept."""
+
+    def __init__(self, answers):
+        self.answers, self.calls = answers, []
+
+    def __call__(self, arguments):
+        self.calls.append(tuple(arguments))
+        return self.answers[tuple(arguments)]
+
+
+def test_ask_reads_json_then_falls_back_to_the_plain_report():
+    json_cli = Cli({("--output", "json"): (0, sample("json-glpi-101.23062.0010.json"), "")})
+    mapping = health.ask(json_cli)
+    assert (mapping["source"], json_cli.calls) == ("json", [("--output", "json")])
+    # an older CLI: --output json is an unknown option, the plain report answers
+    plain = sample("plain-ubuntu20.04-101.23062.0010.txt")
+    old_cli = Cli({("--output", "json"): (1, "", "unknown option --output"), (): (0, plain, "")})
+    mapping = health.ask(old_cli)
+    assert (mapping["source"], old_cli.calls) == ("plain", [("--output", "json"), ()])
+    assert mapping["app_version"] == "101.23062.0010"
+
+
+def test_ask_without_command_or_daemon_is_unavailable_and_other_failures_raise():
+    assert health.ask(lambda arguments: None)["installed"] is False
+    no_daemon = Cli({("--output", "json"): (1, "", "Could not connect to daemon")})
+    mapping = health.ask(no_daemon)
+    assert (mapping["installed"], mapping["daemon_running"]) == (True, False)
+    assert "Could not connect" in mapping["error"]
+    broken = Cli({("--output", "json"): (1, "", "boom"), (): (2, "", "boom again")})
+    with pytest.raises(health.HealthCommandError, match=r"mdatp health failed \(2\): boom again"):
+        health.ask(broken)
+    huge = Cli({("--output", "json"): (0, "{" + " " * health.MAX_OUTPUT + "}", "")})
+    with pytest.raises(health.HealthCommandError, match="printed"):
+        health.ask(huge)
+    garbage = Cli({("--output", "json"): (0, "{not json", "")})
+    with pytest.raises(health.HealthParseError):
+        health.ask(garbage)
