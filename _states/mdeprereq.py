@@ -47,7 +47,7 @@ try:
     # only the redaction helper and the expiry wording: for everything else the states ask
     # the execution module
     from mdeprereq_engine.health import expired_message
-    from mdeprereq_engine.redact import mask_proxy
+    from mdeprereq_engine.redact import mask_proxy, mask_url
     from mdeprereq_engine.settings import SettingsError, seconds
 
     ENGINE_IMPORT_ERROR = None
@@ -283,13 +283,21 @@ def user_present(name=MDATP_USER, uid=None, gid=None):
     return ret
 
 
-def proxy_configured(name="mdeprereq-proxy"):
+def proxy_configured(name="mdeprereq-proxy", root="/"):
     """
     Set the static proxy ``mdeprereq:proxy`` (``http://host:port``, in pillar or the minion
     config) for the package manager at install time and for the product
     (``cloudService.proxy``, and ``mdatp config proxy set`` when mdatp is running). PAC, WPAD,
     authenticated or malformed proxies are refused before anything is written; no proxy value
     (old or new) appears unmasked in the return, under ``test=True`` too.
+
+    The execution module decides (``mdeprereq.proxy_plan``: which package manager, which file,
+    which Salt state with which arguments) and Salt's own states change the file: apt
+    ``file.managed`` of our drop-in, dnf/yum/tdnf ``ini.options_present`` (``[main] proxy``),
+    zypper ``file.keyvalue`` (``PROXY_ENABLED``, ``HTTPS_PROXY``). An existing file keeps its mode
+    and owner, and its previous version as ``<file>.bak`` (``file.copy`` with ``preserve``); a new
+    one is 0644 root:root. Salt's diffs and old values stay out of the return. The product part
+    is ``mdeprereq.configure_proxy`` with ``package_manager=False``.
 
     The proxy is never an argument: Salt puts a state's name into its key and every argument
     into its return, the job cache and the minion's state cache (``sls.p``,
@@ -298,6 +306,9 @@ def proxy_configured(name="mdeprereq-proxy"):
 
     name
         An ID for the state (not the proxy: a name holding a URL is refused).
+
+    root
+        The OS tree to configure (an image being built); default ``/``.
     """
     ret = _ret(mask_proxy(name))
     if "://" in str(name) or "@" in str(name):
@@ -306,21 +317,59 @@ def proxy_configured(name="mdeprereq-proxy"):
             "Refusing a proxy given as the state's name (Salt keeps names in state keys, returns "
             "and caches): set mdeprereq:proxy in pillar and name the state e.g. mdeprereq-proxy",
         )
-    changes, error = _call("mdeprereq.configure_proxy", test=True)
+    plan, error = _call("mdeprereq.proxy_plan", root=root)
     if error:
         return _failed(ret, error)
-    configured = (__salt__["mdeprereq.settings"]() or {}).get("proxy")  # masked already
-    if not changes:
-        ret["comment"] = f"The proxy is already {configured}"
+    product = {"package_manager": False, "root": root}
+    changes, error = _call("mdeprereq.configure_proxy", test=True, **product)
+    if error:
+        return _failed(ret, error)
+    proxy, where = plan["new"], f"{plan['manager']} ({plan['file']}) and the product"
+    if not plan["changed"] and not changes:
+        ret["comment"] = f"The proxy {proxy} is already as specified for {where}"
         return ret
+    if plan["changed"]:
+        changed, error = _set_proxy_file(plan)
+        if error:
+            return _failed(ret, error)
+        if changed:
+            changes = {
+                "package_manager": {"file": plan["file"], "old": plan["old"], "new": proxy},
+                **changes,
+            }
     if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {configured}")
+        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {proxy}")
         return ret
-    changes, error = _call("mdeprereq.configure_proxy")
+    done, error = _call("mdeprereq.configure_proxy", **product)
+    ret["changes"] = {key: value for key, value in changes.items() if key == "package_manager"}
     if error:
-        return _failed(ret, error)
-    ret.update(changes=changes, comment=f"Set the proxy {configured}")
+        return _failed(ret, f"Set the proxy for {plan['manager']}, not for the product: {error}")
+    ret["changes"].update(done)
+    after, error = _call("mdeprereq.proxy_plan", root=root)
+    if error or after["changed"]:
+        return _failed(ret, f"The proxy is still not as specified in {plan['file']}: {error}")
+    ret["comment"] = f"Set the proxy {proxy} for {where}"
     return ret
+
+
+def _set_proxy_file(plan):
+    """Apply the plan's Salt states (``__states__``), which honour ``test`` themselves; keep
+    ``<file>.bak`` first. ``(whether the file changes, None)`` or ``(None, why not)``, Salt's
+    comments masked: an admin's old proxy line may carry credentials."""
+    path = plan["path"]
+    if plan["exists"] and not __opts__["test"]:
+        backup = __states__["file.copy"](name=f"{path}.bak", source=path, force=True, preserve=True)
+        if backup["result"] is False:
+            return None, f"Could not keep {plan['file']}.bak: {mask_url(backup['comment'])}"
+        if plan["final_newline"]:
+            __salt__["file.append"](path)  # adds only the missing last newline
+    changed = False
+    for state, kwargs in plan["states"]:
+        done = __states__[state](**kwargs)
+        if done["result"] is False:
+            return None, f"{state} of {plan['file']} failed: {mask_url(done['comment'])}"
+        changed = changed or done["result"] is None or bool(done["changes"])
+    return changed, None
 
 
 def passive_if_conflicting(name):

@@ -32,8 +32,9 @@ def test_apt_drop_in_is_ours_entirely(machine):
     plan = proxyconf.plan(machine.host(), URL)
     assert plan["file"] == "/etc/apt/apt.conf.d/90mdeprereq-proxy"
     assert plan["old"] is None
-    assert 'Acquire::https::Proxy "http://proxy.example:3128/";' in plan["new"]
-    assert proxyconf.current_proxy("apt", plan["new"]) == URL + "/"
+    new = proxyconf.render("apt", None, URL)
+    assert 'Acquire::https::Proxy "http://proxy.example:3128/";' in new
+    assert proxyconf.current_proxy("apt", new) == URL + "/"
 
 
 def test_dnf_conf_keeps_every_other_line(machine):
@@ -41,14 +42,16 @@ def test_dnf_conf_keeps_every_other_line(machine):
     original = "[main]\ngpgcheck=1\ninstallonly_limit=3\n\n[other]\nproxy=keep-me\n"
     machine.write("/etc/dnf/dnf.conf", original)
     plan = proxyconf.plan(machine.host(), URL)
-    assert plan["new"] == (
+    assert plan["old"] is None  # [other]'s proxy is not dnf's
+    new = proxyconf.render("dnf", original, URL)
+    assert new == (
         "[main]\ngpgcheck=1\ninstallonly_limit=3\nproxy=http://proxy.example:3128\n\n"
         "[other]\nproxy=keep-me\n"
     )
-    assert proxyconf.current_proxy("dnf", plan["new"]) == URL
+    assert proxyconf.current_proxy("dnf", new) == URL
     # replacing an existing proxy key changes that line only
-    replaced = proxyconf.render("dnf", plan["new"], "http://other:8080")
-    assert replaced == plan["new"].replace(URL, "http://other:8080")
+    replaced = proxyconf.render("dnf", new, "http://other:8080")
+    assert replaced == new.replace(URL, "http://other:8080")
 
 
 def test_yum_conf_without_main_section_gets_one(machine):
