@@ -295,7 +295,7 @@ def proxy_configured(name="mdeprereq-proxy", root="/"):
     which Salt state with which arguments) and Salt's own states change the file: apt
     ``file.managed`` of our drop-in, dnf/yum/tdnf ``ini.options_present`` (``[main] proxy``),
     zypper ``file.keyvalue`` (``PROXY_ENABLED``, ``HTTPS_PROXY``). An existing file keeps its mode
-    and owner, and its previous version as ``<file>.bak`` (``file.copy`` with ``preserve``); a new
+    and owner, and its previous version as ``<file>.bak`` (``file.copy``); a new
     one is 0644 root:root. Salt's diffs and old values stay out of the return. The product part
     is ``mdeprereq.configure_proxy`` with ``package_manager=False``.
 
@@ -329,14 +329,13 @@ def proxy_configured(name="mdeprereq-proxy", root="/"):
         ret["comment"] = f"The proxy {proxy} is already as specified for {where}"
         return ret
     if plan["changed"]:
-        changed, error = _set_proxy_file(plan)
+        error = _set_proxy_file(plan)
         if error:
             return _failed(ret, error)
-        if changed:
-            changes = {
-                "package_manager": {"file": plan["file"], "old": plan["old"], "new": proxy},
-                **changes,
-            }
+        changes = {
+            "package_manager": {"file": plan["file"], "old": plan["old"], "new": proxy},
+            **changes,
+        }
     if __opts__["test"]:
         ret.update(result=None, changes=changes, comment=f"Would have set the proxy {proxy}")
         return ret
@@ -353,23 +352,22 @@ def proxy_configured(name="mdeprereq-proxy", root="/"):
 
 
 def _set_proxy_file(plan):
-    """Apply the plan's Salt states (``__states__``), which honour ``test`` themselves; keep
-    ``<file>.bak`` first. ``(whether the file changes, None)`` or ``(None, why not)``, Salt's
-    comments masked: an admin's old proxy line may carry credentials."""
-    path = plan["path"]
-    if plan["exists"] and not __opts__["test"]:
-        backup = __states__["file.copy"](name=f"{path}.bak", source=path, force=True, preserve=True)
+    """Apply the plan's Salt states (``__states__``; under ``test=True`` they only predict),
+    keeping ``<file>.bak`` first. None, or why it failed, Salt's comment masked: an admin's old
+    proxy line may carry credentials. (Whether the file changed is the plan's to say, and
+    checked again after: ``file.keyvalue`` with ``show_changes=False`` reports no changes.)"""
+    if plan["backup"] and not __opts__["test"]:
+        state, kwargs = plan["backup"]
+        backup = __states__[state](**kwargs)
         if backup["result"] is False:
-            return None, f"Could not keep {plan['file']}.bak: {mask_url(backup['comment'])}"
+            return f"Could not keep {plan['file']}.bak: {mask_url(backup['comment'])}"
         if plan["final_newline"]:
-            __salt__["file.append"](path)  # adds only the missing last newline
-    changed = False
+            __salt__["file.append"](plan["path"])  # adds only the missing last newline
     for state, kwargs in plan["states"]:
         done = __states__[state](**kwargs)
         if done["result"] is False:
-            return None, f"{state} of {plan['file']} failed: {mask_url(done['comment'])}"
-        changed = changed or done["result"] is None or bool(done["changes"])
-    return changed, None
+            return f"{state} of {plan['file']} failed: {mask_url(done['comment'])}"
+    return None
 
 
 def passive_if_conflicting(name):

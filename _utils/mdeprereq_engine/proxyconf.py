@@ -19,7 +19,9 @@ gives the same file as text, for ``mdeprereq.configure_proxy`` called on its own
 module has no ``__states__``).
 """
 
+import os
 import re
+import stat
 
 from . import data, support
 from .errors import MdeprereqError
@@ -111,6 +113,23 @@ def _ini_spaced(text):
     return False
 
 
+def _mode_owner(path):
+    """``file.managed``'s ``mode``, ``user`` and ``group`` of the existing file at ``path``
+    (numeric ids: the owner need not have a name)."""
+    info = os.stat(path)
+    return {"mode": f"{stat.S_IMODE(info.st_mode):04o}", "user": info.st_uid, "group": info.st_gid}
+
+
+def backup_state(path):
+    """``(state, kwargs)``: the Salt state that keeps the existing file at ``path`` as
+    ``<path>.bak``, with its mode and owner (``file.copy``'s ``preserve`` would lose an owner
+    without a name)."""
+    return (
+        "file.copy",
+        {"name": f"{path}.bak", "source": path, "force": True, **_mode_owner(path)},
+    )
+
+
 def salt_states(manager, path, text, url):
     """``[(state, kwargs), ...]``: the Salt states, in order, that set ``url`` in ``manager``'s
     file at ``path`` (whose text is ``text``, None when missing). No argument holds anything but
@@ -118,9 +137,10 @@ def salt_states(manager, path, text, url):
     takes it, so no diff of the file reaches a return."""
     state = SALT_STATES[manager]
     if manager == "apt":
+        # file.managed replaces the file: it keeps the mode but takes the owner it is given
+        # (else Salt's own user), so an existing file's are given
         kwargs = {"name": path, "contents": apt_contents(url), "show_changes": False}
-        if text is None:
-            kwargs.update(NEW_FILE)
+        kwargs.update(NEW_FILE if text is None else _mode_owner(path))
         return [(state, kwargs)]
     steps = []
     if text is None:
@@ -166,11 +186,13 @@ def plan(host, url):
     takes.
 
     :returns: ``{"manager", "file", "path", "exists", "old", "new", "changed", "states",
-        "final_newline"}``: ``file`` as on the machine, ``path`` under the host's root; ``old``
-        the proxy the file sets now (None when none; NOT masked: the adapters mask it), ``new``
-        ``url``; ``states`` the Salt states that set it (:func:`salt_states`);
-        ``final_newline`` whether the file needs its missing last newline first (Salt's
-        ``file.keyvalue`` appends a key right after a last line without one).
+        "backup", "final_newline"}``: ``file`` as on the machine, ``path`` under the host's
+        root; ``old`` the proxy the file sets now (None when none; NOT masked: the adapters
+        mask it), ``new`` ``url``; ``states`` the Salt states that set it
+        (:func:`salt_states`), ``backup`` the one that keeps an existing file as
+        ``<file>.bak`` first (:func:`backup_state`), else None; ``final_newline`` whether the
+        file needs its missing last newline first (Salt's ``file.keyvalue`` appends a key right
+        after a last line without one).
     :raises UnknownPackageManagerError: no package manager this can configure on this OS
     """
     manager = package_manager(host)
@@ -190,6 +212,7 @@ def plan(host, url):
         "new": url,
         "changed": _changed(manager, text, url),
         "states": salt_states(manager, path, text, url),
+        "backup": backup_state(path) if text is not None else None,
         "final_newline": manager == "zypper" and bool(text) and not text.endswith("\n"),
     }
 

@@ -100,6 +100,7 @@ def test_item_02_proxy_configured_masks_old_and_new(test_mode):
         "new": "x",
         "final_newline": False,
         "states": [("ini.options_present", {"name": "/etc/dnf/dnf.conf"})],
+        "backup": ("file.copy", {"name": "/etc/dnf/dnf.conf.bak"}),
     }
     written = []
     states.__salt__["mdeprereq.proxy_plan"] = lambda root="/": {**plan, "changed": not written}
