@@ -356,17 +356,20 @@ def _set_proxy_file(plan):
     keeping ``<file>.bak`` first. None, or why it failed, Salt's comment masked: an admin's old
     proxy line may carry credentials. (Whether the file changed is the plan's to say, and
     checked again after: ``file.keyvalue`` with ``show_changes=False`` reports no changes.)"""
-    if plan["backup"] and not __opts__["test"]:
-        state, kwargs = plan["backup"]
-        backup = __states__[state](**kwargs)
-        if backup["result"] is False:
-            return f"Could not keep {plan['file']}.bak: {mask_url(backup['comment'])}"
-        if plan["final_newline"]:
-            __salt__["file.append"](plan["path"])  # adds only the missing last newline
-    for state, kwargs in plan["states"]:
-        done = __states__[state](**kwargs)
-        if done["result"] is False:
-            return f"{state} of {plan['file']} failed: {mask_url(done['comment'])}"
+    try:
+        if plan["backup"] and not __opts__["test"]:
+            state, kwargs = plan["backup"]
+            backup = __states__[state](**kwargs)
+            if backup["result"] is False:
+                return f"Could not keep {plan['file']}.bak: {mask_url(backup['comment'])}"
+            if plan["final_newline"]:
+                __salt__["file.append"](plan["path"])  # adds only the missing last newline
+        for state, kwargs in plan["states"]:
+            done = __states__[state](**kwargs)
+            if done["result"] is False:
+                return f"{state} of {plan['file']} failed: {mask_url(done['comment'])}"
+    except (CommandExecutionError, SaltInvocationError, OSError) as exc:  # ini's flush raises
+        return f"Could not set the proxy in {plan['file']}: {mask_url(str(exc))}"
     return None
 
 
