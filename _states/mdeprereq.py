@@ -333,7 +333,7 @@ def proxy_configured(name="mdeprereq-proxy", root="/"):
         if error:
             return _failed(ret, error)
         changes = {
-            "package_manager": {"file": plan["file"], "old": plan["old"], "new": proxy},
+            "package_manager": {"file": plan["file"], "old": mask_proxy(plan["old"]), "new": proxy},
             **changes,
         }
     if __opts__["test"]:
@@ -346,7 +346,8 @@ def proxy_configured(name="mdeprereq-proxy", root="/"):
     ret["changes"].update(done)
     after, error = _call("mdeprereq.proxy_plan", root=root)
     if error or after["changed"]:
-        return _failed(ret, f"The proxy is still not as specified in {plan['file']}: {error}")
+        why = error or f"{plan['states'][-1][0]} left it otherwise"
+        return _failed(ret, f"The proxy is still not as specified in {plan['file']}: {why}")
     ret["comment"] = f"Set the proxy {proxy} for {where}"
     return ret
 
