@@ -37,7 +37,8 @@ APT_PROXY_KEY = "Acquire::https::Proxy"
 INI_SECTION, INI_KEY = "main", "proxy"
 ZYPPER_ENABLED_KEY, ZYPPER_PROXY_KEY = "PROXY_ENABLED", "HTTPS_PROXY"
 # A new file's mode and owner (the packages that ship these files install them 0644 root:root)
-NEW_FILE = {"mode": "0644", "user": "root", "group": "root"}
+# (``makedirs``: a minimal SUSE may have no /etc/sysconfig yet; Salt gives the directory 0755)
+NEW_FILE = {"mode": "0644", "user": "root", "group": "root", "makedirs": True}
 # The Salt state that sets each package manager's proxy
 SALT_STATES = {
     "apt": "file.managed",

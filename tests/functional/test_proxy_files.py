@@ -270,3 +270,17 @@ def test_the_module_on_its_own_writes_what_the_state_writes(loaders, configure, 
     again = apply(loaders, root)
     assert (again.result, again.changes) == (True, {}), again.comment
     assert pathlib.Path(str(path) + ".bak").read_text() == SYSCONFIG_PROXY
+
+
+def test_zypper_without_etc_sysconfig_gets_it(loaders, configure, tmp_path):
+    """A minimal SUSE tree may have no /etc/sysconfig yet (found by tests/rpm's SLES persona)."""
+    root, path = tree(tmp_path, "zypper")
+    path.parent.rmdir()
+    configure(proxy=URL)
+    assert apply(loaders, root, test=True).result is None
+    assert not path.parent.exists()
+    ret = apply(loaders, root)
+    assert ret.result is True, ret.comment
+    assert read_back("zypper", path) == f"yes {URL}"
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o755
+    assert mode_owner(path) == (0o644, 0, 0)

@@ -125,6 +125,7 @@ def test_apt_plan_is_file_managed_of_our_drop_in_new_file_0644_root(machine):
                 "mode": "0644",
                 "user": "root",
                 "group": "root",
+                "makedirs": True,
             },
         )
     ]
