@@ -6,10 +6,10 @@ no proxy credentials in the return. Nothing of the machine changes. What the pac
 read back is read by the real tools: ``apt-config``, dnf's own config parser, and ``sh`` for the
 shell-style /etc/sysconfig/proxy.
 
-The sample files are the distributions' own: dnf.conf as Fedora's and RHEL 9's dnf package ships
-it (the same file as Debian's dnf 4.14 on this machine, /etc/dnf/dnf.conf), and SUSE's
-/etc/sysconfig/proxy from the sysconfig-netconfig package (fillup template ``sysconfig.proxy``,
-https://github.com/openSUSE/sysconfig/blob/master/config/sysconfig.proxy), shortened.
+The sample files are the distributions' own: dnf.conf as the upstream dnf package ships it
+(Fedora's; byte for byte the /etc/dnf/dnf.conf of Debian's dnf 4.14 on this machine), and SUSE's
+/etc/sysconfig/proxy as public copies of the SLES/openSUSE file show it (its fillup-template
+``## Type``/``## Default`` headers, double-quoted values, ``PROXY_ENABLED="no"``), shortened.
 """
 
 import json
