@@ -517,14 +517,72 @@ def connectivity():
     return _one("connectivity")
 
 
-def configure_proxy(url=None, test=False):
+def _proxy_url(url):
+    """``url`` (default ``mdeprereq:proxy``) validated and normalized; a PAC, WPAD,
+    authenticated, malformed or missing proxy is an ``InvalidArgumentError``."""
+    if url is None:
+        url = _settings().proxy
+    refused = "Refusing the proxy, nothing was written"
+    try:
+        engine_proxy.validate_proxy_url(url)
+    except engine_proxy.ProxyURLError as exc:
+        raise InvalidArgumentError(f"{refused}: {exc}") from exc
+    if not url:
+        raise InvalidArgumentError(f"{refused}: no proxy URL given (set mdeprereq:proxy)")
+    return engine_proxy.normalize_proxy_url(url)
+
+
+def _proxy_plan(host, url):
+    try:
+        return proxyconf.plan(host, url)
+    except proxyconf.UnknownPackageManagerError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+
+
+def proxy_plan(url=None, root="/"):
+    """
+    Return what setting a static proxy for the package manager takes: the package manager, its
+    proxy file, the proxy the file sets now (masked), whether it must change, and the Salt states
+    (with their arguments) that set it: apt ``file.managed`` of our drop-in, dnf/yum/tdnf
+    ``ini.options_present`` (``[main] proxy``), zypper ``file.keyvalue`` (``PROXY_ENABLED``,
+    ``HTTPS_PROXY`` in /etc/sysconfig/proxy). ``mdeprereq.proxy_configured`` applies them.
+    PAC, WPAD, authenticated or malformed proxies are refused. Changes nothing.
+
+    url
+        ``http://host:port``; default ``mdeprereq:proxy``.
+
+    root
+        The OS tree to plan for (an image being built); default ``/``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' mdeprereq.proxy_plan
+    """
+    plan = _proxy_plan(Host(root=root), _proxy_url(url))
+    # the states' arguments hold the new (validated, credential-free) proxy only, never the
+    # file's other lines; the old proxy may carry an admin's credentials
+    plan["old"] = mask_proxy(plan["old"])
+    return plan
+
+
+def configure_proxy(url=None, test=False, package_manager=True, root="/"):
     """
     Set a static proxy in both phases Microsoft's static proxy page names: for the package
     manager at install time (apt ``Acquire::https::Proxy`` drop-in, dnf/yum/tdnf ``proxy=``,
     zypper ``/etc/sysconfig/proxy``) and for the product (``cloudService.proxy`` in the managed
     settings, and ``mdatp config proxy set`` when mdatp is running). PAC, WPAD, authenticated or
-    malformed proxies are refused before anything is written. Files are written atomically and the
-    previous version kept as ``<file>.bak``; only the proxy keys change.
+    malformed proxies are refused before anything is written.
+
+    The state ``mdeprereq.proxy_configured`` sets the package manager's file through Salt's own
+    states (``mdeprereq.proxy_plan``) and only the product part here
+    (``package_manager=False``). Called on its own, this writes the file with the engine's
+    atomic writer instead (``proxyconf.render``: the same keys and values, from the same plan;
+    the previous version kept as ``<file>.bak``, mode and owner kept; only the proxy keys
+    change): an execution module has no ``__states__``, and Salt has no execution function for
+    ``file.keyvalue``; running the state system from here would clash with a state run in
+    progress. Apply the state where you can.
 
     url
         ``http://host:port``; default ``mdeprereq:proxy`` (what ``mdeprereq.proxy_configured``
@@ -532,6 +590,13 @@ def configure_proxy(url=None, test=False):
 
     test
         Only say what would change.
+
+    package_manager
+        Also set the package manager's proxy file (default). False: the product part only.
+
+    root
+        The OS tree to configure (an image being built: its managed settings are written under
+        it, and ``mdatp config proxy set`` is not run); default ``/``.
 
     Returns the changes, ``{"package_manager": {...}, "cloudService.proxy": {...}, ...}``, every
     proxy value in them masked (``http://***@host:port``).
@@ -542,39 +607,31 @@ def configure_proxy(url=None, test=False):
 
         salt '*' mdeprereq.configure_proxy http://proxy.example:3128
     """
-    if url is None:
-        url = _settings().proxy
-    refused = "Refusing the proxy, nothing was written"
-    try:
-        engine_proxy.validate_proxy_url(url)
-    except engine_proxy.ProxyURLError as exc:
-        raise InvalidArgumentError(f"{refused}: {exc}") from exc
-    if not url:
-        raise InvalidArgumentError(f"{refused}: no proxy URL given (set mdeprereq:proxy)")
-    url = engine_proxy.normalize_proxy_url(url)
-    host = Host()
+    url = _proxy_url(url)
+    host = Host(root=root)
+    managed_json = host.path(engine_data.MANAGED_JSON)
     changes = {}
-    try:
-        plan = proxyconf.plan(host, url)
-    except proxyconf.UnknownPackageManagerError as exc:
-        raise CommandExecutionError(str(exc)) from exc
-    if plan["new"] != (plan["old"] or ""):
+    plan = _proxy_plan(host, url) if package_manager else None
+    if plan and plan["changed"]:
         changes["package_manager"] = {
             "file": plan["file"],
-            "old": mask_proxy(proxyconf.current_proxy(plan["manager"], plan["old"])),
+            "old": mask_proxy(plan["old"]),
             "new": url,
         }
     try:
-        managed.load()  # a corrupt managed file refuses the whole change, before any write
+        managed.load(managed_json)  # a corrupt managed file refuses the whole change, first
         if changes and not test:
-            managed.write_atomic(plan["path"], plan["new"])
-        changes.update(_masked(managed.apply({"cloudService.proxy": url}, test=test)))
+            text = proxyconf.render(plan["manager"], host.read_text(plan["file"]), url)
+            managed.write_atomic(plan["path"], text)
+        changes.update(
+            _masked(managed.apply({"cloudService.proxy": url}, path=managed_json, test=test))
+        )
     except managed.ManagedJsonError as exc:
         raise CommandExecutionError(str(exc)) from exc
     except OSError as exc:
         raise CommandExecutionError(f"could not write the proxy configuration: {exc}") from exc
-    settings = _settings()
-    if "cloudService.proxy" in changes and host.mdatp_running(settings.install_path):
+    live = host.root in ("/", "")  # an image's mdatp does not run here
+    if "cloudService.proxy" in changes and live and host.mdatp_running(_settings().install_path):
         changes["mdatp config proxy"] = {"old": None, "new": url}
         if not test:
             completed = __salt__["cmd.run_all"](

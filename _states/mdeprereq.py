@@ -47,7 +47,7 @@ try:
     # only the redaction helper, the expiry wording and the fingerprint rule: for everything
     # else the states ask the execution module
     from mdeprereq_engine.health import expired_message
-    from mdeprereq_engine.redact import mask_proxy
+    from mdeprereq_engine.redact import mask_proxy, mask_url
     from mdeprereq_engine.repos import normalize_fingerprint
     from mdeprereq_engine.settings import SettingsError, seconds
 
@@ -296,13 +296,21 @@ def user_present(name=MDATP_USER, uid=None, gid=None):
     return ret
 
 
-def proxy_configured(name="mdeprereq-proxy"):
+def proxy_configured(name="mdeprereq-proxy", root="/"):
     """
     Set the static proxy ``mdeprereq:proxy`` (``http://host:port``, in pillar or the minion
     config) for the package manager at install time and for the product
     (``cloudService.proxy``, and ``mdatp config proxy set`` when mdatp is running). PAC, WPAD,
     authenticated or malformed proxies are refused before anything is written; no proxy value
     (old or new) appears unmasked in the return, under ``test=True`` too.
+
+    The execution module decides (``mdeprereq.proxy_plan``: which package manager, which file,
+    which Salt state with which arguments) and Salt's own states change the file: apt
+    ``file.managed`` of our drop-in, dnf/yum/tdnf ``ini.options_present`` (``[main] proxy``),
+    zypper ``file.keyvalue`` (``PROXY_ENABLED``, ``HTTPS_PROXY``). An existing file keeps its mode
+    and owner, and its previous version as ``<file>.bak`` (``file.copy``); a new
+    one is 0644 root:root. Salt's diffs and old values stay out of the return. The product part
+    is ``mdeprereq.configure_proxy`` with ``package_manager=False``.
 
     The proxy is never an argument: Salt puts a state's name into its key and every argument
     into its return, the job cache and the minion's state cache (``sls.p``,
@@ -311,6 +319,9 @@ def proxy_configured(name="mdeprereq-proxy"):
 
     name
         An ID for the state (not the proxy: a name holding a URL is refused).
+
+    root
+        The OS tree to configure (an image being built); default ``/``.
     """
     ret = _ret(mask_proxy(name))
     if "://" in str(name) or "@" in str(name):
@@ -319,21 +330,61 @@ def proxy_configured(name="mdeprereq-proxy"):
             "Refusing a proxy given as the state's name (Salt keeps names in state keys, returns "
             "and caches): set mdeprereq:proxy in pillar and name the state e.g. mdeprereq-proxy",
         )
-    changes, error = _call("mdeprereq.configure_proxy", test=True)
+    plan, error = _call("mdeprereq.proxy_plan", root=root)
     if error:
         return _failed(ret, error)
-    configured = (__salt__["mdeprereq.settings"]() or {}).get("proxy")  # masked already
-    if not changes:
-        ret["comment"] = f"The proxy is already {configured}"
+    product = {"package_manager": False, "root": root}
+    changes, error = _call("mdeprereq.configure_proxy", test=True, **product)
+    if error:
+        return _failed(ret, error)
+    proxy, where = plan["new"], f"{plan['manager']} ({plan['file']}) and the product"
+    if not plan["changed"] and not changes:
+        ret["comment"] = f"The proxy {proxy} is already as specified for {where}"
         return ret
+    if plan["changed"]:
+        error = _set_proxy_file(plan)
+        if error:
+            return _failed(ret, error)
+        changes = {
+            "package_manager": {"file": plan["file"], "old": mask_proxy(plan["old"]), "new": proxy},
+            **changes,
+        }
     if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {configured}")
+        ret.update(result=None, changes=changes, comment=f"Would have set the proxy {proxy}")
         return ret
-    changes, error = _call("mdeprereq.configure_proxy")
+    done, error = _call("mdeprereq.configure_proxy", **product)
+    ret["changes"] = {key: value for key, value in changes.items() if key == "package_manager"}
     if error:
-        return _failed(ret, error)
-    ret.update(changes=changes, comment=f"Set the proxy {configured}")
+        return _failed(ret, f"Set the proxy for {plan['manager']}, not for the product: {error}")
+    ret["changes"].update(done)
+    after, error = _call("mdeprereq.proxy_plan", root=root)
+    if error or after["changed"]:
+        why = error or f"{plan['states'][-1][0]} left it otherwise"
+        return _failed(ret, f"The proxy is still not as specified in {plan['file']}: {why}")
+    ret["comment"] = f"Set the proxy {proxy} for {where}"
     return ret
+
+
+def _set_proxy_file(plan):
+    """Apply the plan's Salt states (``__states__``; under ``test=True`` they only predict),
+    keeping ``<file>.bak`` first. None, or why it failed, Salt's comment masked: an admin's old
+    proxy line may carry credentials. (Whether the file changed is the plan's to say, and
+    checked again after: ``file.keyvalue`` with ``show_changes=False`` reports no changes.)"""
+    try:
+        if plan["backup"] and not __opts__["test"]:
+            state, kwargs = plan["backup"]
+            backup = __states__[state](**kwargs)
+            if backup["result"] is False:
+                return f"Could not keep {plan['file']}.bak: {mask_url(backup['comment'])}"
+            if plan["final_newline"]:
+                __salt__["file.append"](plan["path"])  # adds only the missing last newline
+        for state, kwargs in plan["states"]:
+            done = __states__[state](**kwargs)
+            if done["result"] is False:
+                return f"{state} of {plan['file']} failed: {mask_url(done['comment'])}"
+    except (CommandExecutionError, SaltInvocationError, OSError) as exc:  # ini's flush raises
+        return f"Could not set the proxy in {plan['file']}: {mask_url(str(exc))}"
+    return None
 
 
 def passive_if_conflicting(name):

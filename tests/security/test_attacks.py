@@ -89,8 +89,33 @@ def test_item_02_proxy_configured_masks_old_and_new(test_mode):
     changes = {
         "package_manager": {"file": "/etc/dnf/dnf.conf", "old": "http://***@old:3128", "new": "x"}
     }
-    states.__salt__["mdeprereq.configure_proxy"] = lambda test=False: changes
-    states.__salt__["mdeprereq.settings"] = lambda: {"proxy": "http://proxy.example:3128"}
+    # the state asks the module for the plan (the old proxy masked there) and lets Salt's own
+    # state write the file: Salt's ini state puts the old value, unmasked, into its changes
+    plan = {
+        "manager": "dnf",
+        "file": "/etc/dnf/dnf.conf",
+        "path": "/etc/dnf/dnf.conf",
+        "exists": True,
+        "old": "http://***@old:3128",
+        "new": "x",
+        "final_newline": False,
+        "states": [("ini.options_present", {"name": "/etc/dnf/dnf.conf"})],
+        "backup": ("file.copy", {"name": "/etc/dnf/dnf.conf.bak"}),
+    }
+    written = []
+    states.__salt__["mdeprereq.proxy_plan"] = lambda root="/": {**plan, "changed": not written}
+    states.__salt__["mdeprereq.configure_proxy"] = lambda test=False, **kwargs: {}
+    states.__states__["file.copy"] = lambda **kwargs: {"result": True, "comment": "", "changes": {}}
+
+    def ini_options_present(**kwargs):
+        old = f"http://alice:{SECRET}@old:3128"
+        if test_mode:
+            return {"result": None, "comment": f"Changed key proxy ({old})", "changes": {}}
+        written.append(kwargs)
+        salt_says = {"main": {"proxy": {"before": old, "after": "x"}}}
+        return {"result": True, "comment": f"Changed key proxy ({old})", "changes": salt_says}
+
+    states.__states__["ini.options_present"] = ini_options_present
     ret = states.proxy_configured("mdeprereq-proxy")
     assert ret["changes"] == changes and SECRET not in json.dumps(ret)
     # the module masks what it returns: an old authenticated proxy in a file never shows
