@@ -23,6 +23,13 @@ die() {
 
 as_root() { [ "$(id -u)" -eq 0 ]; }
 
+# Salt takes any process whose script path holds "proxy" for a proxy minion
+# (salt.utils.platform.is_proxy; saltstack/salt#60790): .venv/bin/salt-call in such a clone gets
+# the kernel grain "proxy" and no Linux modules. Refuse it before building anything.
+case "$REPO_ROOT" in
+  *proxy*) die "this clone's path $REPO_ROOT contains \"proxy\": Salt would take every salt-call here for a proxy minion (salt.utils.platform.is_proxy, saltstack/salt#60790). Clone it into a path without that word." ;;
+esac
+
 debian_packages() {
   # debian_packages SECTION...: the packages listed under [SECTION] in tools/debian-packages.txt
   awk -v wanted=" $* " -v file="$DEBIAN_PACKAGES" '

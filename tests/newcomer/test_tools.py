@@ -267,3 +267,18 @@ def test_check_into_a_pipe_is_salts_default_and_exits_as_documented():
     )
     assert "STATUS" not in done.stdout
     assert "----------" in done.stdout and "distro:" in done.stdout, done.stdout  # nested
+
+
+def test_a_clone_whose_path_holds_proxy_is_refused_before_anything_is_built(tmp_path):
+    """Salt takes a salt-call under a path holding "proxy" for a proxy minion (salt#60790):
+    both commands refuse such a clone with the reason, and build nothing."""
+    repo = tmp_path / "proxyadmin" / "mdeprereq"
+    for directory in ("tools", "requirements"):
+        shutil.copytree(REPO_ROOT / directory, repo / directory)
+    for tool in ("check", "test"):
+        done = run_tool(repo, tool)
+        assert done.returncode == 1, done.stderr
+        assert 'contains "proxy": Salt would take every salt-call here for a proxy minion' in (
+            done.stderr
+        )
+        assert not (repo / ".venv").exists()
