@@ -14,6 +14,7 @@ import pytest
 from mdeprereq_engine import checks
 from mdeprereq_engine.result import FAIL, PASS, WARN
 from mdeprereq_engine.settings import Settings
+from tests.unit.conftest import ARCH_LINUX, MARINER_2
 
 
 def rhel7(version, variant="Server"):
@@ -328,18 +329,6 @@ REDHAT_SUPPORT_PRODUCT_VERSION="{version}"
 """
 
 
-MARINER_2 = """\
-NAME="Common Base Linux Mariner"
-VERSION="2.0.20240123"
-ID=mariner
-VERSION_ID="2.0"
-PRETTY_NAME="CBL-Mariner/Linux"
-ANSI_COLOR="1;34"
-HOME_URL="https://aka.ms/cbl-mariner"
-BUG_REPORT_URL="https://aka.ms/cbl-mariner"
-SUPPORT_URL="https://aka.ms/cbl-mariner"
-"""
-
 # -- distributions that are not on the list ---------------------------------------------------
 LINUX_MINT_213 = """\
 NAME="Linux Mint"
@@ -427,20 +416,6 @@ ANSI_COLOR="1;34"
 HOME_URL="https://aka.ms/azurelinux"
 BUG_REPORT_URL="https://aka.ms/azurelinux"
 SUPPORT_URL="https://aka.ms/azurelinux"
-"""
-
-ARCH_LINUX = """\
-NAME="Arch Linux"
-PRETTY_NAME="Arch Linux"
-ID=arch
-BUILD_ID=rolling
-ANSI_COLOR="38;2;23;147;209"
-HOME_URL="https://archlinux.org/"
-DOCUMENTATION_URL="https://wiki.archlinux.org/"
-SUPPORT_URL="https://bbs.archlinux.org/"
-BUG_REPORT_URL="https://gitlab.archlinux.org/groups/archlinux/-/issues"
-PRIVACY_POLICY_URL="https://terms.archlinux.org/docs/privacy-policy/"
-LOGO=archlinux-logo
 """
 
 ALPINE_319 = """\
