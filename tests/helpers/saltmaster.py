@@ -31,11 +31,13 @@ def copy_state_root(root):
 
 def master_daemon(salt_factories, prefix, file_root, pillar_root, **overrides):
     """A salt-master factory (not started) with a random id starting ``prefix``, serving
-    ``file_root`` and ``pillar_root``; ``overrides`` go to its config as given."""
+    ``file_root`` (a directory, or a list of them) and ``pillar_root``; ``overrides`` go to its
+    config as given."""
+    roots = file_root if isinstance(file_root, list | tuple) else [file_root]
     return salt_factories.salt_master_daemon(
         random_string(prefix),
         defaults={
-            "file_roots": {"base": [str(file_root)]},
+            "file_roots": {"base": [str(root) for root in roots]},
             "pillar_roots": {"base": [str(pillar_root)]},
         },
         overrides=overrides or None,
