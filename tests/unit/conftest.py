@@ -6,12 +6,15 @@ check. Nothing here reads or changes the machine that runs the tests.
 """
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from mdeprereq_engine.host import Host
 from mdeprereq_engine.settings import Settings
+from tests.conftest import REPO_ROOT
 
 FANOTIFY_LINK = "anon_inode:[fanotify]"
 
@@ -87,6 +90,20 @@ BUG_REPORT_URL="https://gitlab.archlinux.org/groups/archlinux/-/issues"
 PRIVACY_POLICY_URL="https://terms.archlinux.org/docs/privacy-policy/"
 LOGO=archlinux-logo
 """
+
+
+def run_engine_code(code):
+    """Run ``code`` in a fresh interpreter with ``_utils`` (the engine) on its path, as a minion
+    imports it; its stdout. For what a fresh process imports: this one has imported everything."""
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "_utils")},
+    )
+    return completed.stdout
+
 
 # A few complete os-release files for tests that need "some distribution of this family"
 OS_RELEASES = {
