@@ -18,26 +18,10 @@ import salt.template
 import salt.utils.jid
 from saltfactories.utils import random_string
 
-from mdeprereq_engine.result import summarize, verdict
 from tests.conftest import REPO_ROOT
+from tests.unit.results import make_result as result
 
 MINION = "web1"
-
-
-def result(statuses, fixable=(), facts=None):
-    facts = facts or {}
-    return summarize(
-        {
-            check_id: verdict(
-                status,
-                f"{check_id} is {status}",
-                remediation="Apply the fix." if status == "fail" else None,
-                fixable=check_id in fixable,
-                facts=facts.get(check_id),
-            )
-            for check_id, status in statuses.items()
-        }
-    )
 
 
 USER_FAILS = result({"mdatp_user": "fail"}, fixable={"mdatp_user"})
