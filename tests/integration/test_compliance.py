@@ -9,7 +9,6 @@ RunnerClient) for speed; the CLI is used where its output is what is tested."""
 
 import concurrent.futures
 import contextlib
-import grp
 import json
 import os
 import pwd
@@ -135,31 +134,6 @@ def configure(pillar_dir, minions, local, runner):
                 timeout=60,
             )
         runner.cmd("mdeprereq.reset", ["*"], print_event=False)
-
-
-def mdatp_exists():
-    try:
-        pwd.getpwnam("mdatp")
-        return True
-    except KeyError:
-        pass
-    try:
-        grp.getgrnam("mdatp")
-        return True
-    except KeyError:
-        return False
-
-
-@pytest.fixture
-def mdatp_account_removed():
-    """Deletes the mdatp user and group a test causes to exist, whatever happens."""
-    if mdatp_exists():
-        pytest.skip("a user or group mdatp exists on this machine already")
-    try:
-        yield
-    finally:
-        subprocess.run(["userdel", "mdatp"], capture_output=True, check=False)
-        subprocess.run(["groupdel", "mdatp"], capture_output=True, check=False)
 
 
 def notready_payload(check_id="mdatp_user"):
