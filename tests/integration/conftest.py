@@ -20,6 +20,8 @@ from tests.helpers.saltmaster import (
 )
 
 PILLAR_UID = 1987
+# a minion config's mdeprereq: line, loopback connectivity only (tests/conftest.py): JSON is YAML
+LOOPBACK_MINION_SETTINGS = f"mdeprereq: {json.dumps({'connectivity': LOOPBACK_CONNECTIVITY})}\n"
 
 
 # Minions of these tests check this very host: the reactor's mde.remediate (and any fixing state)
@@ -62,6 +64,19 @@ def runner(master, minions):
 def bus(event_listener, master):
     """The test module's master's event bus (``tests.helpers.saltmaster.Bus``)."""
     return Bus(event_listener, master)
+
+
+@pytest.fixture
+def config_dir(tmp_path):
+    """A private masterless minion config (no /etc/salt needed), loopback connectivity only
+    (tests/conftest.py), for ``salt-call --local --config-dir``."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "minion").write_text(
+        f"file_client: local\nroot_dir: {tmp_path / 'root'}\nenable_fqdns_grains: false\n"
+        + LOOPBACK_MINION_SETTINGS
+    )
+    return config
 
 
 @pytest.fixture(scope="package")
