@@ -22,32 +22,43 @@ FANOTIFY_LINK = "anon_inode:[fanotify]"
 # fdinfo has the same lines before its "fanotify" lines.
 FDINFO_PREAMBLE = "pos:\t0\nflags:\t02004002\nmnt_id:\t15\nino:\t1057\n"
 
-UBUNTU_2204 = """\
-PRETTY_NAME="Ubuntu 22.04.4 LTS"
+
+def ubuntu(version_id, version, codename):
+    """Ubuntu's /etc/os-release of that release (the layout every Ubuntu since 18.04 ships)."""
+    return f"""\
+PRETTY_NAME="Ubuntu {version.split(" (")[0]}"
 NAME="Ubuntu"
-VERSION_ID="22.04"
-VERSION="22.04.4 LTS (Jammy Jellyfish)"
-VERSION_CODENAME=jammy
+VERSION_ID="{version_id}"
+VERSION="{version}"
+VERSION_CODENAME={codename}
 ID=ubuntu
 ID_LIKE=debian
 HOME_URL="https://www.ubuntu.com/"
 SUPPORT_URL="https://help.ubuntu.com/"
 BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
 PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
-UBUNTU_CODENAME=jammy
+UBUNTU_CODENAME={codename}
 """
 
-DEBIAN_12 = """\
-PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+
+def debian(major, codename):
+    """Debian's /etc/os-release of a stable release ``major`` (``codename``)."""
+    return f"""\
+PRETTY_NAME="Debian GNU/Linux {major} ({codename})"
 NAME="Debian GNU/Linux"
-VERSION_ID="12"
-VERSION="12 (bookworm)"
-VERSION_CODENAME=bookworm
+VERSION_ID="{major}"
+VERSION="{major} ({codename})"
+VERSION_CODENAME={codename}
 ID=debian
 HOME_URL="https://www.debian.org/"
 SUPPORT_URL="https://www.debian.org/support"
 BUG_REPORT_URL="https://bugs.debian.org/"
 """
+
+
+UBUNTU_2204 = ubuntu("22.04", "22.04.4 LTS (Jammy Jellyfish)", "jammy")
+
+DEBIAN_12 = debian("12", "bookworm")
 
 RHEL_94 = """\
 NAME="Red Hat Enterprise Linux"

@@ -14,7 +14,7 @@ import pytest
 from mdeprereq_engine import checks
 from mdeprereq_engine.result import FAIL, PASS, WARN
 from mdeprereq_engine.settings import Settings
-from tests.unit.conftest import ARCH_LINUX, MARINER_2
+from tests.unit.conftest import ARCH_LINUX, MARINER_2, UBUNTU_2204, debian, ubuntu
 
 
 def rhel7(version, variant="Server"):
@@ -117,23 +117,6 @@ REDHAT_SUPPORT_PRODUCT_VERSION="CentOS Stream"
 """
 
 
-def ubuntu(version_id, version, codename):
-    return f"""\
-PRETTY_NAME="Ubuntu {version.split(" (")[0]}"
-NAME="Ubuntu"
-VERSION_ID="{version_id}"
-VERSION="{version}"
-VERSION_CODENAME={codename}
-ID=ubuntu
-ID_LIKE=debian
-HOME_URL="https://www.ubuntu.com/"
-SUPPORT_URL="https://help.ubuntu.com/"
-BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
-PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
-UBUNTU_CODENAME={codename}
-"""
-
-
 UBUNTU_1604 = """\
 NAME="Ubuntu"
 VERSION="16.04.7 LTS (Xenial Xerus)"
@@ -150,22 +133,7 @@ UBUNTU_CODENAME=xenial
 
 UBUNTU_1804 = ubuntu("18.04", "18.04.6 LTS (Bionic Beaver)", "bionic")
 UBUNTU_2004 = ubuntu("20.04", "20.04.6 LTS (Focal Fossa)", "focal")
-UBUNTU_2204 = ubuntu("22.04", "22.04.4 LTS (Jammy Jellyfish)", "jammy")
 UBUNTU_2404 = ubuntu("24.04", "24.04.1 LTS (Noble Numbat)", "noble") + "LOGO=ubuntu-logo\n"
-
-
-def debian(major, codename):
-    return f"""\
-PRETTY_NAME="Debian GNU/Linux {major} ({codename})"
-NAME="Debian GNU/Linux"
-VERSION_ID="{major}"
-VERSION="{major} ({codename})"
-VERSION_CODENAME={codename}
-ID=debian
-HOME_URL="https://www.debian.org/"
-SUPPORT_URL="https://www.debian.org/support"
-BUG_REPORT_URL="https://bugs.debian.org/"
-"""
 
 
 DEBIAN_TESTING = """\
