@@ -244,6 +244,18 @@ class FakeMachine:
         return Host(root=str(self.root), proc=str(self.proc), arch=arch, **kwargs)
 
 
+def host_with_mounts(machine, monkeypatch, *mounts):
+    """``machine.host()`` whose mount table is ``mounts`` (``host.Mount`` tuples)."""
+    host = machine.host()
+    monkeypatch.setattr(host, "mounts", list(mounts))
+    return host
+
+
+def under_root(machine, path):
+    """Where ``path`` (absolute, as on the machine) is in ``machine``'s tree, as text."""
+    return os.path.join(str(machine.root), path.lstrip("/"))
+
+
 @pytest.fixture
 def machine(tmp_path):
     """An empty fake machine under ``tmp_path``."""
