@@ -20,6 +20,7 @@ from bench.common import (
     figure,
     main,
     median,
+    minion_config,
     ms,
     paired,
     repeat,
@@ -33,19 +34,6 @@ DEFAULT_REPEATS = 30
 SALT_CALL_REPEATS = 15
 IN_PROCESS_TARGET_MS = 100.0
 SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
-
-
-def minion_config(directory):
-    path = os.path.join(directory, "minion")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(
-            f"file_client: local\nroot_dir: {directory}/root\n"
-            f"log_file: {directory}/root/minion.log\n"
-            # the fqdn grains do reverse DNS lookups: seconds on a closed network, for both calls
-            "enable_fqdns_grains: False\n"
-            f"mdeprereq: {json.dumps(LOOPBACK_SETTINGS)}\n"  # JSON is YAML
-        )
-    return directory
 
 
 def salt_call(config_dir, module_dir, *arguments):
@@ -89,7 +77,7 @@ def run(repeats):
 
     salt_call_repeats = max(5, min(repeats, SALT_CALL_REPEATS))
     with tempfile.TemporaryDirectory(prefix="mdeprereq-bench-salt-call-") as directory:
-        config_dir = minion_config(directory)
+        config_dir = os.path.dirname(minion_config(directory, LOOPBACK_SETTINGS))
         module_dir = compiled_copy(directory, ("_grains", "_modules", "_utils"))
         returncode, value = salt_call(
             config_dir, module_dir, "mdeprereq.check", f"checks={','.join(CHECKS_OFFLINE)}"

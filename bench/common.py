@@ -52,6 +52,23 @@ LOOPBACK_SETTINGS = {"connectivity": {"urls": ["https://127.0.0.1:9/"], "timeout
 PASS, MISS, INFO = "PASS", "MISS", "info"
 
 
+def minion_config(directory, mdeprereq=None):
+    """A private masterless minion config, ``directory/minion`` (nothing under /etc/salt is read
+    or written), with ``mdeprereq:`` settings when given. Returns its path."""
+    path = os.path.join(directory, "minion")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(
+            f"file_client: local\nroot_dir: {directory}/root\n"
+            f"log_file: {directory}/root/minion.log\n"
+            # the fqdn grains do reverse DNS lookups: seconds on a closed network, for both sides
+            # of every comparison
+            "enable_fqdns_grains: False\n"
+        )
+        if mdeprereq is not None:
+            handle.write(f"mdeprereq: {json.dumps(mdeprereq)}\n")  # JSON is YAML
+    return path
+
+
 def figure(key, what, value, unit, target=None, *, better="lower"):
     """One reported number: ``value`` against ``target`` (None: reported, not judged)."""
     if target is None or value is None:

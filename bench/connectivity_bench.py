@@ -32,7 +32,10 @@ CA_ORGANIZATION = "mdeprereq bench CA"
 
 
 class TLSServer:
-    """Completes TLS handshakes on 127.0.0.1 with a certificate from the test CA, then closes."""
+    """Completes TLS handshakes on 127.0.0.1 with a certificate from the test CA, then closes.
+
+    tests/integration/test_network_real.py has a fuller one of the same shape; this one stays a
+    copy on purpose: a benchmark imports no test code (and times nothing a test adds)."""
 
     def __init__(self, ca):
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -22,6 +22,7 @@ from bench.common import (
     figure,
     main,
     median,
+    minion_config,
     ms,
     paired,
     repeat,
@@ -52,19 +53,6 @@ loaded = salt.loader.grains(opts, force_refresh=True)
 elapsed = time.perf_counter() - started
 print(elapsed, "mde" in loaded)
 """
-
-
-def minion_config(directory):
-    """A private masterless minion config (nothing under /etc/salt is read or written)."""
-    path = os.path.join(directory, "minion")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(
-            f"file_client: local\nroot_dir: {directory}/root\n"
-            f"log_file: {directory}/root/minion.log\n"
-            # the fqdn grains do reverse DNS lookups: seconds on a closed network, for both sides
-            "enable_fqdns_grains: False\n"
-        )
-    return path
 
 
 # Our part of a minion start alone, in a fresh interpreter with Salt imported: importing the

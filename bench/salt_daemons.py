@@ -750,6 +750,13 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
             raise RuntimeError(f"source={source}: total {data.get('total')}, not {REPORT_MINIONS}")
         return data
 
+    def time_report(key, raw_key, what, run):
+        """Time ``run`` in-process (``slow_aware_repeat``): its median is figure ``key``
+        against the report's target, its samples ``raw[raw_key]``."""
+        times = slow_aware_repeat(run, repeats)
+        figures.append(figure(key, what, round(median(times), 3), "s", REPORT_TARGET_S))
+        raw[raw_key] = summary(times)
+
     # (b) the results the remediation reactor keeps: one entry per minion in the master's cache
     cache = salt.cache.factory(opts)
     # through the runner's own function, as the reactor's calls of mdeprereq.remediate do
@@ -758,18 +765,13 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
         lambda: [store_result(cache, minion, result, moments[minion]) for minion, result in results]
     )
     details["fill_cache_bank_s"] = round(fill, 1)
-    events_times = slow_aware_repeat(lambda: runner_report("events"), repeats)
-    figures.append(
-        figure(
-            "report_runner_events_s",
-            "runner mdeprereq.report source=events (master cache bank, 10,000 minions), "
-            "in-process, median",
-            round(median(events_times), 3),
-            "s",
-            REPORT_TARGET_S,
-        )
+    time_report(
+        "report_runner_events_s",
+        "runner_events",
+        "runner mdeprereq.report source=events (master cache bank, 10,000 minions), "
+        "in-process, median",
+        lambda: runner_report("events"),
     )
-    raw["runner_events"] = summary(events_times)
 
     # (c) the job cache: one `salt '*' mdeprereq.check` job with 10,000 returns
     returners = salt.loader.returners(opts, {})
@@ -809,31 +811,21 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
             "s",
         )
     )
-    one_job_times = slow_aware_repeat(lambda: runner_report("jobs"), repeats)
-    figures.append(
-        figure(
-            "report_runner_one_job_s",
-            "runner source=jobs (job cache: one job of 10,000 returns), in-process, median",
-            round(median(one_job_times), 3),
-            "s",
-            REPORT_TARGET_S,
-        )
+    time_report(
+        "report_runner_one_job_s",
+        "runner_one_job",
+        "runner source=jobs (job cache: one job of 10,000 returns), in-process, median",
+        lambda: runner_report("jobs"),
     )
-    raw["runner_one_job"] = summary(one_job_times)
     csv_rows = report(source="jobs", format="csv")["data"].count("\n") - 1
     if csv_rows != REPORT_MINIONS:
         raise RuntimeError(f"format=csv: {csv_rows} rows, not {REPORT_MINIONS}")
-    csv_times = slow_aware_repeat(lambda: report(source="jobs", format="csv"), repeats)
-    figures.append(
-        figure(
-            "report_runner_csv_s",
-            "runner source=jobs format=csv (10,000 rows with agent data), in-process, median",
-            round(median(csv_times), 3),
-            "s",
-            REPORT_TARGET_S,
-        )
+    time_report(
+        "report_runner_csv_s",
+        "runner_csv",
+        "runner source=jobs format=csv (10,000 rows with agent data), in-process, median",
+        lambda: report(source="jobs", format="csv"),
     )
-    raw["runner_csv"] = summary(csv_times)
 
     # (d) salt-run end to end, the master running: the command as an admin types it
     def cli(*arguments):
@@ -896,18 +888,13 @@ def run_runner(master, engine_report, *, results, moments, now, repeats, figures
             ]
         )
         details["fill_many_jobs_s"] = round(fill, 1)
-        many_jobs_times = slow_aware_repeat(lambda: runner_report("jobs"), repeats)
-        figures.append(
-            figure(
-                "report_runner_many_jobs_s",
-                "runner source=jobs, in-process, job cache: 10,001 jobs (10,000 scheduled "
-                "checks of one return each + the one above), median",
-                round(median(many_jobs_times), 3),
-                "s",
-                REPORT_TARGET_S,
-            )
+        time_report(
+            "report_runner_many_jobs_s",
+            "runner_many_jobs",
+            "runner source=jobs, in-process, job cache: 10,001 jobs (10,000 scheduled "
+            "checks of one return each + the one above), median",
+            lambda: runner_report("jobs"),
         )
-        raw["runner_many_jobs"] = summary(many_jobs_times)
         method += (
             " Then 10,000 jobs of one return each (scheduled checks), runner source=jobs "
             "in-process."

@@ -110,6 +110,34 @@ def free_account_id(start=47000):
     return next(candidate for candidate in range(start, start + 10000) if candidate not in taken)
 
 
+def mdatp_exists():
+    """Whether this machine has a user or a group named mdatp (a test that would create them
+    skips: it must not take over, nor later delete, an account it did not make)."""
+    import grp
+    import pwd
+
+    for lookup in (pwd.getpwnam, grp.getgrnam):
+        try:
+            lookup("mdatp")
+        except KeyError:
+            continue
+        return True
+    return False
+
+
+@pytest.fixture
+def mdatp_account_removed():
+    """Deletes the mdatp user and group a test causes to exist, whatever happens (skips when
+    either exists already)."""
+    if mdatp_exists():
+        pytest.skip("a user or group mdatp exists on this machine already")
+    try:
+        yield
+    finally:
+        subprocess.run(["userdel", "mdatp"], capture_output=True, check=False)
+        subprocess.run(["groupdel", "mdatp"], capture_output=True, check=False)
+
+
 FAPOLICYD_CONF = pathlib.Path("/etc/fapolicyd/fapolicyd.conf")
 FAPOLICYD_RULES = pathlib.Path("/etc/fapolicyd/compiled.rules")
 

@@ -44,6 +44,7 @@ import tempfile
 import threading
 
 from tests.e2e import fake_mdatp
+from tests.helpers.gpg import ThrowawayKey
 
 DISTRO = "debian"
 RELEASE = "12"
@@ -70,47 +71,27 @@ def package_version(version, channel):
     return version + CHANNEL_SUFFIXES[channel]
 
 
-class SigningKey:
-    """A throwaway OpenPGP key in a private GNUPGHOME; ``close()`` stops its gpg-agent and removes
-    the home. The home sits directly under the temp dir: gpg-agent's socket path must be short."""
+class SigningKey(ThrowawayKey):
+    """A throwaway ed25519 key (``KEY_UID``) that exports itself and signs a ``Release``."""
 
     def __init__(self):
-        self.home = pathlib.Path(tempfile.mkdtemp(prefix="mdatp-gpg-"))
-        self.home.chmod(0o700)
-        try:
-            self._gpg("--quick-gen-key", KEY_UID, "ed25519", "sign", "never")
-            listing = self._gpg("--with-colons", "--list-secret-keys").stdout
-            self.fingerprint = next(
-                line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")
-            )
-        except BaseException:
-            self.close()
-            raise
-
-    def _gpg(self, *args):
-        return subprocess.run(
-            ["gpg", "--homedir", str(self.home), "--batch", "--no-tty", "--passphrase", "", *args],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        super().__init__(KEY_UID, "ed25519", "mdatp-gpg-")
 
     def export(self, path, *, armor):
         path = pathlib.Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         options = ["--armor"] if armor else []
-        self._gpg("--yes", "--output", str(path), *options, "--export", self.fingerprint)
+        self.gpg("--yes", "--output", str(path), *options, "--export", self.fingerprint)
         return path
 
     def sign_release(self, release):
         """``InRelease`` (clearsigned) and ``Release.gpg`` (detached) beside ``release``."""
         release = pathlib.Path(release)
         user = ["--yes", "--local-user", self.fingerprint, "--digest-algo", "SHA512"]
-        self._gpg(
+        self.gpg(
             *user, "--clearsign", "--output", str(release.with_name("InRelease")), str(release)
         )
-        self._gpg(
+        self.gpg(
             *user,
             "--armor",
             "--detach-sign",
@@ -118,15 +99,6 @@ class SigningKey:
             str(release.with_name("Release.gpg")),
             str(release),
         )
-
-    def close(self):
-        subprocess.run(
-            ["gpgconf", "--homedir", str(self.home), "--kill", "all"],
-            check=False,
-            capture_output=True,
-            timeout=30,
-        )
-        shutil.rmtree(self.home, ignore_errors=True)
 
 
 def _release_file(dist_dir, architectures, suite_name=CODENAME):

@@ -2,11 +2,15 @@
 the mdatp package (not Microsoft's product; see fake_mdatp.py), and a cleanup that leaves the
 machine as the test found it."""
 
+import contextlib
 import shutil
 
 import pytest
+import yaml
 
+from tests.conftest import REPO_ROOT, loopback_settings
 from tests.e2e import apt_repo, cleanup, fake_mdatp
+from tests.helpers.saltmaster import master_daemon
 
 # Product versions published in every channel, oldest first (two: an upgrade can be tested):
 # builds of two and one months ago, so that they have not expired when the tests run (every
@@ -14,6 +18,27 @@ from tests.e2e import apt_repo, cleanup, fake_mdatp
 MDATP_VERSIONS = (fake_mdatp.recent_version(2, patch=8), fake_mdatp.recent_version(1, patch=3))
 MDATP_CHANNELS = ("prod", "insiders-fast", "insiders-slow")
 TOOLS = ("dpkg-deb", "dpkg-scanpackages", "gpg", "gpgv", "gpgconf")
+# what the formula's minion syncs: the checks, the states and the grain
+EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
+
+
+@contextlib.contextmanager
+def formula_master(salt_factories, tmp_path_factory, prefix, settings):
+    """A started salt-master serving the extension (``EXTENSION_DIRS``) and the formula
+    (``salt/``) from file_roots, and ``mdeprereq: settings`` to every minion (pillar ``mde``),
+    with loopback connectivity only (``tests/conftest.py``). Stopped at the end."""
+    extension = tmp_path_factory.mktemp("extension")
+    for name in EXTENSION_DIRS:
+        shutil.copytree(
+            REPO_ROOT / name, extension / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    pillar_root = tmp_path_factory.mktemp("pillar")
+    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - mde\n")
+    pillar = {"mdeprereq": loopback_settings(settings)}
+    (pillar_root / "mde.sls").write_text(yaml.safe_dump(pillar))
+    factory = master_daemon(salt_factories, prefix, [extension, REPO_ROOT / "salt"], pillar_root)
+    with factory.started():
+        yield factory
 
 
 @pytest.fixture(scope="package")

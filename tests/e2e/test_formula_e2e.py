@@ -11,21 +11,17 @@ the pillar waives the connectivity and systemd checks, with the reasons shown in
 import json
 import pathlib
 import pwd
-import shutil
 import subprocess
 
 import pytest
-import yaml
 from saltfactories.utils import random_string
 
 from tests.conftest import (
-    REPO_ROOT,
     assert_probes_loopback_only,
     free_account_id,
-    loopback_settings,
 )
 from tests.e2e import fake_mdatp
-from tests.e2e.conftest import MDATP_VERSIONS
+from tests.e2e.conftest import MDATP_VERSIONS, formula_master
 
 pytestmark = [
     pytest.mark.integration,
@@ -33,7 +29,6 @@ pytestmark = [
     pytest.mark.skip_if_not_root,
 ]
 
-EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
 # The newest build the repository serves (a recent one: an expired pin fails satisfied)
 VERSION = MDATP_VERSIONS[-1]
 ORG_ID = "0e2e0e2e-1111-4222-8333-944445555666"
@@ -59,40 +54,20 @@ def account_id():
 
 @pytest.fixture(scope="module")
 def master(salt_factories, tmp_path_factory, mdatp_repo, account_id):
-    extension = tmp_path_factory.mktemp("extension")
-    for name in EXTENSION_DIRS:
-        shutil.copytree(
-            REPO_ROOT / name, extension / name, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    pillar_root = tmp_path_factory.mktemp("pillar")
-    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - mde\n")
-    pillar = {
-        "mdeprereq": {
-            # the test repository's throwaway keys instead of Microsoft's fingerprints
-            "repo": {"url": mdatp_repo.url, "fingerprints": mdatp_repo.fingerprints},
-            "mdatp_version": VERSION,
-            "user": {"uid": account_id, "gid": account_id},
-            "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
-            "ignore": WAIVERS,
-            "managed": {
-                "antivirusEngine": {"enforcementLevel": "real_time"},
-                "edr": {"tags": [{"key": "GROUP", "value": "e2e"}]},
-            },
-            "licensed_timeout": 30,
-        }
-    }
-    pillar["mdeprereq"] = loopback_settings(
-        pillar["mdeprereq"]
-    )  # loopback only (tests/conftest.py)
-    (pillar_root / "mde.sls").write_text(yaml.safe_dump(pillar))
-    factory = salt_factories.salt_master_daemon(
-        random_string("e2e-master-"),
-        defaults={
-            "file_roots": {"base": [str(extension), str(REPO_ROOT / "salt")]},
-            "pillar_roots": {"base": [str(pillar_root)]},
+    settings = {
+        # the test repository's throwaway keys instead of Microsoft's fingerprints
+        "repo": {"url": mdatp_repo.url, "fingerprints": mdatp_repo.fingerprints},
+        "mdatp_version": VERSION,
+        "user": {"uid": account_id, "gid": account_id},
+        "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
+        "ignore": WAIVERS,
+        "managed": {
+            "antivirusEngine": {"enforcementLevel": "real_time"},
+            "edr": {"tags": [{"key": "GROUP", "value": "e2e"}]},
         },
-    )
-    with factory.started():
+        "licensed_timeout": 30,
+    }
+    with formula_master(salt_factories, tmp_path_factory, "e2e-master-", settings) as factory:
         yield factory
 
 

@@ -12,16 +12,14 @@ Signed-By"). The product is a TEST DOUBLE (``fake_mdatp.py``), not Microsoft's m
 
 import json
 import pathlib
-import shutil
 import subprocess
 
 import pytest
-import yaml
 from saltfactories.utils import random_string
 
-from tests.conftest import REPO_ROOT, free_account_id, loopback_settings
+from tests.conftest import free_account_id
 from tests.e2e import fake_mdatp
-from tests.e2e.conftest import MDATP_VERSIONS
+from tests.e2e.conftest import MDATP_VERSIONS, formula_master
 
 pytestmark = [
     pytest.mark.integration,
@@ -31,7 +29,6 @@ pytestmark = [
 
 # the newest build the e2e repository serves (builds of one and two months ago: never expired)
 NEWEST = MDATP_VERSIONS[-1]
-EXTENSION_DIRS = ("_modules", "_grains", "_states", "_utils")
 FOREIGN_LIST = pathlib.Path("/etc/apt/sources.list.d/microsoft-prod.list")
 FOREIGN_KEY = pathlib.Path("/etc/apt/trusted.gpg.d/microsoft-prod.gpg")
 OWN_INSIDERS_LIST = pathlib.Path("/etc/apt/sources.list.d/mdeprereq-microsoft-insiders-fast.list")
@@ -51,35 +48,15 @@ APT_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C", "PATH": "/usr/sbi
 
 @pytest.fixture(scope="module")
 def master(salt_factories, tmp_path_factory, mdatp_repo):
-    extension = tmp_path_factory.mktemp("extension")
-    for name in EXTENSION_DIRS:
-        shutil.copytree(
-            REPO_ROOT / name, extension / name, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    pillar_root = tmp_path_factory.mktemp("pillar")
-    (pillar_root / "top.sls").write_text("base:\n  '*':\n    - mde\n")
     account = free_account_id(48100)
-    pillar = {
-        "mdeprereq": {
-            "repo": {"url": mdatp_repo.url, "fingerprints": mdatp_repo.fingerprints},
-            "user": {"uid": account, "gid": account},
-            "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
-            "ignore": WAIVERS,
-            "licensed_timeout": 30,
-        }
+    settings = {
+        "repo": {"url": mdatp_repo.url, "fingerprints": mdatp_repo.fingerprints},
+        "user": {"uid": account, "gid": account},
+        "onboarding": {"contents": fake_mdatp.onboarding_blob(ORG_ID)},
+        "ignore": WAIVERS,
+        "licensed_timeout": 30,
     }
-    pillar["mdeprereq"] = loopback_settings(
-        pillar["mdeprereq"]
-    )  # loopback only (tests/conftest.py)
-    (pillar_root / "mde.sls").write_text(yaml.safe_dump(pillar))
-    factory = salt_factories.salt_master_daemon(
-        random_string("repo-master-"),
-        defaults={
-            "file_roots": {"base": [str(extension), str(REPO_ROOT / "salt")]},
-            "pillar_roots": {"base": [str(pillar_root)]},
-        },
-    )
-    with factory.started():
+    with formula_master(salt_factories, tmp_path_factory, "repo-master-", settings) as factory:
         yield factory
 
 

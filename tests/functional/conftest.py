@@ -54,3 +54,27 @@ def configure(loaders):
         yield apply
     finally:
         loaders.opts["mdeprereq"] = default
+
+
+def show_sls(loaders, sls, identity, settings):
+    """``state.show_sls sls`` of the mde formula with ``mdeprereq: settings`` as pillar, on a
+    minion whose ``mde`` grain is ``identity`` (supported); the grain is put back after."""
+    saved = dict(loaders.opts["grains"].get("mde") or {})
+    loaders.opts["grains"]["mde"] = {**identity, "supported": True}
+    try:
+        return loaders.modules.state.show_sls(sls, pillar={"mdeprereq": settings})
+    finally:
+        loaders.opts["grains"]["mde"] = saved
+
+
+def state_args(rendered, state_id):
+    """``(module, function, {arg: value})`` of one state in state.show_sls's output."""
+    body = rendered[state_id]
+    module = next(key for key in body if not key.startswith("__"))
+    args, function = {}, None
+    for item in body[module]:
+        if isinstance(item, dict):
+            args.update(item)
+        else:
+            function = item
+    return module, function, args

@@ -18,26 +18,11 @@ import salt.template
 import salt.utils.jid
 from saltfactories.utils import random_string
 
-from mdeprereq_engine.result import summarize, verdict
 from tests.conftest import REPO_ROOT
+from tests.functional.conftest import show_sls, state_args
+from tests.unit.results import make_result as result
 
 MINION = "web1"
-
-
-def result(statuses, fixable=(), facts=None):
-    facts = facts or {}
-    return summarize(
-        {
-            check_id: verdict(
-                status,
-                f"{check_id} is {status}",
-                remediation="Apply the fix." if status == "fail" else None,
-                fixable=check_id in fixable,
-                facts=facts.get(check_id),
-            )
-            for check_id, status in statuses.items()
-        }
-    )
 
 
 USER_FAILS = result({"mdatp_user": "fail"}, fixable={"mdatp_user"})
@@ -555,33 +540,20 @@ def test_outputter_single_entry_report_and_fallback(display):
 
 
 # -- the states ----------------------------------------------------------------------------------
+DEBIAN_12 = {"os": "debian", "version": "12", "arch": "x86_64"}
+
+
 @pytest.fixture
 def render(loaders):
     def show(sls, **settings):
-        saved = dict(loaders.opts["grains"].get("mde") or {})
-        loaders.opts["grains"]["mde"] = {
-            "os": "debian",
-            "version": "12",
-            "arch": "x86_64",
-            "supported": True,
-        }
-        try:
-            return loaders.modules.state.show_sls(sls, pillar={"mdeprereq": settings})
-        finally:
-            loaders.opts["grains"]["mde"] = saved
+        return show_sls(loaders, sls, DEBIAN_12, settings)
 
     return show
 
 
 def args_of(rendered, state_id):
-    body = rendered[state_id]
-    module = next(key for key in body if not key.startswith("__"))
-    args, function = {}, None
-    for item in body[module]:
-        if isinstance(item, dict):
-            args.update(item)
-        else:
-            function = item
+    """``("module.function", {arg: value})`` of one state in state.show_sls's output."""
+    module, function, args = state_args(rendered, state_id)
     return f"{module}.{function}", args
 
 

@@ -3,6 +3,8 @@ repository and package data each would apply. Nothing is applied."""
 
 import pytest
 
+from tests.functional.conftest import show_sls, state_args
+
 CHANNELS = ("prod", "insiders-fast", "insiders-slow")
 
 OWN_KEYRING = "/usr/share/keyrings/mdeprereq-microsoft.gpg"
@@ -117,28 +119,10 @@ RELEASES = {
 }
 
 
-def state_args(rendered, state_id):
-    """``(module, function, {arg: value})`` of one state in state.show_sls's output."""
-    body = rendered[state_id]
-    module = next(key for key in body if not key.startswith("__"))
-    args, function = {}, None
-    for item in body[module]:
-        if isinstance(item, dict):
-            args.update(item)
-        else:
-            function = item
-    return module, function, args
-
-
 @pytest.fixture
 def render(loaders):
     def show(identity, **settings):
-        saved = dict(loaders.opts["grains"].get("mde") or {})
-        loaders.opts["grains"]["mde"] = {**identity, "supported": True}
-        try:
-            return loaders.modules.state.show_sls("mde", pillar={"mdeprereq": settings})
-        finally:
-            loaders.opts["grains"]["mde"] = saved
+        return show_sls(loaders, "mde", identity, settings)
 
     return show
 

@@ -11,20 +11,12 @@ import subprocess
 
 import pytest
 
-from tests.conftest import free_account_id
+from tests.conftest import free_account_id, mdatp_exists
 
 pytestmark = pytest.mark.usefixtures("loaders")
 
 PASSWD = pathlib.Path("/etc/passwd")
 GROUP = pathlib.Path("/etc/group")
-
-
-def mdatp_exists():
-    try:
-        pwd.getpwnam("mdatp")
-    except KeyError:
-        return False
-    return True
 
 
 # -- satisfied -----------------------------------------------------------------------------
@@ -136,18 +128,6 @@ def test_user_present_must_be_named_mdatp(loaders):
     ret = loaders.states.mdeprereq.user_present(name="defender", uid=47000, gid=47000)
     assert ret.result is False
     assert "must be named mdatp" in ret.comment
-
-
-@pytest.fixture
-def mdatp_account_removed():
-    """Deletes the mdatp user and group the test creates, whatever happens."""
-    if mdatp_exists():
-        pytest.skip("a user mdatp exists on this machine already")
-    try:
-        yield
-    finally:
-        subprocess.run(["userdel", "mdatp"], capture_output=True, check=False)
-        subprocess.run(["groupdel", "mdatp"], capture_output=True, check=False)
 
 
 @pytest.mark.destructive_test

@@ -7,13 +7,21 @@ import json
 import shutil
 
 import pytest
-import salt.client
+import salt.config
+import salt.runner
 from saltfactories.utils import random_string
 
 from tests.conftest import LOOPBACK_CONNECTIVITY, REPO_ROOT, loopback_settings
+from tests.helpers.saltmaster import (
+    EXTENSION_DIRS,
+    Bus,
+    local_client,
+    master_daemon,
+)
 
-EXTENSION_DIRS = ("_modules", "_grains", "_states", "_runners", "_beacons", "_output", "_utils")
 PILLAR_UID = 1987
+# a minion config's mdeprereq: line, loopback connectivity only (tests/conftest.py): JSON is YAML
+LOOPBACK_MINION_SETTINGS = f"mdeprereq: {json.dumps({'connectivity': LOOPBACK_CONNECTIVITY})}\n"
 
 
 # Minions of these tests check this very host: the reactor's mde.remediate (and any fixing state)
@@ -32,25 +40,43 @@ def host_settings(settings=None):
     return settings
 
 
-def copy_state_root(root):
-    """Lay the extension and the formula under ``root`` as an admin serves them from file_roots:
-    ``_modules``, ..., ``_utils`` and the state tree (``mde/``, ``reactor/``). Returns ``root``."""
-    ignore = shutil.ignore_patterns("__pycache__")
-    for name in EXTENSION_DIRS:
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
-    for name in ("mde", "reactor"):
-        shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
-    return root
-
-
 @pytest.fixture(scope="module")
 def local(master):
     """A LocalClient of the test module's ``master`` (its own, where the module defines one)."""
-    client = salt.client.LocalClient(mopts=master.config.copy())
+    with local_client(master) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def runner(master, minions):
+    """A RunnerClient of the test module's ``master``, made after its ``minions`` fixture (which
+    syncs the master: the runner loader then finds mdeprereq)."""
+    client = salt.runner.RunnerClient(salt.config.master_config(master.config_file))
     try:
         yield client
     finally:
+        if getattr(client, "_mminion", None) is not None:
+            client._mminion.destroy()
         client.destroy()
+
+
+@pytest.fixture
+def bus(event_listener, master):
+    """The test module's master's event bus (``tests.helpers.saltmaster.Bus``)."""
+    return Bus(event_listener, master)
+
+
+@pytest.fixture
+def config_dir(tmp_path):
+    """A private masterless minion config (no /etc/salt needed), loopback connectivity only
+    (tests/conftest.py), for ``salt-call --local --config-dir``."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "minion").write_text(
+        f"file_client: local\nroot_dir: {tmp_path / 'root'}\nenable_fqdns_grains: false\n"
+        + LOOPBACK_MINION_SETTINGS
+    )
+    return config
 
 
 @pytest.fixture(scope="package")
@@ -76,13 +102,7 @@ def pillar_root(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def master(salt_factories, file_root, pillar_root):
-    factory = salt_factories.salt_master_daemon(
-        random_string("master-"),
-        defaults={
-            "file_roots": {"base": [str(file_root)]},
-            "pillar_roots": {"base": [str(pillar_root)]},
-        },
-    )
+    factory = master_daemon(salt_factories, "master-", file_root, pillar_root)
     with factory.started():
         yield factory
 

@@ -30,14 +30,12 @@ import sys
 import time
 
 import pytest
-import salt.client
-import salt.config
-import salt.runner
 from saltfactories.utils import random_string
 
 from tests.conftest import REPO_ROOT, is_root
 from tests.e2e import fake_mdatp
-from tests.integration.conftest import copy_state_root, host_settings
+from tests.helpers.saltmaster import REACTOR, call, copy_state_root, master_daemon, pillar_tree
+from tests.integration.conftest import host_settings
 
 pytestmark = [
     pytest.mark.integration,
@@ -45,8 +43,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("gcc") is None, reason="the stand-in daemon is built with gcc"),
 ]
 
-# the reactor acts only on authenticated job returns of mdeprereq.check (README, Reactor)
-REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
 STANDIN_MODULES = REPO_ROOT / "tests" / "integration" / "standin" / "_modules"
 BIN = os.path.dirname(sys.executable)
 AGENT_CHECKS = (
@@ -98,24 +94,13 @@ def state_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pillar_dir(tmp_path_factory, ids):
-    root = tmp_path_factory.mktemp("agent-pillar")
-    (root / "top.sls").write_text(
-        "base:\n" + "".join(f"  '{minion}':\n    - {key}\n" for key, minion in ids.items())
-    )
-    for key in ids:
-        (root / f"{key}.sls").write_text("{}\n")
-    return root
+    return pillar_tree(tmp_path_factory.mktemp("agent-pillar"), ids, "{}\n")
 
 
 @pytest.fixture(scope="module")
 def master(salt_factories, state_root, pillar_dir):
-    factory = salt_factories.salt_master_daemon(
-        random_string("agent-master-"),
-        defaults={
-            "file_roots": {"base": [str(state_root)]},
-            "pillar_roots": {"base": [str(pillar_dir)]},
-        },
-        overrides={"reactor": REACTOR},
+    factory = master_daemon(
+        salt_factories, "agent-master-", state_root, pillar_dir, reactor=REACTOR
     )
     factory.slow_stop = False
     with factory.started():
@@ -150,23 +135,6 @@ def minions(master, ids, local, trees):
         for minion_id in ids.values():
             assert "modules.mdeprereq" in returns[minion_id]["modules"], returns
         yield factories
-
-
-@pytest.fixture(scope="module")
-def runner(master, minions):
-    client = salt.runner.RunnerClient(salt.config.master_config(master.config_file))
-    try:
-        yield client
-    finally:
-        if getattr(client, "_mminion", None) is not None:
-            client._mminion.destroy()
-        client.destroy()
-
-
-def call(local, minion_id, fun, *args, **kwargs):
-    returns = local.cmd(minion_id, fun, arg=list(args), kwarg=kwargs, timeout=120)
-    assert minion_id in returns, f"{minion_id} did not answer {fun}"
-    return returns[minion_id]
 
 
 def daemon_pid(root):
@@ -207,27 +175,6 @@ def daemons(trees, minions):
                 link.symlink_to("/lib/systemd/system/mdatp.service")
             stack.enter_context(standin_daemon(root))
         yield
-
-
-class Bus:
-    def __init__(self, event_listener, master):
-        self.listener, self.master_id = event_listener, master.id
-
-    def wait(self, tags, after, timeout=120):
-        found = self.listener.wait_for_events(
-            [(self.master_id, tag) for tag in tags], after_time=after, timeout=timeout
-        )
-        assert found.found_all_events, found.missed
-        return found.matches
-
-    def events(self, tag, after):
-        found = self.listener.get_events([(self.master_id, tag)], after_time=after)
-        return sorted(found, key=lambda event: event.stamp)
-
-
-@pytest.fixture
-def bus(event_listener, master):
-    return Bus(event_listener, master)
 
 
 # -- the checks on the stand-ins --------------------------------------------------------------

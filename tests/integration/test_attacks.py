@@ -19,14 +19,21 @@ import salt.config
 import salt.utils.jid
 from saltfactories.utils import random_string
 
-from tests.integration.conftest import copy_state_root, host_settings
-from tests.integration.test_compliance import REMEDIATE_RUNNER, Bus, call, notready_payload
+from tests.helpers.saltmaster import (
+    REACTOR,
+    REMEDIATE_RUNNER,
+    call,
+    copy_state_root,
+    master_daemon,
+    pillar_tree,
+)
+from tests.integration.conftest import host_settings
+from tests.integration.test_compliance import notready_payload
 
 pytestmark = pytest.mark.integration
 
 SECRET = "S3cret-Leak-42"
 AUTHENTICATED = f"http://alice:{SECRET}@proxy.example:3128"
-REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
 SENTINEL = random_string("mdeprereq-attack-")
 PROXY_SLS = "mdeprereq-proxy:\n  mdeprereq.proxy_configured: []\n"
 # What a compromised minion can send the master itself: a job return whose resource_id names
@@ -71,23 +78,19 @@ def state_root(tmp_path_factory, ids):
 @pytest.fixture(scope="module")
 def pillar_dir(tmp_path_factory, ids):
     root = tmp_path_factory.mktemp("attacks-pillar")
-    (root / "top.sls").write_text(
-        "base:\n" + "".join(f"  '{minion}':\n    - {key}\n" for key, minion in ids.items())
-    )
-    for key in ids:  # loopback connectivity only (tests/conftest.py)
-        (root / f"{key}.sls").write_text(json.dumps({"mdeprereq": host_settings()}) + "\n")
-    return root
+    # loopback connectivity only (tests/conftest.py)
+    return pillar_tree(root, ids, json.dumps({"mdeprereq": host_settings()}) + "\n")
 
 
 @pytest.fixture(scope="module")
 def master(salt_factories, state_root, pillar_dir):
-    factory = salt_factories.salt_master_daemon(
-        random_string("mde-attacks-master-"),
-        defaults={
-            "file_roots": {"base": [str(state_root)]},
-            "pillar_roots": {"base": [str(pillar_dir)]},
-        },
-        overrides={"reactor": REACTOR, "log_level_logfile": "info"},
+    factory = master_daemon(
+        salt_factories,
+        "mde-attacks-master-",
+        state_root,
+        pillar_dir,
+        reactor=REACTOR,
+        log_level_logfile="info",
     )
     factory.slow_stop = False
     with factory.started():
@@ -115,11 +118,6 @@ def minions(master, ids, local):
     finally:
         for factory in started:
             factory.terminate()
-
-
-@pytest.fixture
-def bus(event_listener, master):
-    return Bus(event_listener, master)
 
 
 def set_pillar(pillar_dir, local, minion, key, settings):

@@ -9,7 +9,6 @@ RunnerClient) for speed; the CLI is used where its output is what is tested."""
 
 import concurrent.futures
 import contextlib
-import grp
 import json
 import os
 import pwd
@@ -18,9 +17,6 @@ import sys
 import time
 
 import pytest
-import salt.client
-import salt.config
-import salt.runner
 from saltfactories.utils import random_string
 
 from tests.conftest import (
@@ -29,14 +25,19 @@ from tests.conftest import (
     free_account_id,
     is_root,
 )
-from tests.integration.conftest import copy_state_root, host_settings
+from tests.helpers.saltmaster import (
+    REACTOR,
+    call,
+    copy_state_root,
+    master_daemon,
+    pillar_tree,
+)
+from tests.integration.conftest import host_settings
 from tests.integration.test_master_minion import HOLDER
 
 pytestmark = pytest.mark.integration
 
 MAX_ATTEMPTS = 2
-REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
-REMEDIATE_RUNNER = "runner.mdeprereq.remediate"
 BIN = os.path.dirname(sys.executable)
 # A blocking fanotify holder whose process name (comm) no other holder has
 # Each minion's pillar when no test has changed it: loopback connectivity only (tests/conftest.py)
@@ -60,27 +61,18 @@ def state_root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pillar_dir(tmp_path_factory, ids):
-    root = tmp_path_factory.mktemp("compliance-pillar")
-    (root / "top.sls").write_text(
-        "base:\n" + "".join(f"  '{minion}':\n    - {key}\n" for key, minion in ids.items())
-    )
-    for key in ids:
-        (root / f"{key}.sls").write_text(DEFAULT_PILLAR)
-    return root
+    return pillar_tree(tmp_path_factory.mktemp("compliance-pillar"), ids, DEFAULT_PILLAR)
 
 
 @pytest.fixture(scope="module")
 def master(salt_factories, state_root, pillar_dir):
-    factory = salt_factories.salt_master_daemon(
-        random_string("mde-master-"),
-        defaults={
-            "file_roots": {"base": [str(state_root)]},
-            "pillar_roots": {"base": [str(pillar_dir)]},
-        },
-        overrides={
-            "reactor": REACTOR,
-            "mdeprereq": {"remediation": {"max_attempts": MAX_ATTEMPTS, "window": 3600}},
-        },
+    factory = master_daemon(
+        salt_factories,
+        "mde-master-",
+        state_root,
+        pillar_dir,
+        reactor=REACTOR,
+        mdeprereq={"remediation": {"max_attempts": MAX_ATTEMPTS, "window": 3600}},
     )
     factory.slow_stop = False  # no coverage data to wait for: stop at once
     with factory.started():
@@ -115,24 +107,6 @@ def minions(master, ids, local):
         yield factories
 
 
-@pytest.fixture(scope="module")
-def runner(master, minions):  # after the sync: the runner loader finds mdeprereq
-    client = salt.runner.RunnerClient(salt.config.master_config(master.config_file))
-    try:
-        yield client
-    finally:
-        if getattr(client, "_mminion", None) is not None:
-            client._mminion.destroy()
-        client.destroy()
-
-
-def call(local, minion_id, fun, *args, **kwargs):
-    """``fun`` on one minion; its return."""
-    returns = local.cmd(minion_id, fun, arg=list(args), kwarg=kwargs, timeout=120)
-    assert minion_id in returns, f"{minion_id} did not answer {fun}"
-    return returns[minion_id]
-
-
 @pytest.fixture
 def configure(pillar_dir, minions, local, runner):
     """``configure(key, settings, **pillar)`` sets ``mdeprereq:`` (and other top-level keys) in
@@ -160,101 +134,6 @@ def configure(pillar_dir, minions, local, runner):
                 timeout=60,
             )
         runner.cmd("mdeprereq.reset", ["*"], print_event=False)
-
-
-def mdatp_exists():
-    try:
-        pwd.getpwnam("mdatp")
-        return True
-    except KeyError:
-        pass
-    try:
-        grp.getgrnam("mdatp")
-        return True
-    except KeyError:
-        return False
-
-
-@pytest.fixture
-def mdatp_account_removed():
-    """Deletes the mdatp user and group a test causes to exist, whatever happens."""
-    if mdatp_exists():
-        pytest.skip("a user or group mdatp exists on this machine already")
-    try:
-        yield
-    finally:
-        subprocess.run(["userdel", "mdatp"], capture_output=True, check=False)
-        subprocess.run(["groupdel", "mdatp"], capture_output=True, check=False)
-
-
-class Bus:
-    """The master's event bus, as the tests look at it."""
-
-    def __init__(self, event_listener, master):
-        self.listener = event_listener
-        self.master_id = master.id
-
-    def events(self, tag, after):
-        """The events tagged like ``tag`` since ``after``, oldest first."""
-        found = self.listener.get_events([(self.master_id, tag)], after_time=after)
-        return sorted(found, key=lambda event: event.stamp)
-
-    def wait(self, tags, after, timeout=120):
-        """Wait for one event of each of ``tags`` since ``after``; their matches."""
-        found = self.listener.wait_for_events(
-            [(self.master_id, tag) for tag in tags], after_time=after, timeout=timeout
-        )
-        assert found.found_all_events, found.missed
-        return found.matches
-
-    def check_return(self, minion_id, after, timeout=90):
-        """The first ``mdeprereq.check`` job return of ``minion_id`` since ``after``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for event in self.events(f"salt/job/*/ret/{minion_id}", after):
-                if event.data.get("fun") == "mdeprereq.check":
-                    return event
-            time.sleep(0.2)
-        pytest.fail(f"no mdeprereq.check return of {minion_id}")
-
-    def remediations(self, minion_id, after):
-        """What the remediate runner returned about ``minion_id`` since ``after``, oldest
-        first."""
-        returns = [
-            event.data["return"]
-            for event in self.events("salt/run/*/ret", after)
-            if event.data.get("fun") == REMEDIATE_RUNNER and isinstance(event.data["return"], dict)
-        ]
-        return [
-            ret
-            for ret in returns
-            if minion_id in (ret.get("minion"), ret.get("sender"))
-            or str(ret.get("tag", "")).endswith(f"/{minion_id}")
-        ]
-
-    def wait_for_remediation(self, minion_id, after, count=1, timeout=120):
-        deadline = time.monotonic() + timeout
-        found = []
-        while time.monotonic() < deadline:
-            found = self.remediations(minion_id, after)
-            if len(found) >= count:
-                return found
-            time.sleep(0.2)
-        pytest.fail(f"{len(found)} remediate runner return(s) for {minion_id}, not {count}")
-
-    def jobs_on(self, minion_id, after, fun=None):
-        """The jobs published to ``minion_id`` since ``after`` (only function ``fun``)."""
-        return [
-            event.data
-            for event in self.events("salt/job/*/new", after)
-            if minion_id in (event.data.get("minions") or [])
-            and (fun is None or event.data.get("fun") == fun)
-        ]
-
-
-@pytest.fixture
-def bus(event_listener, master):
-    return Bus(event_listener, master)
 
 
 def notready_payload(check_id="mdatp_user"):

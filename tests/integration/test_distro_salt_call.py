@@ -39,16 +39,6 @@ def tree(base, os_release):
     return base
 
 
-@pytest.fixture
-def config_dir(tmp_path):
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "minion").write_text(
-        f"file_client: local\nroot_dir: {tmp_path / 'root'}\nenable_fqdns_grains: false\n"
-    )
-    return config
-
-
 def distro(config_dir, root, *args):
     completed = subprocess.run(
         [

@@ -141,12 +141,17 @@ def workdir(tmp_path_factory):
 
 
 # -- the test CA and TLS servers -------------------------------------------------------------------
+def written_ca(workdir, organization, filename):
+    """A trustme CA named ``organization``, its root certificate written to ``workdir/filename``."""
+    require(trustme is not None, "trustme", "pip install -r requirements/tests.txt")
+    ca = trustme.CA(organization_name=organization)
+    ca.cert_pem.write_to_path(str(workdir / filename))
+    return ca
+
+
 @pytest.fixture(scope="module")
 def test_ca(workdir):
-    require(trustme is not None, "trustme", "pip install -r requirements/tests.txt")
-    ca = trustme.CA(organization_name=TEST_CA_ORGANIZATION)
-    ca.cert_pem.write_to_path(str(workdir / "test-ca.pem"))
-    return ca
+    return written_ca(workdir, TEST_CA_ORGANIZATION, "test-ca.pem")
 
 
 @pytest.fixture(scope="module")
@@ -213,16 +218,14 @@ def serving(*args, **kwargs):
 
 @pytest.fixture(scope="module")
 def tls_server(test_ca):
-    server = TLSServer(test_ca)
-    yield server
-    server.close()
+    with serving(test_ca) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
-def other_tls_server(test_ca):
-    server = TLSServer(test_ca)
-    yield server
-    server.close()
+def other_tls_server(test_ca):  # a second server of the same CA, on a port of its own
+    with serving(test_ca) as server:
+        yield server
 
 
 @pytest.fixture
@@ -244,10 +247,7 @@ def system_store(monkeypatch, workdir):
 
 @pytest.fixture(scope="module")
 def other_ca(workdir):
-    require(trustme is not None, "trustme", "pip install -r requirements/tests.txt")
-    ca = trustme.CA(organization_name=OTHER_CA_ORGANIZATION)
-    ca.cert_pem.write_to_path(str(workdir / "other-ca.pem"))
-    return ca
+    return written_ca(workdir, OTHER_CA_ORGANIZATION, "other-ca.pem")
 
 
 @pytest.fixture(scope="module")

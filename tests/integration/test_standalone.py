@@ -13,18 +13,16 @@ import threading
 import pytest
 
 from tests.conftest import (
-    LOOPBACK_CONNECTIVITY,
     REPO_ROOT,
     assert_check_schema,
     assert_probes_loopback_only,
 )
+from tests.integration.conftest import LOOPBACK_MINION_SETTINGS
 from tests.integration.test_network_real import start_tinyproxy
 
 pytestmark = pytest.mark.integration
 
 SALT_CALL = os.path.join(os.path.dirname(sys.executable), "salt-call")
-# loopback only (tests/conftest.py): JSON is YAML
-LOOPBACK_SETTINGS = f"mdeprereq: {json.dumps({'connectivity': LOOPBACK_CONNECTIVITY})}\n"
 
 
 def salt_call(config_dir, *args, env=None):
@@ -37,18 +35,6 @@ def salt_call(config_dir, *args, env=None):
         check=False,
     )
     return completed
-
-
-@pytest.fixture
-def config_dir(tmp_path):
-    """A private masterless minion config: no /etc/salt needed."""
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "minion").write_text(
-        f"file_client: local\nroot_dir: {tmp_path / 'root'}\nenable_fqdns_grains: false\n"
-        + LOOPBACK_SETTINGS
-    )
-    return config
 
 
 def test_salt_call_local_from_the_checkout(config_dir):
@@ -178,7 +164,7 @@ def test_connectivity_trusts_by_key_both_ways_of_shipping(
     else:
         env, args = None, [f"--module-dirs={REPO_ROOT}"]
     minion = config_dir / "minion"
-    base = minion.read_text().replace(LOOPBACK_SETTINGS, "")  # its own mdeprereq: below
+    base = minion.read_text().replace(LOOPBACK_MINION_SETTINGS, "")  # its own mdeprereq: below
     for roots, status in ((None, "fail"), (roots_file, "pass")):
         setting = f"    roots: {roots}\n" if roots else ""
         minion.write_text(

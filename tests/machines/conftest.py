@@ -8,27 +8,26 @@ Every server listens on 127.0.0.1 with a free port; the nspawn machines share th
 namespace and reach them there."""
 
 import contextlib
+import functools
 import pathlib
 import shutil
 import time
 
 import pytest
-import salt.client
 import yaml
 from saltfactories.utils import random_string
 
 from tests import rootfs
-from tests.conftest import REPO_ROOT, is_root
+from tests.conftest import is_root
 from tests.e2e import apt_repo, fake_mdatp
+from tests.helpers import saltmaster
+from tests.helpers.saltmaster import REACTOR, copy_state_root, master_daemon
 from tests.machines import image, nspawn
 
-EXTENSION_DIRS = ("_modules", "_grains", "_states", "_runners", "_beacons", "_output", "_utils")
 # a build that has not expired (every build expires 9 months after release): the e2e repository's
 VERSION = fake_mdatp.recent_version(1, patch=3)
 ORG_ID = "0e2e0e2e-2222-4333-8444-955556666777"
 MDATP_UID = 1500
-# the reactor acts only on authenticated job returns of mdeprereq.check (README, Reactor)
-REACTOR = [{"salt/job/*/ret/*": ["salt://reactor/mde/remediate.sls"]}]
 # The only waiver: Microsoft's cloud can't be reached from here. systemd is NOT waived.
 WAIVERS = {"connectivity": "test double: Microsoft's cloud can't be reached from here"}
 BOOT_TIMEOUT = 240  # boot, minion start and authentication, on a loaded 2-core machine
@@ -83,25 +82,17 @@ def machine_master(salt_factories, tmp_path_factory, machine_tree, machine_repo)
     """A master on the host serving the extension, the formula and the reactor, with pillar
     ``pillar()`` for every minion (and ``<minion id>.sls`` files a test may write), and the
     seeded keys of every machine already accepted."""
-    root = tmp_path_factory.mktemp("machine-file-root")
-    ignore = shutil.ignore_patterns("__pycache__")
-    for name in EXTENSION_DIRS:
-        shutil.copytree(REPO_ROOT / name, root / name, ignore=ignore)
-    for name in ("mde", "reactor"):
-        shutil.copytree(REPO_ROOT / "salt" / name, root / name, ignore=ignore)
+    root = copy_state_root(tmp_path_factory.mktemp("machine-file-root"))
     pillar_root = tmp_path_factory.mktemp("machine-pillar")
     (pillar_root / "top.sls").write_text("base:\n  '*':\n    - machines\n")
     (pillar_root / "machines.sls").write_text(yaml.safe_dump(pillar(machine_repo)))
-    factory = salt_factories.salt_master_daemon(
-        random_string("machine-master-"),
-        defaults={
-            "file_roots": {"base": [str(root)]},
-            "pillar_roots": {"base": [str(pillar_root)]},
-        },
-        overrides={
-            "reactor": REACTOR,
-            "mdeprereq": {"remediation": {"max_attempts": 3, "window": 3600}},
-        },
+    factory = master_daemon(
+        salt_factories,
+        "machine-master-",
+        root,
+        pillar_root,
+        reactor=REACTOR,
+        mdeprereq={"remediation": {"max_attempts": 3, "window": 3600}},
     )
     factory.slow_stop = False
     accepted = pathlib.Path(factory.config["pki_dir"]) / "minions"
@@ -117,18 +108,23 @@ def machine_master(salt_factories, tmp_path_factory, machine_tree, machine_repo)
 
 @pytest.fixture(scope="package")
 def local_client(machine_master):
-    client = salt.client.LocalClient(mopts=machine_master.config.copy())
-    try:
+    with saltmaster.local_client(machine_master) as client:
         yield client
-    finally:
-        client.destroy()
 
 
-def call(client, minion_id, fun, *args, timeout=300, **kwargs):
-    """``fun`` on one machine through the master; its return."""
-    returns = client.cmd(minion_id, fun, arg=list(args), kwarg=kwargs, timeout=timeout)
-    assert minion_id in returns, f"{minion_id} did not answer {fun} within {timeout} s"
-    return returns[minion_id]
+# ``fun`` on one machine through the master; its return (a booted machine answers more slowly
+# than a minion on the host)
+call = functools.partial(saltmaster.call, timeout=300)
+
+
+def wait_until(predicate, timeout, what):
+    """Poll ``predicate`` (a cheap look at the guest from the host) until it is true; fail
+    saying ``what`` did not happen within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {timeout} s")
+        time.sleep(1)
 
 
 @contextlib.contextmanager

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.machines.conftest import MDATP_UID, call, machines_up
+from tests.machines.conftest import MDATP_UID, call, machines_up, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -40,14 +40,6 @@ def mdatp_account(machine):
         if line.startswith("mdatp:"):
             return line.split(":")
     return None
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} within {timeout} s")
-        time.sleep(1)
 
 
 def test_the_reactor_fixes_the_broken_machine_only_and_the_report_lists_both(

@@ -13,12 +13,19 @@ import contextlib
 import os
 import pathlib
 import subprocess
-import time
 
 import pytest
 
 from tests.conftest import assert_check_schema
-from tests.machines.conftest import MDATP_UID, ORG_ID, VERSION, WAIVERS, call, machines_up
+from tests.machines.conftest import (
+    MDATP_UID,
+    ORG_ID,
+    VERSION,
+    WAIVERS,
+    call,
+    machines_up,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -199,15 +206,6 @@ def test_second_highstate_changes_nothing(machine, machine_master, installed):
     assert failures(states) == {}, ret
     assert sorted(sid for sid, state in states.items() if state["changes"]) == []
     assert systemctl(machine, "is-active", "mdatp.service") == "active"
-
-
-def wait_until(predicate, timeout, what):
-    """Poll ``predicate`` (a cheap look at the guest from the host) until it is true."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} within {timeout} s")
-        time.sleep(1)
 
 
 def test_service_broken_behind_salts_back_is_brought_back(

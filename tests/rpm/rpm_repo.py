@@ -31,6 +31,7 @@ import threading
 import urllib.parse
 
 from tests.e2e import fake_mdatp
+from tests.helpers.gpg import ThrowawayKey
 
 LOOPBACK = "127.0.0.1"
 ARCH = "x86_64"
@@ -117,20 +118,13 @@ def _private_home():
     return home
 
 
-class SigningKey:
-    """A throwaway RSA key in a private, short GNUPGHOME (gpg-agent's socket path must be short);
-    ``close()`` stops its agent by ``gpgconf --kill`` and removes the home."""
+class SigningKey(ThrowawayKey):
+    """A throwaway RSA key (rpm signs with it) whose gpg runs with a private HOME and PATH
+    (``_run``) and a loopback pinentry; ``armored`` is its public key."""
 
     def __init__(self, uid):
-        self.uid = uid
-        self.home = pathlib.Path(tempfile.mkdtemp(prefix="rpmgpg-"))
-        self.home.chmod(0o700)
+        super().__init__(uid, "rsa2048", "rpmgpg-")
         try:
-            self.gpg("--quick-gen-key", uid, "rsa2048", "sign", "never")
-            listing = self.gpg("--with-colons", "--list-secret-keys").stdout
-            self.fingerprint = next(
-                line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")
-            )
             self.armored = self.gpg("--armor", "--export", self.fingerprint).stdout
         except BaseException:
             self.close()
@@ -166,14 +160,6 @@ class SigningKey:
 
     def sign_detached(self, path):
         self.gpg("--yes", "--armor", "--detach-sign", "--output", f"{path}.asc", path)
-
-    def close(self):
-        subprocess.run(
-            ["gpgconf", "--homedir", str(self.home), "--kill", "all"],
-            capture_output=True,
-            check=False,
-        )
-        shutil.rmtree(self.home, ignore_errors=True)
 
 
 def build_rpm(

@@ -116,6 +116,15 @@ def changed(states):
     return sorted(sid for sid, state in states.items() if state["changes"])
 
 
+def applied(chroot, sls, pillar=None):
+    """``state.apply sls`` in ``chroot`` (pillar ``pillar``): every state succeeded and salt-call
+    exited 0; its states by id."""
+    code, data = chroot.salt_call("state.apply", sls, pillar=pillar)
+    states = states_by_id(data)
+    assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
+    return states
+
+
 def base_repo_file(persona, url):
     """The persona's distribution repository (where the stand-in glibc is), as the distribution
     configures it: signed, its key already in the rpmdb."""
@@ -319,14 +328,9 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
             print(f"{persona_id}: {site} refused: {comment[-300:]}")
 
         # 2. bare to installed (a pinned version), onboarded and configured
-        code, data = chroot.salt_call(
-            "state.apply",
-            "mde",
-            pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key, proxy=proxy),
+        states = applied(
+            chroot, "mde", pillar(f"{served_root[1]}/{GENUINE}", old, persona, key, proxy=proxy)
         )
-        states = states_by_id(data)
-        assert failed(states) == {}, json.dumps(failed(states), indent=1)
-        assert code == 0
         assert chroot.rpm_query("mdatp") == [f"{old}-1"]
         # dnf's first install also reports the key it imported (gpg-pubkey): not exact changes
         assert "mdatp" in states["mde-install-pkg-installed"]["changes"]
@@ -365,38 +369,26 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
             assert "pkg_gpgcheck=1" in text.splitlines(), text
 
         # 3. a second run changes nothing
-        code, data = chroot.salt_call(
-            "state.apply",
-            "mde",
-            pillar=pillar(f"{served_root[1]}/{GENUINE}", old, persona, key, proxy=proxy),
+        states = applied(
+            chroot, "mde", pillar(f"{served_root[1]}/{GENUINE}", old, persona, key, proxy=proxy)
         )
-        states = states_by_id(data)
-        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
         assert changed(states) == []
 
         # 4. another pinned version: the formula upgrades to it
-        code, data = chroot.salt_call(
-            "state.apply",
-            "mde",
-            pillar=pillar(f"{served_root[1]}/{GENUINE}", new, persona, key, proxy=proxy),
+        states = applied(
+            chroot, "mde", pillar(f"{served_root[1]}/{GENUINE}", new, persona, key, proxy=proxy)
         )
-        states = states_by_id(data)
-        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
         assert chroot.rpm_query("mdatp") == [f"{new}-1"]
         assert changed(states) == ["mde-install-pkg-installed"]
 
         # 5. mde.remove leaves it clean
-        code, data = chroot.salt_call("state.apply", "mde.remove")
-        states = states_by_id(data)
-        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
+        states = applied(chroot, "mde.remove")
         assert_bare(chroot, repo, key)
 
         # 6. an insiders channel: its own repository and pinned package string, then removed
         channel = INSIDERS[0]
         channel_pillar = pillar(f"{served_root[1]}/{GENUINE}", new, persona, key, channel, proxy)
-        code, data = chroot.salt_call("state.apply", "mde", pillar=channel_pillar)
-        states = states_by_id(data)
-        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
+        states = applied(chroot, "mde", channel_pillar)
         assert chroot.rpm_query("mdatp") == [channels[channel]["package_version"]]
         with daemon_in(chroot):
             ring = chroot.run("mdatp", "health", "--field", "release_ring").stdout.strip()
@@ -410,16 +402,12 @@ def test_formula_with_real_package_manager(  # noqa: PLR0917 - pytest fixtures
             key.sign_rpm(other_product)
             shutil.copyfile(other_product, chroot.root / "tmp" / other_product.name)
             chroot.run("rpm", "-i", f"/tmp/{other_product.name}")
-            code, data = chroot.salt_call("state.apply", "mde.remove", pillar=channel_pillar)
-            states = states_by_id(data)
-            assert failed(states) == {} and code == 0
+            states = applied(chroot, "mde.remove", channel_pillar)
             kept = states[f"mde-remove-rpm-key-absent-{persona.key}.asc"]
             assert kept["changes"] == {} and "still used by powershell" in kept["comment"]
             assert chroot.rpm_query(rpm_repo_key_name(key))
             chroot.run("rpm", "-e", "powershell")
-        code, data = chroot.salt_call("state.apply", "mde.remove", pillar=channel_pillar)
-        states = states_by_id(data)
-        assert failed(states) == {} and code == 0, json.dumps(failed(states), indent=1)
+        states = applied(chroot, "mde.remove", channel_pillar)
         assert_bare(chroot, channels[channel], key)
         assert_bare(chroot, repo, key)
 

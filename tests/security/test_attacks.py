@@ -22,29 +22,13 @@ from saltfactories.utils import random_string
 from mdeprereq_engine import data, managed, proxy, remediation, report, settings, tables
 from mdeprereq_engine.fanotify import Holder
 from mdeprereq_engine.redact import mask_cmdline
-from mdeprereq_engine.result import summarize, verdict
 from mdeprereq_engine.settings import Settings, SettingsError, check_known
 from tests.conftest import REPO_ROOT
 from tests.unit.conftest import FakeMachine
+from tests.unit.results import make_result as result
 
 SECRET = "S3cret-Leak-42"
 AUTHENTICATED = f"http://alice:{SECRET}@proxy.example:3128"
-
-
-def result(statuses, fixable=(), facts=None):
-    facts = facts or {}
-    return summarize(
-        {
-            check_id: verdict(
-                status,
-                f"{check_id} is {status}",
-                remediation="Apply the fix." if status == "fail" else None,
-                fixable=check_id in fixable,
-                facts=facts.get(check_id),
-            )
-            for check_id, status in statuses.items()
-        }
-    )
 
 
 def load(kind):

@@ -6,12 +6,15 @@ check. Nothing here reads or changes the machine that runs the tests.
 """
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from mdeprereq_engine.host import Host
 from mdeprereq_engine.settings import Settings
+from tests.conftest import REPO_ROOT
 
 FANOTIFY_LINK = "anon_inode:[fanotify]"
 
@@ -19,32 +22,43 @@ FANOTIFY_LINK = "anon_inode:[fanotify]"
 # fdinfo has the same lines before its "fanotify" lines.
 FDINFO_PREAMBLE = "pos:\t0\nflags:\t02004002\nmnt_id:\t15\nino:\t1057\n"
 
-UBUNTU_2204 = """\
-PRETTY_NAME="Ubuntu 22.04.4 LTS"
+
+def ubuntu(version_id, version, codename):
+    """Ubuntu's /etc/os-release of that release (the layout every Ubuntu since 18.04 ships)."""
+    return f"""\
+PRETTY_NAME="Ubuntu {version.split(" (")[0]}"
 NAME="Ubuntu"
-VERSION_ID="22.04"
-VERSION="22.04.4 LTS (Jammy Jellyfish)"
-VERSION_CODENAME=jammy
+VERSION_ID="{version_id}"
+VERSION="{version}"
+VERSION_CODENAME={codename}
 ID=ubuntu
 ID_LIKE=debian
 HOME_URL="https://www.ubuntu.com/"
 SUPPORT_URL="https://help.ubuntu.com/"
 BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
 PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
-UBUNTU_CODENAME=jammy
+UBUNTU_CODENAME={codename}
 """
 
-DEBIAN_12 = """\
-PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+
+def debian(major, codename):
+    """Debian's /etc/os-release of a stable release ``major`` (``codename``)."""
+    return f"""\
+PRETTY_NAME="Debian GNU/Linux {major} ({codename})"
 NAME="Debian GNU/Linux"
-VERSION_ID="12"
-VERSION="12 (bookworm)"
-VERSION_CODENAME=bookworm
+VERSION_ID="{major}"
+VERSION="{major} ({codename})"
+VERSION_CODENAME={codename}
 ID=debian
 HOME_URL="https://www.debian.org/"
 SUPPORT_URL="https://www.debian.org/support"
 BUG_REPORT_URL="https://bugs.debian.org/"
 """
+
+
+UBUNTU_2204 = ubuntu("22.04", "22.04.4 LTS (Jammy Jellyfish)", "jammy")
+
+DEBIAN_12 = debian("12", "bookworm")
 
 RHEL_94 = """\
 NAME="Red Hat Enterprise Linux"
@@ -87,6 +101,20 @@ BUG_REPORT_URL="https://gitlab.archlinux.org/groups/archlinux/-/issues"
 PRIVACY_POLICY_URL="https://terms.archlinux.org/docs/privacy-policy/"
 LOGO=archlinux-logo
 """
+
+
+def run_engine_code(code):
+    """Run ``code`` in a fresh interpreter with ``_utils`` (the engine) on its path, as a minion
+    imports it; its stdout. For what a fresh process imports: this one has imported everything."""
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "_utils")},
+    )
+    return completed.stdout
+
 
 # A few complete os-release files for tests that need "some distribution of this family"
 OS_RELEASES = {
@@ -214,6 +242,18 @@ class FakeMachine:
     # -- the Host ----------------------------------------------------------------------------
     def host(self, arch="x86_64", **kwargs):
         return Host(root=str(self.root), proc=str(self.proc), arch=arch, **kwargs)
+
+
+def host_with_mounts(machine, monkeypatch, *mounts):
+    """``machine.host()`` whose mount table is ``mounts`` (``host.Mount`` tuples)."""
+    host = machine.host()
+    monkeypatch.setattr(host, "mounts", list(mounts))
+    return host
+
+
+def under_root(machine, path):
+    """Where ``path`` (absolute, as on the machine) is in ``machine``'s tree, as text."""
+    return os.path.join(str(machine.root), path.lstrip("/"))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from mdeprereq_engine import checks
 from mdeprereq_engine.host import Mount
 from mdeprereq_engine.result import FAIL, PASS
-from tests.unit.conftest import MNT_MARK
+from tests.unit.conftest import MNT_MARK, host_with_mounts, under_root
 
 CUSTOM = "/data/mde/microsoft_mdatp"
 REAL = f"{CUSTOM}/opt/microsoft/mdatp"
@@ -28,16 +28,6 @@ def custom_layout(machine, key="path", link_target=REAL):
     machine.mkdir(f"{REAL}/sbin")
     machine.mkdir("/opt/microsoft")
     os.symlink(link_target, machine.root / "opt/microsoft/mdatp")
-
-
-def host_with_mounts(machine, monkeypatch, *mounts):
-    host = machine.host()
-    monkeypatch.setattr(host, "mounts", list(mounts))
-    return host
-
-
-def under_root(machine, path):
-    return os.path.join(str(machine.root), path.lstrip("/"))
 
 
 @pytest.mark.parametrize("key", ["path", "install_path"])  # installer's key, older docs' key

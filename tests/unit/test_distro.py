@@ -14,6 +14,7 @@ import pytest
 from mdeprereq_engine import checks
 from mdeprereq_engine.result import FAIL, PASS, WARN
 from mdeprereq_engine.settings import Settings
+from tests.unit.conftest import ARCH_LINUX, MARINER_2, UBUNTU_2204, debian, ubuntu
 
 
 def rhel7(version, variant="Server"):
@@ -116,23 +117,6 @@ REDHAT_SUPPORT_PRODUCT_VERSION="CentOS Stream"
 """
 
 
-def ubuntu(version_id, version, codename):
-    return f"""\
-PRETTY_NAME="Ubuntu {version.split(" (")[0]}"
-NAME="Ubuntu"
-VERSION_ID="{version_id}"
-VERSION="{version}"
-VERSION_CODENAME={codename}
-ID=ubuntu
-ID_LIKE=debian
-HOME_URL="https://www.ubuntu.com/"
-SUPPORT_URL="https://help.ubuntu.com/"
-BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
-PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
-UBUNTU_CODENAME={codename}
-"""
-
-
 UBUNTU_1604 = """\
 NAME="Ubuntu"
 VERSION="16.04.7 LTS (Xenial Xerus)"
@@ -149,22 +133,7 @@ UBUNTU_CODENAME=xenial
 
 UBUNTU_1804 = ubuntu("18.04", "18.04.6 LTS (Bionic Beaver)", "bionic")
 UBUNTU_2004 = ubuntu("20.04", "20.04.6 LTS (Focal Fossa)", "focal")
-UBUNTU_2204 = ubuntu("22.04", "22.04.4 LTS (Jammy Jellyfish)", "jammy")
 UBUNTU_2404 = ubuntu("24.04", "24.04.1 LTS (Noble Numbat)", "noble") + "LOGO=ubuntu-logo\n"
-
-
-def debian(major, codename):
-    return f"""\
-PRETTY_NAME="Debian GNU/Linux {major} ({codename})"
-NAME="Debian GNU/Linux"
-VERSION_ID="{major}"
-VERSION="{major} ({codename})"
-VERSION_CODENAME={codename}
-ID=debian
-HOME_URL="https://www.debian.org/"
-SUPPORT_URL="https://www.debian.org/support"
-BUG_REPORT_URL="https://bugs.debian.org/"
-"""
 
 
 DEBIAN_TESTING = """\
@@ -328,18 +297,6 @@ REDHAT_SUPPORT_PRODUCT_VERSION="{version}"
 """
 
 
-MARINER_2 = """\
-NAME="Common Base Linux Mariner"
-VERSION="2.0.20240123"
-ID=mariner
-VERSION_ID="2.0"
-PRETTY_NAME="CBL-Mariner/Linux"
-ANSI_COLOR="1;34"
-HOME_URL="https://aka.ms/cbl-mariner"
-BUG_REPORT_URL="https://aka.ms/cbl-mariner"
-SUPPORT_URL="https://aka.ms/cbl-mariner"
-"""
-
 # -- distributions that are not on the list ---------------------------------------------------
 LINUX_MINT_213 = """\
 NAME="Linux Mint"
@@ -427,20 +384,6 @@ ANSI_COLOR="1;34"
 HOME_URL="https://aka.ms/azurelinux"
 BUG_REPORT_URL="https://aka.ms/azurelinux"
 SUPPORT_URL="https://aka.ms/azurelinux"
-"""
-
-ARCH_LINUX = """\
-NAME="Arch Linux"
-PRETTY_NAME="Arch Linux"
-ID=arch
-BUILD_ID=rolling
-ANSI_COLOR="38;2;23;147;209"
-HOME_URL="https://archlinux.org/"
-DOCUMENTATION_URL="https://wiki.archlinux.org/"
-SUPPORT_URL="https://bbs.archlinux.org/"
-BUG_REPORT_URL="https://gitlab.archlinux.org/groups/archlinux/-/issues"
-PRIVACY_POLICY_URL="https://terms.archlinux.org/docs/privacy-policy/"
-LOGO=archlinux-logo
 """
 
 ALPINE_319 = """\

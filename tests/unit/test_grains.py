@@ -2,14 +2,12 @@
 
 import datetime
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from mdeprereq_engine import grains
 from mdeprereq_engine.settings import merge_support
+from tests.unit.conftest import run_engine_code
 
 ONBOARD = {"onboardingInfo": json.dumps({"orgId": "00000000-0000-0000-0000-000000000000"})}
 
@@ -177,15 +175,7 @@ def test_grain_imports_only_what_it_needs():
         "assert mdeprereq_engine.checks.run  # the others still load on first use\n"
         "print(' '.join(loaded))\n"
     )
-    utils = os.path.join(os.path.dirname(__file__), "..", "..", "_utils")
-    completed = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": os.path.abspath(utils)},
-    )
-    assert completed.stdout.split() == [
+    assert run_engine_code(code).split() == [
         "mdeprereq_engine.data",
         "mdeprereq_engine.grains",
         "mdeprereq_engine.host",

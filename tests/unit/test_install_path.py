@@ -12,20 +12,11 @@ from mdeprereq_engine import checks
 from mdeprereq_engine.host import Mount
 from mdeprereq_engine.result import FAIL, PASS, WARN
 from mdeprereq_engine.settings import Settings
+from tests.unit.conftest import host_with_mounts, under_root
 
 
 def mount(point, options=("rw", "relatime"), fstype="ext4", source="/dev/sda1"):
     return Mount(point, fstype, source, set(options), {"rw"})
-
-
-def host_with_mounts(machine, monkeypatch, *mounts):
-    host = machine.host()
-    monkeypatch.setattr(host, "mounts", list(mounts))
-    return host
-
-
-def under_root(machine, path):
-    return os.path.join(str(machine.root), path.lstrip("/"))
 
 
 def test_clean_tree_passes(machine, default_settings, monkeypatch):

@@ -2,9 +2,6 @@
 answer of packaging's SpecifierSet, which decides everything else."""
 
 import itertools
-import os
-import subprocess
-import sys
 
 import pytest
 from packaging.specifiers import SpecifierSet
@@ -12,6 +9,7 @@ from packaging.version import InvalidVersion, Version
 
 from mdeprereq_engine import data
 from mdeprereq_engine.support import specifier_contains
+from tests.unit.conftest import run_engine_code
 
 MATRIX_SPECIFIERS = sorted(
     {spec for arches in data.SUPPORT_MATRIX.values() for specs in arches.values() for spec in specs}
@@ -69,12 +67,4 @@ def test_the_matrix_is_decided_without_importing_packaging_specifiers():
         "    support_verdict_for(os_id, '9.4', 'x86_64', data.SUPPORT_MATRIX)\n"
         "print('packaging.specifiers' in sys.modules)\n"
     )
-    utils = os.path.join(os.path.dirname(__file__), "..", "..", "_utils")
-    completed = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": os.path.abspath(utils)},
-    )
-    assert completed.stdout.strip() == "False"
+    assert run_engine_code(code).strip() == "False"
